@@ -1,0 +1,159 @@
+//! The loader callbacks of Flask-JWT-Extended, each with Flask's default behaviour.
+//!
+//! Set them on [`JwtManagerBuilder`](crate::JwtManagerBuilder). Callbacks that may do I/O
+//! (blocklist, claims verification, user lookup) are async; token-creation and response
+//! callbacks are plain functions, as in Flask.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse};
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use serde_json::{Map, Value};
+
+use crate::claims::{Claims, JwtHeader};
+use crate::error::{JwtError, JwtErrorKind};
+use crate::manager::JwtManager;
+
+/// A boxed future that need not be `Send` (actix handlers run on one thread per worker).
+pub type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// A user loaded by the `user_lookup_loader`, type-erased until `current_user::<U>()`.
+pub type AnyUser = Arc<dyn Any + Send + Sync>;
+
+pub(crate) type IdentityFn = Arc<dyn Fn(&Value) -> Result<Value, JwtError> + Send + Sync>;
+pub(crate) type MapFn = Arc<dyn Fn(&Value) -> Result<Map<String, Value>, JwtError> + Send + Sync>;
+pub(crate) type EncodeKeyFn = Arc<dyn Fn(&Value) -> Result<EncodingKey, JwtError> + Send + Sync>;
+pub(crate) type DecodeKeyFn =
+    Arc<dyn Fn(&JwtHeader, &Claims) -> Result<DecodingKey, JwtError> + Send + Sync>;
+pub(crate) type CheckFn = Arc<
+    dyn Fn(&HttpRequest, &JwtHeader, &Claims) -> LocalBoxFuture<Result<bool, JwtError>>
+        + Send
+        + Sync,
+>;
+pub(crate) type UserFn = Arc<
+    dyn Fn(&HttpRequest, &JwtHeader, &Claims) -> LocalBoxFuture<Result<Option<AnyUser>, JwtError>>
+        + Send
+        + Sync,
+>;
+pub(crate) type MessageResponseFn = Arc<dyn Fn(&str) -> HttpResponse + Send + Sync>;
+pub(crate) type TokenResponseFn = Arc<dyn Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync>;
+
+/// The result of a yes/no loader: `bool`, or `Result<bool, E>` when the check can fail
+/// (a failure refuses the request with a 500 instead of letting the token through).
+pub trait CheckOutcome {
+    /// The answer, or why there is none.
+    fn into_outcome(self) -> Result<bool, JwtError>;
+}
+
+impl CheckOutcome for bool {
+    fn into_outcome(self) -> Result<bool, JwtError> {
+        Ok(self)
+    }
+}
+
+impl<E: std::fmt::Display> CheckOutcome for Result<bool, E> {
+    fn into_outcome(self) -> Result<bool, JwtError> {
+        self.map_err(|e| JwtError::internal(e.to_string()))
+    }
+}
+
+/// Every loader slot; `None` means Flask's default.
+#[derive(Clone, Default)]
+pub(crate) struct Callbacks {
+    pub(crate) user_identity: Option<IdentityFn>,
+    pub(crate) additional_claims: Option<MapFn>,
+    pub(crate) additional_headers: Option<MapFn>,
+    pub(crate) encode_key: Option<EncodeKeyFn>,
+    pub(crate) decode_key: Option<DecodeKeyFn>,
+    pub(crate) token_in_blocklist: Option<CheckFn>,
+    pub(crate) token_verification: Option<CheckFn>,
+    pub(crate) user_lookup: Option<UserFn>,
+    pub(crate) unauthorized: Option<MessageResponseFn>,
+    pub(crate) invalid_token: Option<MessageResponseFn>,
+    pub(crate) expired_token: Option<TokenResponseFn>,
+    pub(crate) needs_fresh_token: Option<TokenResponseFn>,
+    pub(crate) revoked_token: Option<TokenResponseFn>,
+    pub(crate) token_verification_failed: Option<TokenResponseFn>,
+    pub(crate) user_lookup_error: Option<TokenResponseFn>,
+}
+
+impl Callbacks {
+    pub(crate) fn user_identity(&self, identity: &Value) -> Result<Value, JwtError> {
+        match &self.user_identity {
+            Some(f) => f(identity),
+            None => Ok(identity.clone()),
+        }
+    }
+
+    pub(crate) fn additional_claims(&self, identity: &Value) -> Result<Map<String, Value>, JwtError> {
+        self.additional_claims
+            .as_ref()
+            .map_or_else(|| Ok(Map::new()), |f| f(identity))
+    }
+
+    pub(crate) fn additional_headers(&self, identity: &Value) -> Result<Map<String, Value>, JwtError> {
+        self.additional_headers
+            .as_ref()
+            .map_or_else(|| Ok(Map::new()), |f| f(identity))
+    }
+
+    pub(crate) fn encode_key(&self, manager: &JwtManager, identity: &Value) -> Result<EncodingKey, JwtError> {
+        match (&self.encode_key, &manager.keys().encoding) {
+            (Some(f), _) => f(identity),
+            (None, Some(key)) => Ok(key.clone()),
+            (None, None) => Err(JwtError::new(JwtErrorKind::Encode, "no signing key configured")),
+        }
+    }
+
+    pub(crate) fn decode_key(
+        &self,
+        manager: &JwtManager,
+        header: &Map<String, Value>,
+        payload: &Map<String, Value>,
+    ) -> Result<DecodingKey, JwtError> {
+        match (&self.decode_key, &manager.keys().decoding) {
+            (Some(f), _) => f(
+                &JwtHeader::new(header.clone()),
+                &Claims::new(payload.clone()),
+            ),
+            (None, Some(key)) => Ok(key.clone()),
+            (None, None) => Err(JwtError::internal("no verification key configured")),
+        }
+    }
+
+    /// The response for `error`: the matching loader's, or Flask's default.
+    pub(crate) fn respond(&self, manager: &JwtManager, error: &JwtError) -> HttpResponse {
+        let key = &manager.config().error_message_key;
+        let by_message = |slot: &Option<MessageResponseFn>| match slot {
+            Some(f) => f(error.message()),
+            None => default_response(error, key),
+        };
+        let by_token = |slot: &Option<TokenResponseFn>| match (slot, error.token()) {
+            (Some(f), Some((header, claims))) => f(header, claims),
+            _ => default_response(error, key),
+        };
+        use JwtErrorKind::*;
+        match error.kind() {
+            NoAuthorization | Csrf => by_message(&self.unauthorized),
+            InvalidHeader | InvalidQueryParam | Decode | WrongTokenType => {
+                by_message(&self.invalid_token)
+            }
+            Expired => by_token(&self.expired_token),
+            NeedsFresh => by_token(&self.needs_fresh_token),
+            Revoked => by_token(&self.revoked_token),
+            VerificationFailed => by_token(&self.token_verification_failed),
+            UserLookup => by_token(&self.user_lookup_error),
+            _ => default_response(error, key),
+        }
+    }
+}
+
+/// Flask's default error response: `{"<key>": "<message>"}` with the kind's status.
+pub(crate) fn default_response(error: &JwtError, key: &str) -> HttpResponse {
+    let mut body = Map::new();
+    body.insert(key.to_owned(), error.message().into());
+    HttpResponse::build(error.kind().default_status()).json(Value::Object(body))
+}

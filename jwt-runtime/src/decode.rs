@@ -1,0 +1,241 @@
+//! Decoding and verifying a token, step by step as PyJWT 2.10 and Flask-JWT-Extended do, with
+//! their exact messages (BEHAVIOUR.md §3.7). jsonwebtoken only checks the signature: its claim
+//! validation has other defaults (60 s leeway, `exp` required, `aud` always checked).
+
+use std::time::SystemTime;
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+use serde_json::{Map, Value};
+
+use crate::claims::{as_unix_seconds, Claims, JwtHeader};
+use crate::error::{JwtError, JwtErrorKind};
+use crate::manager::JwtManager;
+use crate::tokens::unix_seconds;
+
+/// PyJWT's base64url decoding: padding optional, trailing bits tolerated.
+const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+fn decode_error(message: impl Into<String>) -> JwtError {
+    JwtError::new(JwtErrorKind::Decode, message)
+}
+
+/// The three parts of a compact token, parsed but not verified.
+pub(crate) struct Unverified<'t> {
+    pub(crate) header: Map<String, Value>,
+    pub(crate) payload: Map<String, Value>,
+    signing_input: &'t str,
+    signature: &'t str,
+}
+
+/// Step 1: structure. Header and payload parsed, signature checked for base64 only.
+pub(crate) fn parse(token: &str) -> Result<Unverified<'_>, JwtError> {
+    let (signing_input, signature) = token
+        .rsplit_once('.')
+        .ok_or_else(|| decode_error("Not enough segments"))?;
+    let (header_b64, payload_b64) = signing_input
+        .split_once('.')
+        .ok_or_else(|| decode_error("Not enough segments"))?;
+    let header_bytes = LENIENT_URL_SAFE
+        .decode(header_b64)
+        .map_err(|_| decode_error("Invalid header padding"))?;
+    let header = match serde_json::from_slice::<Value>(&header_bytes) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(decode_error("Invalid header string: must be a json object")),
+        Err(e) => return Err(decode_error(format!("Invalid header string: {e}"))),
+    };
+    let payload_bytes = LENIENT_URL_SAFE
+        .decode(payload_b64)
+        .map_err(|_| decode_error("Invalid payload padding"))?;
+    if LENIENT_URL_SAFE.decode(signature).is_err() {
+        return Err(decode_error("Invalid crypto padding"));
+    }
+    let payload = match serde_json::from_slice::<Value>(&payload_bytes) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(decode_error("Invalid payload string: must be a json object")),
+        Err(e) => return Err(decode_error(format!("Invalid payload string: {e}"))),
+    };
+    if header.get("kid").is_some_and(|kid| !kid.is_string()) {
+        return Err(decode_error("Key ID header parameter must be a string"));
+    }
+    Ok(Unverified {
+        header,
+        payload,
+        signing_input,
+        signature,
+    })
+}
+
+/// Decodes and fully verifies `token` (steps 1–10 of BEHAVIOUR.md §3.7).
+///
+/// `csrf` is the double-submit value the token's `csrf` claim must equal; `allow_expired`
+/// skips only the expiry check.
+pub(crate) fn decode(
+    manager: &JwtManager,
+    token: &str,
+    csrf: Option<&str>,
+    allow_expired: bool,
+) -> Result<(JwtHeader, Claims), JwtError> {
+    let config = manager.config();
+    let Unverified {
+        header,
+        mut payload,
+        signing_input,
+        signature,
+    } = parse(token)?;
+
+    let key = manager.callbacks().decode_key(manager, &header, &payload)?;
+    let algorithm = match header.get("alg") {
+        None => return Err(decode_error("Algorithm not specified")),
+        Some(alg) => alg
+            .as_str()
+            .and_then(|alg| alg.parse::<jsonwebtoken::Algorithm>().ok())
+            .filter(|alg| manager.keys().decode_algorithms.contains(alg))
+            .ok_or_else(|| decode_error("The specified alg value is not allowed"))?,
+    };
+    let valid = jsonwebtoken::crypto::verify(signature, signing_input.as_bytes(), &key, algorithm)
+        .unwrap_or(false);
+    if !valid {
+        return Err(decode_error("Signature verification failed"));
+    }
+
+    let now = unix_seconds(SystemTime::now());
+    let leeway = config.decode_leeway.as_secs_f64();
+    if let Some(iat) = payload.get("iat") {
+        let iat = as_unix_seconds(iat)
+            .ok_or_else(|| decode_error("Issued At claim (iat) must be an integer."))?;
+        if iat as f64 > now + leeway {
+            return Err(decode_error("The token is not yet valid (iat)"));
+        }
+    }
+    if let Some(nbf) = payload.get("nbf") {
+        let nbf = as_unix_seconds(nbf)
+            .ok_or_else(|| decode_error("Not Before claim (nbf) must be an integer."))?;
+        if nbf as f64 > now + leeway {
+            return Err(decode_error("The token is not yet valid (nbf)"));
+        }
+    }
+    // Expiry is reported last: Flask decodes an expired token again without the expiry check
+    // and reports any other failure first.
+    let mut expired = false;
+    if let Some(exp) = payload.get("exp") {
+        let exp = as_unix_seconds(exp)
+            .ok_or_else(|| decode_error("Expiration Time claim (exp) must be an integer."))?;
+        expired = !allow_expired && exp as f64 <= now - leeway;
+    }
+
+    if let Some(issuer) = &config.decode_issuer {
+        match payload.get("iss") {
+            None => return Err(decode_error("Token is missing the \"iss\" claim")),
+            Some(iss) if iss.as_str() != Some(issuer.as_str()) => {
+                return Err(decode_error("Invalid issuer"))
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(audience) = &config.decode_audience {
+        check_audience(payload.get("aud"), audience)?;
+    }
+    if config.verify_sub && payload.get("sub").is_some_and(|sub| !sub.is_string()) {
+        return Err(decode_error("Subject must be a string"));
+    }
+    if payload.get("jti").is_some_and(|jti| !jti.is_string()) {
+        return Err(decode_error("JWT ID must be a string"));
+    }
+
+    if !payload.contains_key(&config.identity_claim) {
+        return Err(decode_error(format!(
+            "Missing claim: {}",
+            config.identity_claim
+        )));
+    }
+    payload.entry("type").or_insert_with(|| "access".into());
+    payload.entry("fresh").or_insert(Value::Bool(false));
+    payload.entry("jti").or_insert(Value::Null);
+
+    if let Some(expected) = csrf {
+        let Some(actual) = payload.get("csrf") else {
+            return Err(decode_error("Missing claim: csrf"));
+        };
+        let actual = actual.as_str().unwrap_or_default();
+        if !constant_time_eq(actual.as_bytes(), expected.as_bytes()) {
+            return Err(JwtError::new(
+                JwtErrorKind::Csrf,
+                "CSRF double submit tokens do not match",
+            ));
+        }
+    }
+
+    let header = JwtHeader::new(header);
+    let claims = Claims::new(payload);
+    if expired {
+        return Err(JwtError::new(JwtErrorKind::Expired, "Token has expired").with_token(header, claims));
+    }
+    Ok((header, claims))
+}
+
+fn check_audience(aud: Option<&Value>, expected: &[String]) -> Result<(), JwtError> {
+    let missing = || decode_error("Token is missing the \"aud\" claim");
+    let bad_format = || decode_error("Invalid claim format in token");
+    let claimed: Vec<&str> = match aud {
+        None | Some(Value::Null) => return Err(missing()),
+        Some(Value::String(s)) if s.is_empty() => return Err(missing()),
+        Some(Value::Array(list)) if list.is_empty() => return Err(missing()),
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|v| v.as_str().ok_or_else(bad_format))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(bad_format()),
+    };
+    if expected.iter().any(|aud| claimed.contains(&aud.as_str())) {
+        Ok(())
+    } else {
+        Err(decode_error("Audience doesn't match"))
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// The header of `token` without any verification (Flask's `get_unverified_jwt_headers`).
+pub fn get_unverified_jwt_headers(token: &str) -> Result<JwtHeader, JwtError> {
+    parse(token).map(|parts| JwtHeader::new(parts.header))
+}
+
+fn current_manager() -> Result<JwtManager, JwtError> {
+    JwtManager::current().ok_or_else(JwtError::no_manager)
+}
+
+/// Decodes and verifies `token` with the current request's manager (Flask's `decode_token`);
+/// `allow_expired` skips only the expiry check. See [`JwtManager::decode_token`] to name the
+/// manager. Returned from a handler, the error renders as Flask's response (e.g. the expired
+/// token loader's).
+pub fn decode_token(token: &str, allow_expired: bool) -> Result<Claims, JwtError> {
+    current_manager()?.decode_token(token, allow_expired)
+}
+
+/// The `jti` of a valid token (Flask's `get_jti`): its unique id, used for revocation.
+pub fn get_jti(token: &str) -> Result<Option<String>, JwtError> {
+    Ok(decode_token(token, false)?.jti().map(str::to_owned))
+}
+
+/// The `csrf` claim of a valid token (Flask's `get_csrf_token`): the double-submit value.
+pub fn get_csrf_token(token: &str) -> Result<String, JwtError> {
+    decode_token(token, false)?
+        .csrf()
+        .map(str::to_owned)
+        .ok_or_else(|| decode_error("Missing claim: csrf"))
+}

@@ -1,0 +1,48 @@
+//! The runtime of [actix-jwt-extended](https://docs.rs/actix-jwt-extended): everything that
+//! runs. Depend on the `actix-jwt-extended` facade instead of this crate; it re-exports all of
+//! this with the attribute macros.
+
+#![warn(missing_docs)]
+
+pub mod callbacks;
+mod claims;
+mod config;
+mod context;
+mod decode;
+mod error;
+mod guard;
+mod keys;
+mod locations;
+mod manager;
+mod tokens;
+mod verify;
+
+pub use claims::{Claims, JwtHeader};
+pub use config::{is_asymmetric, Algorithm, Audience, JwtConfig, Secret, TokenLocation};
+pub use context::{
+    current_user, get_jwt, get_jwt_header, get_jwt_identity, get_jwt_request_location,
+    try_current_user, try_get_jwt, try_get_jwt_header, try_get_jwt_identity, VerifiedJwt,
+};
+pub use decode::{decode_token, get_csrf_token, get_jti, get_unverified_jwt_headers};
+pub use error::{ConfigError, JwtError, JwtErrorKind};
+pub use jsonwebtoken::{DecodingKey, EncodingKey};
+pub use manager::{JwtManager, JwtManagerBuilder, ManagerMiddleware};
+pub use tokens::{create_access_token, create_refresh_token, TokenBuilder, TokenKind};
+pub use verify::{verify_jwt_in_request, LocationList, VerifyOptions, JSON_BODY_LIMIT};
+
+/// What generated code uses. Not public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::guard::JwtGuard;
+    pub use crate::verify::{
+        FLAG_FRESH, FLAG_NO_VERIFY_TYPE, FLAG_OPTIONAL, FLAG_REFRESH, FLAG_SKIP_REVOCATION,
+    };
+    /// Packed location code of `headers`.
+    pub const LOCATION_HEADERS: u16 = 1;
+    /// Packed location code of `cookies`.
+    pub const LOCATION_COOKIES: u16 = 2;
+    /// Packed location code of `query_string`.
+    pub const LOCATION_QUERY_STRING: u16 = 3;
+    /// Packed location code of `json`.
+    pub const LOCATION_JSON: u16 = 4;
+}

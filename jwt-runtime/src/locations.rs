@@ -1,0 +1,229 @@
+//! Finding the encoded token in a request: headers, cookies (with the CSRF double-submit
+//! value), query string and JSON body, with Flask-JWT-Extended's exact messages.
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::HttpRequest;
+use serde_json::Value;
+
+use crate::config::{JwtConfig, TokenLocation};
+use crate::error::{JwtError, JwtErrorKind};
+
+/// An encoded token found in a request, with the CSRF value it must carry (cookies only).
+pub(crate) struct Found {
+    pub(crate) token: String,
+    pub(crate) csrf: Option<String>,
+}
+
+fn not_found(message: String) -> JwtError {
+    JwtError::new(JwtErrorKind::NoAuthorization, message)
+}
+
+/// Looks for a token in one location. A `NoAuthorization` error means "not here, try the
+/// next location"; any other error ends the search.
+pub(crate) fn find(
+    location: TokenLocation,
+    req: &HttpRequest,
+    body: Option<&[u8]>,
+    config: &JwtConfig,
+    refresh: bool,
+) -> Result<Found, JwtError> {
+    let token = match location {
+        TokenLocation::Headers => from_headers(req, config)?,
+        TokenLocation::Cookies => return from_cookies(req, body, config, refresh),
+        TokenLocation::QueryString => from_query_string(req, config)?,
+        TokenLocation::Json => from_json(req, body, config, refresh)?,
+    };
+    Ok(Found { token, csrf: None })
+}
+
+/// Whether the request body is JSON: `application/json` or `application/<anything>+json`,
+/// parameters ignored.
+pub(crate) fn is_json(req: &HttpRequest) -> bool {
+    let Some(Ok(value)) = req.headers().get(CONTENT_TYPE).map(|v| v.to_str()) else {
+        return false;
+    };
+    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match mime.strip_prefix("application/") {
+        Some(subtype) => subtype == "json" || subtype.ends_with("+json"),
+        None => false,
+    }
+}
+
+/// `Authorization: Bearer <JWT>` (BEHAVIOUR.md §3.2).
+fn from_headers(req: &HttpRequest, config: &JwtConfig) -> Result<String, JwtError> {
+    let name = &config.header_name;
+    let joined = req
+        .headers()
+        .get_all(name.as_str())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let value = joined.trim().trim_matches(',');
+    if value.is_empty() {
+        return Err(not_found(format!("Missing {name} Header")));
+    }
+    let scheme = &config.header_type;
+    if scheme.is_empty() {
+        let mut words = value.split_whitespace();
+        return match (words.next(), words.next()) {
+            (Some(token), None) => Ok(token.to_owned()),
+            _ => Err(JwtError::new(
+                JwtErrorKind::InvalidHeader,
+                format!("Bad {name} header. Expected '{name}: <JWT>'"),
+            )),
+        };
+    }
+    let mut pieces = split_comma_pieces(value)
+        .filter(|piece| piece.split_whitespace().next() == Some(scheme.as_str()));
+    let (Some(piece), None) = (pieces.next(), pieces.next()) else {
+        return Err(not_found(format!(
+            "Missing '{scheme}' type in '{name}' header. Expected '{name}: {scheme} <JWT>'"
+        )));
+    };
+    let mut words = piece.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some(_), Some(token), None) => Ok(token.to_owned()),
+        _ => Err(JwtError::new(
+            JwtErrorKind::InvalidHeader,
+            format!("Bad {name} header. Expected '{name}: {scheme} <JWT>'"),
+        )),
+    }
+}
+
+/// Splits at each comma and the whitespace after it (Python's `re.split(r",\s*", value)`).
+fn split_comma_pieces(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim_start)
+}
+
+/// The access or refresh cookie, and the CSRF value for state-changing methods (§3.3).
+fn from_cookies(
+    req: &HttpRequest,
+    body: Option<&[u8]>,
+    config: &JwtConfig,
+    refresh: bool,
+) -> Result<Found, JwtError> {
+    let (cookie_name, csrf_header, csrf_field) = if refresh {
+        (
+            &config.refresh_cookie_name,
+            &config.refresh_csrf_header_name,
+            &config.refresh_csrf_field_name,
+        )
+    } else {
+        (
+            &config.access_cookie_name,
+            &config.access_csrf_header_name,
+            &config.access_csrf_field_name,
+        )
+    };
+    let token = req
+        .cookie(cookie_name)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| not_found(format!("Missing cookie \"{cookie_name}\"")))?;
+    if !(config.cookie_csrf_protect && config.csrf_methods.contains(req.method())) {
+        return Ok(Found { token, csrf: None });
+    }
+    let from_header = req
+        .headers()
+        .get(csrf_header.as_str())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .filter(|v| !v.is_empty());
+    let csrf = match from_header {
+        Some(value) => value,
+        None if config.csrf_check_form => form_field(req, body, csrf_field)
+            .ok_or_else(|| JwtError::new(JwtErrorKind::Csrf, "Missing CSRF token"))?,
+        None => return Err(JwtError::new(JwtErrorKind::Csrf, "Missing CSRF token")),
+    };
+    Ok(Found {
+        token,
+        csrf: Some(csrf),
+    })
+}
+
+/// A non-empty field of an urlencoded form body.
+fn form_field(req: &HttpRequest, body: Option<&[u8]>, field: &str) -> Option<String> {
+    let is_form = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(body?)?;
+    pairs
+        .into_iter()
+        .find(|(k, _)| k == field)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+fn serde_urlencoded_pairs(bytes: &[u8]) -> Option<Vec<(String, String)>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    actix_web::web::Query::<Vec<(String, String)>>::from_query(text)
+        .ok()
+        .map(|q| q.into_inner())
+}
+
+/// `?jwt=<JWT>`, with `JWT_QUERY_STRING_VALUE_PREFIX` stripped (§3.4).
+fn from_query_string(req: &HttpRequest, config: &JwtConfig) -> Result<String, JwtError> {
+    let name = &config.query_string_name;
+    let value = serde_urlencoded_pairs(req.query_string().as_bytes())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+        // "paramater" is Flask-JWT-Extended's spelling, kept for identical responses.
+        .ok_or_else(|| not_found(format!("Missing '{name}' query paramater")))?;
+    let prefix = &config.query_string_value_prefix;
+    value.strip_prefix(prefix.as_str()).map(str::to_owned).ok_or_else(|| {
+        JwtError::new(
+            JwtErrorKind::InvalidQueryParam,
+            format!(
+                "Invalid value for query parameter '{name}'. Expected the value to start with '{prefix}'"
+            ),
+        )
+    })
+}
+
+/// `{"access_token": "<JWT>"}` in a JSON body (§3.5).
+fn from_json(
+    req: &HttpRequest,
+    body: Option<&[u8]>,
+    config: &JwtConfig,
+    refresh: bool,
+) -> Result<String, JwtError> {
+    let (Some(body), true) = (body, is_json(req)) else {
+        return Err(not_found(
+            "Invalid content-type. Must be application/json.".to_owned(),
+        ));
+    };
+    let key = if refresh {
+        &config.refresh_json_key
+    } else {
+        &config.json_key
+    };
+    let missing = || not_found(format!("Missing \"{key}\" key in json data."));
+    let parsed: Value = serde_json::from_slice(body).map_err(|_| missing())?;
+    match parsed.get(key.as_str()) {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => Err(missing()),
+        Some(Value::String(token)) if token.is_empty() => Err(missing()),
+        Some(Value::String(token)) => Ok(token.clone()),
+        Some(_) => Err(JwtError::new(
+            JwtErrorKind::Decode,
+            format!("Invalid token type. The \"{key}\" value must be a string"),
+        )),
+    }
+}
+
+/// The combined not-found message of a multi-location search (§3.1 step 4).
+pub(crate) fn combined_not_found(locations: &[TokenLocation], messages: &[String]) -> String {
+    let names: Vec<&str> = locations.iter().map(|l| l.as_str()).collect();
+    let listed = match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    format!("Missing JWT in {listed} ({})", messages.join("; "))
+}

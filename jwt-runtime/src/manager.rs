@@ -1,0 +1,399 @@
+//! `JwtManager`: the config, parsed keys and loader callbacks of one app, cheap to clone.
+
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::{HttpRequest, HttpResponse};
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::callbacks::{Callbacks, CheckOutcome};
+use crate::claims::{Claims, JwtHeader};
+use crate::config::JwtConfig;
+use crate::error::{ConfigError, JwtError};
+use crate::keys::Keys;
+use crate::tokens::{create_access_token, create_refresh_token, to_object, TokenBuilder};
+
+tokio::task_local! {
+    /// The manager of the app serving the current request (set by the middleware).
+    static CURRENT_MANAGER: JwtManager;
+}
+
+struct Inner {
+    config: JwtConfig,
+    keys: Keys,
+    callbacks: Callbacks,
+}
+
+/// Flask-JWT-Extended's `JWTManager`: config, keys and loaders of one app.
+///
+/// Build it once at start-up (a bad config is a [`ConfigError`] then) and register it on the
+/// app. `.wrap(jwt.clone())` makes it the current manager of every request, as Flask's
+/// `current_app` does, so `create_access_token(..).finish()` and `decode_token` find it;
+/// `.app_data(jwt.clone())` alone suffices for protected routes.
+///
+/// ```
+/// use actix_web::App;
+/// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
+///
+/// let jwt = JwtManager::new(JwtConfig { secret_key: Some("change me".into()), ..Default::default() })
+///     .expect("valid JWT config");
+/// let app = App::new().wrap(jwt.clone()).app_data(jwt.clone());
+/// # drop(app);
+/// ```
+#[derive(Clone)]
+pub struct JwtManager {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for JwtManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtManager")
+            .field("algorithm", &self.inner.config.algorithm)
+            .field("token_location", &self.inner.config.token_location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtManager {
+    /// A manager with Flask's default loaders; fails when `config` cannot work.
+    pub fn new(config: JwtConfig) -> Result<Self, ConfigError> {
+        Self::builder(config).build()
+    }
+
+    /// A builder to register loader callbacks before the config is checked.
+    pub fn builder(config: JwtConfig) -> JwtManagerBuilder {
+        JwtManagerBuilder {
+            config,
+            callbacks: Callbacks::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &JwtConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn keys(&self) -> &Keys {
+        &self.inner.keys
+    }
+
+    pub(crate) fn callbacks(&self) -> &Callbacks {
+        &self.inner.callbacks
+    }
+
+    /// The manager of the request being served, when the app is wrapped with one.
+    pub fn current() -> Option<JwtManager> {
+        CURRENT_MANAGER
+            .try_with(JwtManager::clone)
+            .ok()
+            .or_else(crate::context::current_manager)
+    }
+
+    /// The manager for `req`: the app data, the middleware's, or the context's.
+    pub fn from_request(req: &HttpRequest) -> Option<JwtManager> {
+        req.app_data::<JwtManager>()
+            .cloned()
+            .or_else(|| {
+                req.app_data::<actix_web::web::Data<JwtManager>>()
+                    .map(|data| JwtManager::clone(data))
+            })
+            .or_else(JwtManager::current)
+    }
+
+    /// Runs `fut` with this manager as the current one (what the middleware does per request).
+    pub async fn scope<F: Future>(&self, fut: F) -> F::Output {
+        CURRENT_MANAGER.scope(self.clone(), fut).await
+    }
+
+    /// Starts an access token signed by this manager.
+    pub fn create_access_token(&self, identity: impl Serialize) -> TokenBuilder {
+        create_access_token(identity).manager(self)
+    }
+
+    /// Starts a refresh token signed by this manager.
+    pub fn create_refresh_token(&self, identity: impl Serialize) -> TokenBuilder {
+        create_refresh_token(identity).manager(self)
+    }
+
+    /// Decodes and verifies `token` (Flask's `decode_token`); `allow_expired` skips only the
+    /// expiry check. Type, freshness, revocation and user lookup are not checked.
+    pub fn decode_token(&self, token: &str, allow_expired: bool) -> Result<Claims, JwtError> {
+        self.decode_complete(token, None, allow_expired)
+            .map(|(_, claims)| claims)
+    }
+
+    /// Like [`decode_token`](Self::decode_token), returning the header too and checking the
+    /// `csrf` claim against `csrf` when given.
+    pub fn decode_complete(
+        &self,
+        token: &str,
+        csrf: Option<&str>,
+        allow_expired: bool,
+    ) -> Result<(JwtHeader, Claims), JwtError> {
+        crate::decode::decode(self, token, csrf, allow_expired).map_err(|e| e.with_manager(self))
+    }
+}
+
+/// Registers loader callbacks, then checks the config and parses the keys in
+/// [`build`](Self::build). A callback set here wins over one registered by attribute.
+#[must_use = "call `.build()` to get the manager"]
+pub struct JwtManagerBuilder {
+    config: JwtConfig,
+    callbacks: Callbacks,
+}
+
+impl JwtManagerBuilder {
+    /// Checks the config, parses the keys once, and returns the manager.
+    pub fn build(self) -> Result<JwtManager, ConfigError> {
+        self.config.validate()?;
+        let keys = Keys::from_config(
+            &self.config,
+            self.callbacks.encode_key.is_some(),
+            self.callbacks.decode_key.is_some(),
+        )?;
+        Ok(JwtManager {
+            inner: Arc::new(Inner {
+                config: self.config,
+                keys,
+                callbacks: self.callbacks,
+            }),
+        })
+    }
+
+    /// `user_identity_loader`: turns the identity given to `create_*_token` (as JSON) into
+    /// the identity claim. Default: unchanged.
+    pub fn user_identity_loader<F, R>(mut self, f: F) -> Self
+    where
+        F: Fn(&Value) -> R + Send + Sync + 'static,
+        R: Serialize,
+    {
+        self.callbacks.user_identity = Some(Arc::new(move |identity| {
+            serde_json::to_value(f(identity)).map_err(|e| {
+                JwtError::new(crate::JwtErrorKind::Encode, format!("identity cannot be serialised: {e}"))
+            })
+        }));
+        self
+    }
+
+    /// `additional_claims_loader`: claims added to every new token (a serde value that
+    /// serialises to an object). Default: none.
+    pub fn additional_claims_loader<F, R>(mut self, f: F) -> Self
+    where
+        F: Fn(&Value) -> R + Send + Sync + 'static,
+        R: Serialize,
+    {
+        self.callbacks.additional_claims = Some(Arc::new(move |identity| {
+            to_object(f(identity), "additional claims")
+                .map_err(|e| JwtError::new(crate::JwtErrorKind::Encode, e))
+        }));
+        self
+    }
+
+    /// `additional_headers_loader`: JWT headers added to every new token. Default: none.
+    pub fn additional_headers_loader<F, R>(mut self, f: F) -> Self
+    where
+        F: Fn(&Value) -> R + Send + Sync + 'static,
+        R: Serialize,
+    {
+        self.callbacks.additional_headers = Some(Arc::new(move |identity| {
+            to_object(f(identity), "additional headers")
+                .map_err(|e| JwtError::new(crate::JwtErrorKind::Encode, e))
+        }));
+        self
+    }
+
+    /// `encode_key_loader`: the signing key for a new token of `identity`. Default: the
+    /// configured secret or private key.
+    pub fn encode_key_loader<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&Value) -> EncodingKey + Send + Sync + 'static,
+    {
+        self.callbacks.encode_key = Some(Arc::new(move |identity| Ok(f(identity))));
+        self
+    }
+
+    /// `decode_key_loader`: the verification key for a token, given its unverified header and
+    /// claims. Default: the configured secret or public key.
+    pub fn decode_key_loader<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&JwtHeader, &Claims) -> DecodingKey + Send + Sync + 'static,
+    {
+        self.callbacks.decode_key = Some(Arc::new(move |header, claims| Ok(f(header, claims))));
+        self
+    }
+
+    /// `token_in_blocklist_loader`: whether a token is revoked (`true` → 401 "Token has been
+    /// revoked"). Returning `Err` refuses the request (fail closed). Default: never revoked.
+    pub fn token_in_blocklist_loader<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,
+        Fut: Future + 'static,
+        Fut::Output: CheckOutcome,
+    {
+        let f = Arc::new(f);
+        self.callbacks.token_in_blocklist = Some(Arc::new(move |_req, header, claims| {
+            let fut = f(header.clone(), claims.clone());
+            Box::pin(async move { fut.await.into_outcome() })
+        }));
+        self
+    }
+
+    /// `token_verification_loader`: custom checks of the claims (`false` → 400 "User claims
+    /// verification failed"). Default: always passes.
+    pub fn token_verification_loader<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,
+        Fut: Future + 'static,
+        Fut::Output: CheckOutcome,
+    {
+        let f = Arc::new(f);
+        self.callbacks.token_verification = Some(Arc::new(move |_req, header, claims| {
+            let fut = f(header.clone(), claims.clone());
+            Box::pin(async move { fut.await.into_outcome() })
+        }));
+        self
+    }
+
+    /// `user_lookup_loader`: loads the user of a verified token; `None` → 401 "Error loading
+    /// the user <identity>". Read it with `current_user::<U>()`.
+    pub fn user_lookup_loader<F, Fut, U>(mut self, f: F) -> Self
+    where
+        F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Option<U>> + 'static,
+        U: Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        self.callbacks.user_lookup = Some(Arc::new(move |_req, header, claims| {
+            let fut = f(header.clone(), claims.clone());
+            Box::pin(async move {
+                Ok(fut
+                    .await
+                    .map(|user| Arc::new(user) as crate::callbacks::AnyUser))
+            })
+        }));
+        self
+    }
+
+    /// `unauthorized_loader`: the response when no token is found or the CSRF check fails.
+    /// Default: 401 `{"msg": <message>}`.
+    pub fn unauthorized_loader<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&str) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.callbacks.unauthorized = Some(Arc::new(f));
+        self
+    }
+
+    /// `invalid_token_loader`: the response for a malformed or invalid token.
+    /// Default: 422 `{"msg": <message>}`.
+    pub fn invalid_token_loader<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&str) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.callbacks.invalid_token = Some(Arc::new(f));
+        self
+    }
+
+    /// `expired_token_loader`: the response for an expired token.
+    /// Default: 401 `{"msg": "Token has expired"}`.
+    pub fn expired_token_loader<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.callbacks.expired_token = Some(Arc::new(f));
+        self
+    }
+
+    /// `needs_fresh_token_loader`: the response when a fresh token is required.
+    /// Default: 401 `{"msg": "Fresh token required"}`.
+    pub fn needs_fresh_token_loader<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.callbacks.needs_fresh_token = Some(Arc::new(f));
+        self
+    }
+
+    /// `revoked_token_loader`: the response for a revoked token.
+    /// Default: 401 `{"msg": "Token has been revoked"}`.
+    pub fn revoked_token_loader<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.callbacks.revoked_token = Some(Arc::new(f));
+        self
+    }
+
+    /// `token_verification_failed_loader`: the response when the verification loader says no.
+    /// Default: 400 `{"msg": "User claims verification failed"}`.
+    pub fn token_verification_failed_loader<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.callbacks.token_verification_failed = Some(Arc::new(f));
+        self
+    }
+
+    /// `user_lookup_error_loader`: the response when the user loader finds no user.
+    /// Default: 401 `{"msg": "Error loading the user <identity>"}`.
+    pub fn user_lookup_error_loader<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.callbacks.user_lookup_error = Some(Arc::new(f));
+        self
+    }
+}
+
+/// The middleware form of the manager: it makes the manager current for every request.
+impl<S, B> Transform<S, ServiceRequest> for JwtManager
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Transform = ManagerMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ManagerMiddleware {
+            service: Rc::new(service),
+            manager: self.clone(),
+        }))
+    }
+}
+
+/// The service [`JwtManager`] wraps an app's services in; see its `Transform` impl.
+pub struct ManagerMiddleware<S> {
+    service: Rc<S>,
+    manager: JwtManager,
+}
+
+impl<S, B> Service<ServiceRequest> for ManagerMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.service.poll_ready(cx)
+    }
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let manager = self.manager.clone();
+        let service = Rc::clone(&self.service);
+        Box::pin(CURRENT_MANAGER.scope(manager, async move { service.call(req).await }))
+    }
+}
