@@ -88,23 +88,36 @@ impl Callbacks {
         }
     }
 
-    pub(crate) fn additional_claims(&self, identity: &Value) -> Result<Map<String, Value>, JwtError> {
+    pub(crate) fn additional_claims(
+        &self,
+        identity: &Value,
+    ) -> Result<Map<String, Value>, JwtError> {
         self.additional_claims
             .as_ref()
             .map_or_else(|| Ok(Map::new()), |f| f(identity))
     }
 
-    pub(crate) fn additional_headers(&self, identity: &Value) -> Result<Map<String, Value>, JwtError> {
+    pub(crate) fn additional_headers(
+        &self,
+        identity: &Value,
+    ) -> Result<Map<String, Value>, JwtError> {
         self.additional_headers
             .as_ref()
             .map_or_else(|| Ok(Map::new()), |f| f(identity))
     }
 
-    pub(crate) fn encode_key(&self, manager: &JwtManager, identity: &Value) -> Result<EncodingKey, JwtError> {
+    pub(crate) fn encode_key(
+        &self,
+        manager: &JwtManager,
+        identity: &Value,
+    ) -> Result<EncodingKey, JwtError> {
         match (&self.encode_key, &manager.keys().encoding) {
             (Some(f), _) => f(identity),
             (None, Some(key)) => Ok(key.clone()),
-            (None, None) => Err(JwtError::new(JwtErrorKind::Encode, "no signing key configured")),
+            (None, None) => Err(JwtError::new(
+                JwtErrorKind::Encode,
+                "no signing key configured",
+            )),
         }
     }
 

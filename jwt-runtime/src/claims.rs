@@ -144,7 +144,10 @@ impl Claims {
         self.get(key)
             .map(|v| {
                 T::deserialize(v).map_err(|e| {
-                    JwtError::new(JwtErrorKind::Decode, format!("unexpected claim `{key}`: {e}"))
+                    JwtError::new(
+                        JwtErrorKind::Decode,
+                        format!("unexpected claim `{key}`: {e}"),
+                    )
                 })
             })
             .transpose()

@@ -323,7 +323,11 @@ impl JwtConfig {
         if let Some((option, _)) = names.iter().find(|(_, value)| value.is_empty()) {
             return Err(ConfigError::new(option, "cannot be empty"));
         }
-        if self.header_name.contains(|c: char| !c.is_ascii_graphic() || c == ':') && !self.header_name.is_empty() {
+        if self
+            .header_name
+            .contains(|c: char| !c.is_ascii_graphic() || c == ':')
+            && !self.header_name.is_empty()
+        {
             return Err(ConfigError::new(
                 "JWT_HEADER_NAME",
                 format!("`{}` is not a valid header name", self.header_name),
@@ -419,16 +423,40 @@ impl JwtConfig {
         }
         env.boolean("JWT_CSRF_IN_COOKIES", &mut c.csrf_in_cookies)?;
         env.boolean("JWT_CSRF_CHECK_FORM", &mut c.csrf_check_form)?;
-        env.string("JWT_ACCESS_CSRF_COOKIE_NAME", &mut c.access_csrf_cookie_name);
-        env.string("JWT_REFRESH_CSRF_COOKIE_NAME", &mut c.refresh_csrf_cookie_name);
-        env.string("JWT_ACCESS_CSRF_COOKIE_PATH", &mut c.access_csrf_cookie_path);
-        env.string("JWT_REFRESH_CSRF_COOKIE_PATH", &mut c.refresh_csrf_cookie_path);
-        env.string("JWT_ACCESS_CSRF_HEADER_NAME", &mut c.access_csrf_header_name);
-        env.string("JWT_REFRESH_CSRF_HEADER_NAME", &mut c.refresh_csrf_header_name);
+        env.string(
+            "JWT_ACCESS_CSRF_COOKIE_NAME",
+            &mut c.access_csrf_cookie_name,
+        );
+        env.string(
+            "JWT_REFRESH_CSRF_COOKIE_NAME",
+            &mut c.refresh_csrf_cookie_name,
+        );
+        env.string(
+            "JWT_ACCESS_CSRF_COOKIE_PATH",
+            &mut c.access_csrf_cookie_path,
+        );
+        env.string(
+            "JWT_REFRESH_CSRF_COOKIE_PATH",
+            &mut c.refresh_csrf_cookie_path,
+        );
+        env.string(
+            "JWT_ACCESS_CSRF_HEADER_NAME",
+            &mut c.access_csrf_header_name,
+        );
+        env.string(
+            "JWT_REFRESH_CSRF_HEADER_NAME",
+            &mut c.refresh_csrf_header_name,
+        );
         env.string("JWT_ACCESS_CSRF_FIELD_NAME", &mut c.access_csrf_field_name);
-        env.string("JWT_REFRESH_CSRF_FIELD_NAME", &mut c.refresh_csrf_field_name);
+        env.string(
+            "JWT_REFRESH_CSRF_FIELD_NAME",
+            &mut c.refresh_csrf_field_name,
+        );
         env.string("JWT_QUERY_STRING_NAME", &mut c.query_string_name);
-        env.string("JWT_QUERY_STRING_VALUE_PREFIX", &mut c.query_string_value_prefix);
+        env.string(
+            "JWT_QUERY_STRING_VALUE_PREFIX",
+            &mut c.query_string_value_prefix,
+        );
         env.string("JWT_JSON_KEY", &mut c.json_key);
         env.string("JWT_REFRESH_JSON_KEY", &mut c.refresh_json_key);
         Ok(c)

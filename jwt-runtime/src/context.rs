@@ -87,7 +87,12 @@ pub fn get_jwt() -> Claims {
 
 /// [`get_jwt`] returning an error of kind `NoContext` outside any verification.
 pub fn try_get_jwt() -> Result<Claims, JwtError> {
-    with_context(|ctx| ctx.jwt.as_ref().map(|jwt| jwt.claims.clone()).unwrap_or_default())
+    with_context(|ctx| {
+        ctx.jwt
+            .as_ref()
+            .map(|jwt| jwt.claims.clone())
+            .unwrap_or_default()
+    })
 }
 
 /// The header of the current token (Flask's `get_jwt_header()`); empty in an optional route
@@ -99,7 +104,12 @@ pub fn get_jwt_header() -> JwtHeader {
 
 /// [`get_jwt_header`] returning an error outside any verification.
 pub fn try_get_jwt_header() -> Result<JwtHeader, JwtError> {
-    with_context(|ctx| ctx.jwt.as_ref().map(|jwt| jwt.header.clone()).unwrap_or_default())
+    with_context(|ctx| {
+        ctx.jwt
+            .as_ref()
+            .map(|jwt| jwt.header.clone())
+            .unwrap_or_default()
+    })
 }
 
 /// The identity of the current token, the value of `JWT_IDENTITY_CLAIM` (Flask's
@@ -152,7 +162,10 @@ pub fn try_current_user<U: Send + Sync + 'static>() -> Result<Option<Arc<U>>, Jw
             return Ok(None);
         };
         let Some(user) = &jwt.user else {
-            return Err(JwtError::new(JwtErrorKind::NoUserLookupLoader, NO_USER_LOADER));
+            return Err(JwtError::new(
+                JwtErrorKind::NoUserLookupLoader,
+                NO_USER_LOADER,
+            ));
         };
         Arc::clone(user).downcast::<U>().map(Some).map_err(|_| {
             JwtError::new(

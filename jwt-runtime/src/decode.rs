@@ -58,7 +58,11 @@ pub(crate) fn parse(token: &str) -> Result<Unverified<'_>, JwtError> {
     }
     let payload = match serde_json::from_slice::<Value>(&payload_bytes) {
         Ok(Value::Object(map)) => map,
-        Ok(_) => return Err(decode_error("Invalid payload string: must be a json object")),
+        Ok(_) => {
+            return Err(decode_error(
+                "Invalid payload string: must be a json object",
+            ))
+        }
         Err(e) => return Err(decode_error(format!("Invalid payload string: {e}"))),
     };
     if header.get("kid").is_some_and(|kid| !kid.is_string()) {
@@ -175,7 +179,9 @@ pub(crate) fn decode(
     let header = JwtHeader::new(header);
     let claims = Claims::new(payload);
     if expired {
-        return Err(JwtError::new(JwtErrorKind::Expired, "Token has expired").with_token(header, claims));
+        return Err(
+            JwtError::new(JwtErrorKind::Expired, "Token has expired").with_token(header, claims)
+        );
     }
     Ok((header, claims))
 }

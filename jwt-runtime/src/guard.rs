@@ -8,10 +8,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use actix_web::dev::Payload;
-use futures_core::Stream;
 use actix_web::error::PayloadError;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest};
+use futures_core::Stream;
 
 use crate::context::RequestContext;
 use crate::error::JwtError;

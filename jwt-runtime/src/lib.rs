@@ -8,6 +8,7 @@ pub mod callbacks;
 mod claims;
 mod config;
 mod context;
+mod cookies;
 mod decode;
 mod error;
 mod guard;
@@ -23,6 +24,7 @@ pub use context::{
     current_user, get_jwt, get_jwt_header, get_jwt_identity, get_jwt_request_location,
     try_current_user, try_get_jwt, try_get_jwt_header, try_get_jwt_identity, VerifiedJwt,
 };
+pub use cookies::{CookieOptions, JwtCookies};
 pub use decode::{decode_token, get_csrf_token, get_jti, get_unverified_jwt_headers};
 pub use error::{ConfigError, JwtError, JwtErrorKind};
 pub use jsonwebtoken::{DecodingKey, EncodingKey};

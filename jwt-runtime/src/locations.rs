@@ -42,7 +42,12 @@ pub(crate) fn is_json(req: &HttpRequest) -> bool {
     let Some(Ok(value)) = req.headers().get(CONTENT_TYPE).map(|v| v.to_str()) else {
         return false;
     };
-    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match mime.strip_prefix("application/") {
         Some(subtype) => subtype == "json" || subtype.ends_with("+json"),
         None => false,
@@ -146,7 +151,10 @@ fn form_field(req: &HttpRequest, body: Option<&[u8]>, field: &str) -> Option<Str
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     if !is_form {
         return None;
     }

@@ -176,7 +176,10 @@ impl JwtManagerBuilder {
     {
         self.callbacks.user_identity = Some(Arc::new(move |identity| {
             serde_json::to_value(f(identity)).map_err(|e| {
-                JwtError::new(crate::JwtErrorKind::Encode, format!("identity cannot be serialised: {e}"))
+                JwtError::new(
+                    crate::JwtErrorKind::Encode,
+                    format!("identity cannot be serialised: {e}"),
+                )
             })
         }));
         self
@@ -262,7 +265,7 @@ impl JwtManagerBuilder {
     }
 
     /// `user_lookup_loader`: loads the user of a verified token; `None` → 401 "Error loading
-    /// the user <identity>". Read it with `current_user::<U>()`.
+    /// the user `<identity>`". Read it with `current_user::<U>()`.
     pub fn user_lookup_loader<F, Fut, U>(mut self, f: F) -> Self
     where
         F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,

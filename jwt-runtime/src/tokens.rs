@@ -95,7 +95,10 @@ impl TokenBuilder {
     fn new(kind: TokenKind, identity: impl Serialize) -> Self {
         let (identity, error) = match serde_json::to_value(identity) {
             Ok(value) => (value, None),
-            Err(e) => (Value::Null, Some(format!("identity cannot be serialised: {e}"))),
+            Err(e) => (
+                Value::Null,
+                Some(format!("identity cannot be serialised: {e}")),
+            ),
         };
         Self {
             kind,
@@ -162,7 +165,11 @@ impl TokenBuilder {
             Ok(value) => {
                 self.claims.insert(key.into(), value);
             }
-            Err(e) => self.error = self.error.or(Some(format!("claim cannot be serialised: {e}"))),
+            Err(e) => {
+                self.error = self
+                    .error
+                    .or(Some(format!("claim cannot be serialised: {e}")))
+            }
         }
         self
     }
@@ -241,8 +248,10 @@ impl TokenBuilder {
         let mut token = engine.encode(to_json_bytes(&header)?);
         token.push('.');
         token.push_str(&engine.encode(to_json_bytes(&claims)?));
-        let signature = jsonwebtoken::crypto::sign(token.as_bytes(), &key, algorithm)
-            .map_err(|e| JwtError::new(JwtErrorKind::Encode, format!("cannot sign the token: {e}")))?;
+        let signature =
+            jsonwebtoken::crypto::sign(token.as_bytes(), &key, algorithm).map_err(|e| {
+                JwtError::new(JwtErrorKind::Encode, format!("cannot sign the token: {e}"))
+            })?;
         token.push('.');
         token.push_str(&signature);
         Ok(token)
@@ -276,7 +285,10 @@ impl TokenBuilder {
     }
 }
 
-fn check_header(header: &Map<String, Value>, algorithm: jsonwebtoken::Algorithm) -> Result<(), JwtError> {
+fn check_header(
+    header: &Map<String, Value>,
+    algorithm: jsonwebtoken::Algorithm,
+) -> Result<(), JwtError> {
     if header.get("alg") != Some(&Value::from(format!("{algorithm:?}"))) {
         return Err(JwtError::new(
             JwtErrorKind::Encode,

@@ -135,7 +135,10 @@ fn is_form(req: &HttpRequest) -> bool {
     req.headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().starts_with("application/x-www-form-urlencoded"))
+        .is_some_and(|v| {
+            v.trim_start()
+                .starts_with("application/x-www-form-urlencoded")
+        })
 }
 
 /// Flag bit of [`VerifyOptions::from_bits`]: `optional`.
@@ -240,7 +243,8 @@ pub(crate) enum Outcome {
 /// use actix_web::{web, HttpRequest, HttpResponse};
 /// use actix_jwt_extended_runtime::{verify_jwt_in_request, JwtError, VerifyOptions};
 ///
-/// async fn admin_only(req: HttpRequest, mut payload: web::Payload) -> Result<HttpResponse, JwtError> {
+/// async fn admin_only(req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, JwtError> {
+///     let mut payload = payload.into_inner();
 ///     let jwt = verify_jwt_in_request(&req, &mut payload, VerifyOptions::new()).await?;
 ///     match jwt {
 ///         Some(jwt) if jwt.claims["is_administrator"] == true => Ok(HttpResponse::Ok().finish()),
@@ -333,11 +337,14 @@ async fn verify_token(
     for &location in searched {
         match locations::find(location, req, body, config, options.refresh) {
             Ok(found) => {
-                let (header, claims) = manager.decode_complete(&found.token, found.csrf.as_deref(), false)?;
+                let (header, claims) =
+                    manager.decode_complete(&found.token, found.csrf.as_deref(), false)?;
                 decoded = Some((header, claims, location));
                 break;
             }
-            Err(e) if e.kind() == JwtErrorKind::NoAuthorization => misses.push(e.message().to_owned()),
+            Err(e) if e.kind() == JwtErrorKind::NoAuthorization => {
+                misses.push(e.message().to_owned())
+            }
             Err(e) => return Err(e),
         }
     }
@@ -354,27 +361,42 @@ async fn verify_token(
 
     if options.verify_type {
         if options.refresh && !claims.is_refresh() {
-            return Err(JwtError::new(JwtErrorKind::WrongTokenType, "Only refresh tokens are allowed"));
+            return Err(JwtError::new(
+                JwtErrorKind::WrongTokenType,
+                "Only refresh tokens are allowed",
+            ));
         }
         if !options.refresh && claims.is_refresh() {
-            return Err(JwtError::new(JwtErrorKind::WrongTokenType, "Only non-refresh tokens are allowed"));
+            return Err(JwtError::new(
+                JwtErrorKind::WrongTokenType,
+                "Only non-refresh tokens are allowed",
+            ));
         }
     }
     if options.fresh && !claims.is_fresh_at(unix_seconds(SystemTime::now())) {
-        return Err(JwtError::new(JwtErrorKind::NeedsFresh, "Fresh token required").with_token(header, claims));
+        return Err(
+            JwtError::new(JwtErrorKind::NeedsFresh, "Fresh token required")
+                .with_token(header, claims),
+        );
     }
     let callbacks = manager.callbacks();
     if !options.skip_revocation_check {
         if let Some(check) = &callbacks.token_in_blocklist {
             if check(req, &header, &claims).await? {
-                return Err(JwtError::new(JwtErrorKind::Revoked, "Token has been revoked").with_token(header, claims));
+                return Err(
+                    JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
+                        .with_token(header, claims),
+                );
             }
         }
     }
     if let Some(check) = &callbacks.token_verification {
         if !check(req, &header, &claims).await? {
-            return Err(JwtError::new(JwtErrorKind::VerificationFailed, "User claims verification failed")
-                .with_token(header, claims));
+            return Err(JwtError::new(
+                JwtErrorKind::VerificationFailed,
+                "User claims verification failed",
+            )
+            .with_token(header, claims));
         }
     }
     let user = match &callbacks.user_lookup {
@@ -387,8 +409,11 @@ async fn verify_token(
                     Some(other) => other.to_string(),
                     None => String::new(),
                 };
-                return Err(JwtError::new(JwtErrorKind::UserLookup, format!("Error loading the user {identity}"))
-                    .with_token(header, claims));
+                return Err(JwtError::new(
+                    JwtErrorKind::UserLookup,
+                    format!("Error loading the user {identity}"),
+                )
+                .with_token(header, claims));
             }
         },
     };
