@@ -54,6 +54,17 @@ pub(crate) fn is_json(req: &HttpRequest) -> bool {
     }
 }
 
+/// Whether the request body is an urlencoded form.
+pub(crate) fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
 /// `Authorization: Bearer <JWT>` (BEHAVIOUR.md §3.2).
 fn from_headers(req: &HttpRequest, config: &JwtConfig) -> Result<String, JwtError> {
     let name = &config.header_name;
@@ -147,15 +158,7 @@ fn from_cookies(
 
 /// A non-empty field of an urlencoded form body.
 fn form_field(req: &HttpRequest, body: Option<&[u8]>, field: &str) -> Option<String> {
-    let is_form = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !is_form {
+    if !is_form(req) {
         return None;
     }
     let pairs: Vec<(String, String)> = serde_urlencoded_pairs(body?)?;

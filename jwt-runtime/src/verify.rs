@@ -118,27 +118,18 @@ impl VerifyOptions {
         }
     }
 
+    /// Whether the body must be read: the JSON location with a JSON body, or cookies with
+    /// the CSRF form check and a form body.
     pub(crate) fn wants_body(&self, manager: &JwtManager, req: &HttpRequest) -> bool {
+        let config = manager.config();
         self.searched(manager)
             .iter()
-            .any(|l| matches!(l, TokenLocation::Json | TokenLocation::Cookies))
-            && needs_body(req, manager)
+            .any(|location| match location {
+                TokenLocation::Json => locations::is_json(req),
+                TokenLocation::Cookies => config.csrf_check_form && locations::is_form(req),
+                _ => false,
+            })
     }
-}
-
-/// Whether the body may hold the token (JSON) or the CSRF form field.
-fn needs_body(req: &HttpRequest, manager: &JwtManager) -> bool {
-    locations::is_json(req) || (manager.config().csrf_check_form && is_form(req))
-}
-
-fn is_form(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .starts_with("application/x-www-form-urlencoded")
-        })
 }
 
 /// Flag bit of [`VerifyOptions::from_bits`]: `optional`.
