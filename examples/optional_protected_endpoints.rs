@@ -1,0 +1,96 @@
+//! Flask-JWT-Extended's `examples/optional_protected_endpoints.py` (docs: "Partially
+//! protecting routes") on actix-web: `/optionally_protected` answers with or without a token.
+//!
+//! ```sh
+//! cargo run --example optional_protected_endpoints
+//! http GET :5000/optionally_protected                                # anonymous user
+//! http POST :5000/login username=test password=test
+//! http GET :5000/optionally_protected Authorization:"Bearer $JWT"    # test
+//! ```
+
+use actix_jwt_extended::{
+    create_access_token, get_jwt_identity, jwt_required, JwtConfig, JwtError, JwtManager,
+};
+use actix_web::error::{InternalError, JsonPayloadError};
+use actix_web::{web, App, HttpResponse, HttpServer, Responder, ResponseError};
+use serde_json::{json, Value};
+
+/// The JWT manager of this app.
+pub fn jwt_manager() -> JwtManager {
+    let config = JwtConfig {
+        secret_key: Some("super-secret".into()), // change this!
+        ..JwtConfig::default()
+    };
+    JwtManager::new(config).expect("valid JWT config")
+}
+
+/// The routes of this app.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // `web::resource` rather than `#[post]`: a wrong method then gets 405, as in Flask.
+    cfg.service(
+        web::resource("/login")
+            .app_data(json_config())
+            .route(web::post().to(login)),
+    )
+    .service(web::resource("/optionally_protected").route(web::get().to(optionally_protected)));
+}
+
+/// Authenticates the user and returns an access token.
+async fn login(body: web::Json<Value>) -> Result<HttpResponse, JwtError> {
+    let username = body.get("username").and_then(Value::as_str);
+    let password = body.get("password").and_then(Value::as_str);
+    if username != Some("test") || password != Some("test") {
+        return Ok(HttpResponse::Unauthorized().json(json!({"msg": "Bad username or password"})));
+    }
+    let access_token = create_access_token(username).finish()?;
+    Ok(HttpResponse::Ok().json(json!({ "access_token": access_token })))
+}
+
+/// Runs without a token too; an invalid token is still rejected.
+#[jwt_required(optional)]
+async fn optionally_protected() -> impl Responder {
+    match get_jwt_identity() {
+        Some(current_identity) => {
+            HttpResponse::Ok().json(json!({ "logged_in_as": current_identity }))
+        }
+        None => HttpResponse::Ok().json(json!({"logged_in_as": "anonymous user"})),
+    }
+}
+
+/// As Flask's `request.json`: 415 when the body is not declared JSON, 400 when it does not parse.
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().error_handler(|err, _req| {
+        let (status, msg) = match &err {
+            JsonPayloadError::ContentType => (
+                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Did not attempt to load JSON data because the request Content-Type was not 'application/json'.".to_owned(),
+            ),
+            other => (other.status_code(), other.to_string()),
+        };
+        InternalError::from_response(err, HttpResponse::build(status).json(json!({ "msg": msg })))
+            .into()
+    })
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let port = match std::env::var("PORT") {
+        Ok(port) => port.parse().map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("PORT={port}: {e}"),
+            )
+        })?,
+        Err(_) => 5000,
+    };
+    let jwt = jwt_manager();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(jwt.clone())
+            .app_data(jwt.clone())
+            .configure(configure)
+    })
+    .bind(("127.0.0.1", port))?;
+    println!("Listening on http://127.0.0.1:{port}");
+    server.run().await
+}
