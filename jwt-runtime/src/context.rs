@@ -161,20 +161,25 @@ pub fn try_current_user<U: Send + Sync + 'static>() -> Result<Option<Arc<U>>, Jw
         let Some(jwt) = &ctx.jwt else {
             return Ok(None);
         };
-        let Some(user) = &jwt.user else {
-            return Err(JwtError::new(
-                JwtErrorKind::NoUserLookupLoader,
-                NO_USER_LOADER,
-            ));
-        };
-        Arc::clone(user).downcast::<U>().map(Some).map_err(|_| {
-            JwtError::new(
-                JwtErrorKind::WrongUserType,
-                format!(
-                    "current_user::<{}>() does not match the type the user_lookup_loader returns",
-                    std::any::type_name::<U>()
-                ),
-            )
-        })
+        user_of(jwt).map(Some)
     })?
+}
+
+/// The user of a verified token as `U`; errors as Flask does when no loader is registered.
+pub(crate) fn user_of<U: Send + Sync + 'static>(jwt: &VerifiedJwt) -> Result<Arc<U>, JwtError> {
+    let Some(user) = &jwt.user else {
+        return Err(JwtError::new(
+            JwtErrorKind::NoUserLookupLoader,
+            NO_USER_LOADER,
+        ));
+    };
+    Arc::clone(user).downcast::<U>().map_err(|_| {
+        JwtError::new(
+            JwtErrorKind::WrongUserType,
+            format!(
+                "current_user::<{}>() does not match the type the user_lookup_loader returns",
+                std::any::type_name::<U>()
+            ),
+        )
+    })
 }

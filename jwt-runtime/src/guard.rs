@@ -42,38 +42,49 @@ impl<const FLAGS: u8, const LOCATIONS: u16> FromRequest for JwtGuard<FLAGS, LOCA
     type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let Some(manager) = JwtManager::from_request(&req) else {
-            return Box::pin(async { Err(JwtError::no_manager()) });
-        };
-        let options = Self::OPTIONS;
-        // actix creates every extractor of a handler before polling any, so a later
-        // `web::Json` already holds the payload it was given: hand it a stream that yields
-        // the body once this guard has read it.
-        let body = options.wants_body(&manager, &req).then(|| {
-            let original = payload.take();
-            let shared = Rc::new(RefCell::new(Slot::Waiting(None)));
-            *payload = Payload::Stream {
-                payload: Box::pin(DeferredBody(Rc::clone(&shared))),
-            };
-            (original, shared)
-        });
+        let verification = start_verification(req, payload, Self::OPTIONS);
         Box::pin(async move {
-            let bytes = match body {
-                None => None,
-                Some((original, shared)) => {
-                    let read = read_body(original).await;
-                    Slot::fill(&shared, read.as_ref().ok().cloned());
-                    Some(read.map_err(|e| e.with_manager(&manager))?)
-                }
-            };
-            let context = match verify(&manager, &req, bytes.as_deref(), options).await? {
+            let context = match verification.await? {
                 Outcome::Exempt => None,
                 Outcome::Context(context) => Some(context),
             };
             Ok(JwtGuard { context })
         })
     }
+}
+
+/// Starts the pipeline for an extractor. When the body must be read, the extractors created
+/// after this one get a stream that yields the body once it is read: actix creates every
+/// extractor of a handler before polling any, so a later `web::Json` already holds the
+/// payload it was given.
+pub(crate) fn start_verification(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    options: VerifyOptions,
+) -> Pin<Box<dyn Future<Output = Result<Outcome, JwtError>>>> {
+    let req = req.clone();
+    let Some(manager) = JwtManager::from_request(&req) else {
+        return Box::pin(async { Err(JwtError::no_manager()) });
+    };
+    let body = options.wants_body(&manager, &req).then(|| {
+        let original = payload.take();
+        let shared = Rc::new(RefCell::new(Slot::Waiting(None)));
+        *payload = Payload::Stream {
+            payload: Box::pin(DeferredBody(Rc::clone(&shared))),
+        };
+        (original, shared)
+    });
+    Box::pin(async move {
+        let bytes = match body {
+            None => None,
+            Some((original, shared)) => {
+                let read = read_body(original).await;
+                Slot::fill(&shared, read.as_ref().ok().cloned());
+                Some(read.map_err(|e| e.with_manager(&manager))?)
+            }
+        };
+        verify(&manager, &req, bytes.as_deref(), options).await
+    })
 }
 
 enum Slot {

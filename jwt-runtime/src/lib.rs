@@ -11,10 +11,12 @@ mod context;
 mod cookies;
 mod decode;
 mod error;
+mod extract;
 mod guard;
 mod keys;
 mod locations;
 mod manager;
+mod middleware;
 mod tokens;
 mod verify;
 
@@ -27,8 +29,10 @@ pub use context::{
 pub use cookies::{CookieOptions, JwtCookies};
 pub use decode::{decode_token, get_csrf_token, get_jti, get_unverified_jwt_headers};
 pub use error::{ConfigError, JwtError, JwtErrorKind};
+pub use extract::{Access, AnyToken, FreshAccess, Jwt, OptionalJwt, Refresh, TokenRequirement};
 pub use jsonwebtoken::{DecodingKey, EncodingKey};
 pub use manager::{JwtManager, JwtManagerBuilder, ManagerMiddleware};
+pub use middleware::{JwtRequired, JwtRequiredMiddleware};
 pub use tokens::{create_access_token, create_refresh_token, TokenBuilder, TokenKind};
 pub use verify::{verify_jwt_in_request, LocationList, VerifyOptions, JSON_BODY_LIMIT};
 
