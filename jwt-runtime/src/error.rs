@@ -44,6 +44,8 @@ pub enum JwtErrorKind {
     PayloadTooLarge,
     /// The request body could not be read; 400.
     BadBody,
+    /// The revocation store could not answer (down, timeout): refused, fail closed; 503.
+    RevocationUnavailable,
     /// A context reader was used outside any verified request (Flask `RuntimeError`); 500.
     NoContext,
     /// `current_user` was read but no `user_lookup_loader` is registered (Flask `RuntimeError`); 500.
@@ -71,6 +73,7 @@ impl JwtErrorKind {
             }
             VerificationFailed | BadBody => StatusCode::BAD_REQUEST,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            RevocationUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             NoContext | NoUserLookupLoader | WrongUserType | NoManager | Encode | Internal => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

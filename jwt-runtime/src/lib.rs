@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+pub mod blocklist;
 pub mod callbacks;
 mod claims;
 mod config;
@@ -17,6 +18,7 @@ mod keys;
 mod locations;
 mod manager;
 mod middleware;
+mod registry;
 mod tokens;
 mod verify;
 
@@ -31,7 +33,7 @@ pub use decode::{decode_token, get_csrf_token, get_jti, get_unverified_jwt_heade
 pub use error::{ConfigError, JwtError, JwtErrorKind};
 pub use extract::{Access, AnyToken, FreshAccess, Jwt, OptionalJwt, Refresh, TokenRequirement};
 pub use jsonwebtoken::{DecodingKey, EncodingKey};
-pub use manager::{JwtManager, JwtManagerBuilder, ManagerMiddleware};
+pub use manager::{JwtManager, JwtManagerBuilder, ManagerMiddleware, DEFAULT_REVOCATION_TIMEOUT};
 pub use middleware::{JwtRequired, JwtRequiredMiddleware};
 pub use tokens::{create_access_token, create_refresh_token, TokenBuilder, TokenKind};
 pub use verify::{verify_jwt_in_request, LocationList, VerifyOptions, JSON_BODY_LIMIT};
@@ -40,9 +42,11 @@ pub use verify::{verify_jwt_in_request, LocationList, VerifyOptions, JSON_BODY_L
 #[doc(hidden)]
 pub mod __private {
     pub use crate::guard::JwtGuard;
+    pub use crate::registry::{Loader, RegisteredLoader};
     pub use crate::verify::{
         FLAG_FRESH, FLAG_NO_VERIFY_TYPE, FLAG_OPTIONAL, FLAG_REFRESH, FLAG_SKIP_REVOCATION,
     };
+    pub use inventory;
     /// Packed location code of `headers`.
     pub const LOCATION_HEADERS: u16 = 1;
     /// Packed location code of `cookies`.

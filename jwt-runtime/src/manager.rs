@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
@@ -13,6 +14,7 @@ use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::blocklist::RevocationStore;
 use crate::callbacks::{Callbacks, CheckOutcome};
 use crate::claims::{Claims, JwtHeader};
 use crate::config::JwtConfig;
@@ -29,6 +31,8 @@ struct Inner {
     config: JwtConfig,
     keys: Keys,
     callbacks: Callbacks,
+    revocation_store: Option<Arc<dyn RevocationStore>>,
+    revocation_timeout: Duration,
 }
 
 /// Flask-JWT-Extended's `JWTManager`: config, keys and loaders of one app.
@@ -72,6 +76,9 @@ impl JwtManager {
         JwtManagerBuilder {
             config,
             callbacks: Callbacks::default(),
+            registered_loaders: true,
+            revocation_store: None,
+            revocation_timeout: DEFAULT_REVOCATION_TIMEOUT,
         }
     }
 
@@ -86,6 +93,15 @@ impl JwtManager {
 
     pub(crate) fn callbacks(&self) -> &Callbacks {
         &self.inner.callbacks
+    }
+
+    /// The revocation store set with [`JwtManagerBuilder::revocation_store`].
+    pub fn revocation_store(&self) -> Option<&Arc<dyn RevocationStore>> {
+        self.inner.revocation_store.as_ref()
+    }
+
+    pub(crate) fn revocation_timeout(&self) -> Duration {
+        self.inner.revocation_timeout
     }
 
     /// The manager of the request being served, when the app is wrapped with one.
@@ -147,12 +163,21 @@ impl JwtManager {
 pub struct JwtManagerBuilder {
     config: JwtConfig,
     callbacks: Callbacks,
+    registered_loaders: bool,
+    revocation_store: Option<Arc<dyn RevocationStore>>,
+    revocation_timeout: Duration,
 }
+
+/// How long the blocklist check waits for a [`RevocationStore`] before refusing the request.
+pub const DEFAULT_REVOCATION_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl JwtManagerBuilder {
     /// Checks the config, parses the keys once, and returns the manager.
-    pub fn build(self) -> Result<JwtManager, ConfigError> {
+    pub fn build(mut self) -> Result<JwtManager, ConfigError> {
         self.config.validate()?;
+        if self.registered_loaders {
+            crate::registry::apply(&mut self.callbacks)?;
+        }
         let keys = Keys::from_config(
             &self.config,
             self.callbacks.encode_key.is_some(),
@@ -163,8 +188,32 @@ impl JwtManagerBuilder {
                 config: self.config,
                 keys,
                 callbacks: self.callbacks,
+                revocation_store: self.revocation_store,
+                revocation_timeout: self.revocation_timeout,
             }),
         })
+    }
+
+    /// Ignores the loaders registered by attribute (`#[user_lookup_loader]`, ...): only the
+    /// callbacks set on this builder apply. Useful to run apps with different loaders in one
+    /// process, e.g. in tests.
+    pub fn ignore_registered_loaders(mut self) -> Self {
+        self.registered_loaders = false;
+        self
+    }
+
+    /// Keeps revoked tokens in `store`: the blocklist check asks it for every token unless a
+    /// `token_in_blocklist_loader` is set (the loader wins, as in Flask).
+    pub fn revocation_store(mut self, store: impl RevocationStore) -> Self {
+        self.revocation_store = Some(Arc::new(store));
+        self
+    }
+
+    /// How long the blocklist check waits for the store before refusing the request with
+    /// 503 (fail closed). Default: [`DEFAULT_REVOCATION_TIMEOUT`].
+    pub fn revocation_timeout(mut self, timeout: Duration) -> Self {
+        self.revocation_timeout = timeout;
+        self
     }
 
     /// `user_identity_loader`: turns the identity given to `create_*_token` (as JSON) into

@@ -371,15 +371,11 @@ async fn verify_token(
         );
     }
     let callbacks = manager.callbacks();
-    if !options.skip_revocation_check {
-        if let Some(check) = &callbacks.token_in_blocklist {
-            if check(req, &header, &claims).await? {
-                return Err(
-                    JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
-                        .with_token(header, claims),
-                );
-            }
-        }
+    if !options.skip_revocation_check && is_revoked(manager, req, &header, &claims).await? {
+        return Err(
+            JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
+                .with_token(header, claims),
+        );
     }
     if let Some(check) = &callbacks.token_verification {
         if !check(req, &header, &claims).await? {
@@ -414,4 +410,32 @@ async fn verify_token(
         location,
         user,
     }))
+}
+
+/// The blocklist check: the registered loader, else the revocation store (fail closed: no
+/// answer within the timeout refuses the request), else never revoked.
+async fn is_revoked(
+    manager: &JwtManager,
+    req: &HttpRequest,
+    header: &crate::JwtHeader,
+    claims: &crate::Claims,
+) -> Result<bool, JwtError> {
+    if let Some(check) = &manager.callbacks().token_in_blocklist {
+        return check(req, header, claims).await;
+    }
+    let Some(store) = manager.revocation_store() else {
+        return Ok(false);
+    };
+    let jti = claims.jti().unwrap_or_default();
+    match tokio::time::timeout(manager.revocation_timeout(), store.is_revoked(jti)).await {
+        Ok(Ok(revoked)) => Ok(revoked),
+        Ok(Err(e)) => Err(JwtError::new(
+            JwtErrorKind::RevocationUnavailable,
+            e.to_string(),
+        )),
+        Err(_) => Err(JwtError::new(
+            JwtErrorKind::RevocationUnavailable,
+            "revocation store unavailable: no answer in time",
+        )),
+    }
 }
