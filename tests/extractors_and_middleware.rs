@@ -263,3 +263,62 @@ async fn scope_middleware_protects_every_route_of_the_scope() {
     );
     assert_eq!(call(&app, (get("/open", None)).to_request()).await.0, 200);
 }
+
+#[actix_web::test]
+async fn www_authenticate_header_is_opt_in_and_follows_rfc_6750() {
+    let plain = common::manager();
+    let jwt = JwtManager::builder(common::config())
+        .www_authenticate(true)
+        .build()
+        .unwrap();
+    let expired = jwt
+        .create_access_token("username")
+        .expires_at(SystemTime::now() - Duration::from_secs(60))
+        .finish()
+        .unwrap();
+    let stale = jwt.create_access_token("username").finish().unwrap();
+    let refresh_token = jwt.create_refresh_token("username").finish().unwrap();
+    let challenge = |resp: &actix_web::dev::ServiceResponse| {
+        resp.headers()
+            .get("WWW-Authenticate")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+
+    let service = test::init_service(app(jwt.clone())).await;
+    let cases = [
+        ("/access", None, 401, Some("Bearer".to_owned())),
+        (
+            "/access",
+            Some(expired.as_str()),
+            401,
+            Some(
+                r#"Bearer error="invalid_token", error_description="Token has expired""#.to_owned(),
+            ),
+        ),
+        (
+            "/fresh",
+            Some(stale.as_str()),
+            401,
+            Some(
+                r#"Bearer error="insufficient_scope", error_description="Fresh token required""#
+                    .to_owned(),
+            ),
+        ),
+        ("/access", Some(refresh_token.as_str()), 422, None),
+    ];
+    for (path, token, status, expected) in cases {
+        let mut req = test::TestRequest::get().uri(path);
+        if let Some(token) = token {
+            req = req.insert_header(common::bearer(token));
+        }
+        let resp = test::call_service(&service, req.to_request()).await;
+        assert_eq!(resp.status().as_u16(), status, "{path} {token:?}");
+        assert_eq!(challenge(&resp), expected, "{path} {token:?}");
+    }
+
+    let plain_app = test::init_service(app(plain)).await;
+    let req = test::TestRequest::get().uri("/access").to_request();
+    let resp = test::call_service(&plain_app, req).await;
+    assert_eq!(resp.status().as_u16(), 401);
+    assert_eq!(challenge(&resp), None, "off by default, as in Flask");
+}

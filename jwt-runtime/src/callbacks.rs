@@ -9,6 +9,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use actix_web::http::header::{HeaderValue, WWW_AUTHENTICATE};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde_json::{Map, Value};
@@ -140,6 +142,22 @@ impl Callbacks {
     /// The response for `error`: the matching loader's, or Flask's default.
     pub(crate) fn respond(&self, manager: &JwtManager, error: &JwtError) -> HttpResponse {
         let key = &manager.config().error_message_key;
+        let mut response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.respond_unguarded(manager, error)
+        }))
+        .unwrap_or_else(|_| {
+            default_response(&JwtError::internal("the error response loader failed"), key)
+        });
+        if manager.www_authenticate() && response.status() == StatusCode::UNAUTHORIZED {
+            if let Ok(value) = HeaderValue::from_str(&www_authenticate(error)) {
+                response.headers_mut().insert(WWW_AUTHENTICATE, value);
+            }
+        }
+        response
+    }
+
+    fn respond_unguarded(&self, manager: &JwtManager, error: &JwtError) -> HttpResponse {
+        let key = &manager.config().error_message_key;
         let by_message = |slot: &Option<MessageResponseFn>| match slot {
             Some(f) => f(error.message()),
             None => default_response(error, key),
@@ -162,6 +180,43 @@ impl Callbacks {
             _ => default_response(error, key),
         }
     }
+}
+
+/// The RFC 6750 §3 challenge for a 401 caused by `error`.
+fn www_authenticate(error: &JwtError) -> String {
+    let code = match error.kind() {
+        JwtErrorKind::NoAuthorization => return "Bearer".to_owned(),
+        JwtErrorKind::NeedsFresh => "insufficient_scope",
+        _ => "invalid_token",
+    };
+    // error_description allows no `"` or `\` (RFC 6750 §3).
+    let description: String = error
+        .message()
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' => '\'',
+            c if c.is_ascii() && !c.is_ascii_control() => c,
+            _ => '?',
+        })
+        .collect();
+    format!("Bearer error=\"{code}\", error_description=\"{description}\"")
+}
+
+/// Runs a loader's future, turning a panic into an `Internal` error (a 500 for this request
+/// only) instead of tearing down the connection.
+pub(crate) async fn guarded<T>(
+    loader: &'static str,
+    mut fut: LocalBoxFuture<Result<T, JwtError>>,
+) -> Result<T, JwtError> {
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => {
+                std::task::Poll::Ready(Err(JwtError::internal(format!("the {loader} failed"))))
+            }
+        }
+    })
+    .await
 }
 
 /// Flask's default error response: `{"<key>": "<message>"}` with the kind's status.

@@ -33,6 +33,7 @@ struct Inner {
     callbacks: Callbacks,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     revocation_timeout: Duration,
+    www_authenticate: bool,
 }
 
 /// Flask-JWT-Extended's `JWTManager`: config, keys and loaders of one app.
@@ -79,6 +80,7 @@ impl JwtManager {
             registered_loaders: true,
             revocation_store: None,
             revocation_timeout: DEFAULT_REVOCATION_TIMEOUT,
+            www_authenticate: false,
         }
     }
 
@@ -102,6 +104,10 @@ impl JwtManager {
 
     pub(crate) fn revocation_timeout(&self) -> Duration {
         self.inner.revocation_timeout
+    }
+
+    pub(crate) fn www_authenticate(&self) -> bool {
+        self.inner.www_authenticate
     }
 
     /// The manager of the request being served, when the app is wrapped with one.
@@ -166,6 +172,7 @@ pub struct JwtManagerBuilder {
     registered_loaders: bool,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     revocation_timeout: Duration,
+    www_authenticate: bool,
 }
 
 /// How long the blocklist check waits for a [`RevocationStore`] before refusing the request.
@@ -190,6 +197,7 @@ impl JwtManagerBuilder {
                 callbacks: self.callbacks,
                 revocation_store: self.revocation_store,
                 revocation_timeout: self.revocation_timeout,
+                www_authenticate: self.www_authenticate,
             }),
         })
     }
@@ -213,6 +221,15 @@ impl JwtManagerBuilder {
     /// 503 (fail closed). Default: [`DEFAULT_REVOCATION_TIMEOUT`].
     pub fn revocation_timeout(mut self, timeout: Duration) -> Self {
         self.revocation_timeout = timeout;
+        self
+    }
+
+    /// Adds the RFC 6750 `WWW-Authenticate: Bearer ...` header to every 401 response this
+    /// crate renders: bare `Bearer` when no token was sent, `error="invalid_token"` for an
+    /// expired, revoked or otherwise refused token, `error="insufficient_scope"` when a fresh
+    /// token is required. Off by default, as in Flask.
+    pub fn www_authenticate(mut self, enabled: bool) -> Self {
+        self.www_authenticate = enabled;
         self
     }
 

@@ -9,6 +9,7 @@ use actix_web::http::Method;
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::HttpRequest;
 
+use crate::callbacks::guarded;
 use crate::config::TokenLocation;
 use crate::context::{RequestContext, VerifiedJwt};
 use crate::error::{JwtError, JwtErrorKind};
@@ -378,7 +379,7 @@ async fn verify_token(
         );
     }
     if let Some(check) = &callbacks.token_verification {
-        if !check(req, &header, &claims).await? {
+        if !guarded("token_verification_loader", check(req, &header, &claims)).await? {
             return Err(JwtError::new(
                 JwtErrorKind::VerificationFailed,
                 "User claims verification failed",
@@ -388,7 +389,7 @@ async fn verify_token(
     }
     let user = match &callbacks.user_lookup {
         None => None,
-        Some(lookup) => match lookup(req, &header, &claims).await? {
+        Some(lookup) => match guarded("user_lookup_loader", lookup(req, &header, &claims)).await? {
             Some(user) => Some(user),
             None => {
                 let identity = match claims.get(&config.identity_claim) {
@@ -421,7 +422,7 @@ async fn is_revoked(
     claims: &crate::Claims,
 ) -> Result<bool, JwtError> {
     if let Some(check) = &manager.callbacks().token_in_blocklist {
-        return check(req, header, claims).await;
+        return guarded("token_in_blocklist_loader", check(req, header, claims)).await;
     }
     let Some(store) = manager.revocation_store() else {
         return Ok(false);
