@@ -440,3 +440,34 @@ async fn is_revoked(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The numbers `#[jwt_required]` writes (jwt-macros/src/jwt_required/expand.rs) must mean
+    // the same here.
+    #[test]
+    fn from_bits_reads_the_macro_encoding() {
+        let options = VerifyOptions::from_bits(FLAG_OPTIONAL | FLAG_NO_VERIFY_TYPE, 1 << 3 | 4);
+        assert!(options.optional && !options.verify_type);
+        assert!(!options.fresh && !options.refresh && !options.skip_revocation_check);
+        assert_eq!(
+            options.locations.unwrap().as_slice(),
+            [TokenLocation::Json, TokenLocation::Headers]
+        );
+        let options = VerifyOptions::from_bits(FLAG_FRESH | FLAG_SKIP_REVOCATION, 0);
+        assert!(options.fresh && options.skip_revocation_check && options.verify_type);
+        assert!(options.locations.is_none());
+        let all = VerifyOptions::from_bits(FLAG_REFRESH, 4 << 9 | 3 << 6 | 2 << 3 | 1);
+        assert_eq!(all.locations.unwrap().as_slice(), TokenLocation::ALL);
+    }
+
+    #[test]
+    fn location_list_keeps_order_and_drops_repeats() {
+        use TokenLocation::*;
+        let list = LocationList::new(&[Cookies, Headers, Cookies]).unwrap();
+        assert_eq!(list.as_slice(), [Cookies, Headers]);
+        assert!(LocationList::new(&[]).is_none());
+    }
+}
