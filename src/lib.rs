@@ -54,7 +54,13 @@
 //! ran; the `try_` twins return a `Result` instead. Tasks spawned from the handler do not
 //! inherit the context.
 
-pub use actix_jwt_extended_macros::jwt_required;
+pub use actix_jwt_extended_macros::{
+    additional_claims_loader, additional_headers_loader, decode_key_loader, encode_key_loader,
+    expired_token_loader, invalid_token_loader, jwt_required, needs_fresh_token_loader,
+    revoked_token_loader, token_in_blocklist_loader, token_verification_failed_loader,
+    token_verification_loader, unauthorized_loader, user_identity_loader, user_lookup_error_loader,
+    user_lookup_loader,
+};
 pub use actix_jwt_extended_runtime::*;
 
 #[doc(hidden)]

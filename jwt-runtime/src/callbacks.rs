@@ -108,35 +108,35 @@ impl Callbacks {
             .map_or_else(|| Ok(Map::new()), |f| f(identity))
     }
 
+    /// The signing key of a new token: the `encode_key_loader`'s, else the key set's current
+    /// key (whose `kid` goes into `header`), else the configured secret or private key.
     pub(crate) fn encode_key(
         &self,
         manager: &JwtManager,
         identity: &Value,
+        header: &mut Map<String, Value>,
     ) -> Result<EncodingKey, JwtError> {
-        match (&self.encode_key, &manager.keys().encoding) {
-            (Some(f), _) => f(identity),
-            (None, Some(key)) => Ok(key.clone()),
-            (None, None) => Err(JwtError::new(
-                JwtErrorKind::Encode,
-                "no signing key configured",
-            )),
+        match &self.encode_key {
+            Some(f) => f(identity),
+            None => manager
+                .keys()
+                .signing_key(manager.config().algorithm, header),
         }
     }
 
+    /// The `decode_key_loader`'s key for a token (unverified header and payload), or `None`
+    /// when no loader is set and the manager's keys decide.
     pub(crate) fn decode_key(
         &self,
-        manager: &JwtManager,
         header: &Map<String, Value>,
         payload: &Map<String, Value>,
-    ) -> Result<DecodingKey, JwtError> {
-        match (&self.decode_key, &manager.keys().decoding) {
-            (Some(f), _) => f(
+    ) -> Option<Result<DecodingKey, JwtError>> {
+        self.decode_key.as_ref().map(|f| {
+            f(
                 &JwtHeader::new(header.clone()),
                 &Claims::new(payload.clone()),
-            ),
-            (None, Some(key)) => Ok(key.clone()),
-            (None, None) => Err(JwtError::internal("no verification key configured")),
-        }
+            )
+        })
     }
 
     /// The response for `error`: the matching loader's, or Flask's default.

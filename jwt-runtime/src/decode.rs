@@ -94,7 +94,13 @@ pub(crate) fn decode(
         signature,
     } = parse(token)?;
 
-    let key = manager.callbacks().decode_key(manager, &header, &payload)?;
+    // A `decode_key_loader` is asked first, as Flask does (§3.7 step 2). The manager's own keys
+    // are looked up after the algorithm check, so a token with a refused `alg` never reaches a
+    // key source (nor starts a JWKS refresh).
+    let loaded = manager
+        .callbacks()
+        .decode_key(&header, &payload)
+        .transpose()?;
     let algorithm = match header.get("alg") {
         None => return Err(decode_error("Algorithm not specified")),
         Some(alg) => alg
@@ -102,6 +108,10 @@ pub(crate) fn decode(
             .and_then(|alg| alg.parse::<jsonwebtoken::Algorithm>().ok())
             .filter(|alg| manager.keys().decode_algorithms.contains(alg))
             .ok_or_else(|| decode_error("The specified alg value is not allowed"))?,
+    };
+    let key = match loaded {
+        Some(key) => key,
+        None => manager.keys().decoding_key(&header, algorithm)?,
     };
     let valid = jsonwebtoken::crypto::verify(signature, signing_input.as_bytes(), &key, algorithm)
         .unwrap_or(false);

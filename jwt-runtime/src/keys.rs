@@ -1,30 +1,104 @@
-//! Signing and verification keys, parsed once when the manager is built.
+//! Signing and verification keys, parsed once when the manager is built, and the key sources
+//! that resolve a token's `kid` (a [`KeySet`], a JWKS URL).
+
+use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+use serde_json::{Map, Value};
 
 use crate::config::{is_asymmetric, JwtConfig};
-use crate::error::ConfigError;
+use crate::error::{ConfigError, JwtError, JwtErrorKind};
+use crate::key_set::{KeyEntry, KeySet};
 
-/// The configured keys, ready for the crypto backend. `None` where a key loader replaces them.
+/// The configured keys, ready for the crypto backend. `None` where a loader or a key source
+/// replaces them.
 #[derive(Clone)]
 pub(crate) struct Keys {
     pub(crate) encoding: Option<EncodingKey>,
     pub(crate) decoding: Option<DecodingKey>,
     /// `JWT_DECODE_ALGORITHMS` with `JWT_ALGORITHM` added, computed once.
     pub(crate) decode_algorithms: Vec<Algorithm>,
+    pub(crate) sources: KeySources,
+}
+
+/// Where keys are found by `kid`, set on the builder.
+#[derive(Clone, Default)]
+pub(crate) struct KeySources {
+    /// Signs with its current key and verifies by `kid`.
+    pub(crate) key_set: Option<KeySet>,
+    /// Verifies by `kid` with keys fetched from a JWKS URL.
+    #[cfg(feature = "jwks")]
+    pub(crate) jwks: Option<crate::jwks::JwksSource>,
+}
+
+impl KeySources {
+    fn verifies(&self) -> bool {
+        #[cfg(feature = "jwks")]
+        if self.jwks.is_some() {
+            return true;
+        }
+        self.key_set.is_some()
+    }
+
+    /// The key for `kid`: the key set's, else the JWKS's (which may start a refresh).
+    fn find(&self, kid: Option<&str>) -> Option<Arc<KeyEntry>> {
+        if let Some(entry) = self.key_set.as_ref().and_then(|set| set.find(kid)) {
+            return Some(entry);
+        }
+        #[cfg(feature = "jwks")]
+        if let Some(jwks) = &self.jwks {
+            return jwks.find(kid);
+        }
+        None
+    }
+}
+
+fn decode_error(message: &str) -> JwtError {
+    JwtError::new(JwtErrorKind::Decode, message)
 }
 
 impl Keys {
-    /// Parses the keys `config` names; a key is optional when a loader provides it instead.
+    /// Parses the keys `config` names; a key is optional when a loader or a key source
+    /// provides it instead.
     pub(crate) fn from_config(
         config: &JwtConfig,
         encode_key_loader: bool,
         decode_key_loader: bool,
+        sources: KeySources,
     ) -> Result<Self, ConfigError> {
+        if decode_key_loader && sources.verifies() {
+            return Err(ConfigError::new(
+                "JWT_PUBLIC_KEY",
+                "a `decode_key_loader` and a key set or JWKS both choose the verification key: \
+                 keep one (`ignore_registered_loaders` drops attribute-registered loaders)",
+            ));
+        }
+        if encode_key_loader && sources.key_set.is_some() {
+            return Err(ConfigError::new(
+                "JWT_PRIVATE_KEY",
+                "an `encode_key_loader` and a key set both choose the signing key: keep one \
+                 (`ignore_registered_loaders` drops attribute-registered loaders)",
+            ));
+        }
         let algorithm = config.algorithm;
+        if let Some(current) = sources.key_set.as_ref().and_then(KeySet::current) {
+            if current.algorithm != Some(algorithm) {
+                return Err(ConfigError::new(
+                    "JWT_ALGORITHM",
+                    format!(
+                        "is `{algorithm:?}` but the current key of the key set signs `{:?}`",
+                        current.algorithm.unwrap_or(algorithm)
+                    ),
+                ));
+            }
+        }
+        // A key set signs; a verify-only app (a JWKS and no key set) need not sign at all.
+        let signs_elsewhere = encode_key_loader || sources.verifies();
+        let verifies_elsewhere = decode_key_loader || sources.verifies();
+
         let name = format!("{algorithm:?}");
         let (encoding, decoding) = if is_asymmetric(algorithm) {
-            let encoding = match (&config.private_key, encode_key_loader) {
+            let encoding = match (&config.private_key, signs_elsewhere) {
                 (Some(pem), _) => Some(encoding_key_from_pem(algorithm, pem.expose())?),
                 (None, true) => None,
                 (None, false) => {
@@ -34,7 +108,7 @@ impl Keys {
                     ))
                 }
             };
-            let decoding = match (&config.public_key, decode_key_loader) {
+            let decoding = match (&config.public_key, verifies_elsewhere) {
                 (Some(pem), _) => Some(decoding_key_from_pem(algorithm, pem.as_bytes())?),
                 (None, true) => None,
                 (None, false) => {
@@ -44,6 +118,9 @@ impl Keys {
                     ))
                 }
             };
+            if let (Some(encoding), Some(decoding)) = (&encoding, &decoding) {
+                check_pair(algorithm, encoding, decoding)?;
+            }
             (encoding, decoding)
         } else {
             match &config.secret_key {
@@ -54,13 +131,13 @@ impl Keys {
                         Some(DecodingKey::from_secret(secret.expose()).map_err(|_| empty())?),
                     )
                 }
-                None if encode_key_loader && decode_key_loader => (None, None),
+                None if signs_elsewhere && verifies_elsewhere => (None, None),
                 None => {
                     return Err(ConfigError::new(
                         "JWT_SECRET_KEY",
                         format!(
                             "must be set when using symmetric algorithm `{name}` (or register both \
-                             `encode_key_loader` and `decode_key_loader`)"
+                             `encode_key_loader` and `decode_key_loader`, or a key set)"
                         ),
                     ))
                 }
@@ -70,7 +147,69 @@ impl Keys {
             encoding,
             decoding,
             decode_algorithms: config.effective_decode_algorithms(),
+            sources,
         })
+    }
+
+    /// The key that signs a new token when no `encode_key_loader` is set: the key set's
+    /// current key, named in `header`'s `kid`, else the configured key.
+    pub(crate) fn signing_key(
+        &self,
+        algorithm: Algorithm,
+        header: &mut Map<String, Value>,
+    ) -> Result<EncodingKey, JwtError> {
+        let from_set = self.sources.key_set.as_ref().and_then(KeySet::current);
+        if let Some(kid) = from_set.as_ref().and_then(|entry| entry.kid.clone()) {
+            header.insert("kid".into(), kid.into());
+        }
+        match from_set {
+            Some(entry) if entry.algorithm != Some(algorithm) => Err(JwtError::new(
+                JwtErrorKind::Encode,
+                format!(
+                    "the current key of the key set signs `{:?}`, not JWT_ALGORITHM `{algorithm:?}`",
+                    entry.algorithm.unwrap_or(algorithm)
+                ),
+            )),
+            Some(entry) => entry
+                .encoding
+                .clone()
+                .ok_or_else(|| JwtError::new(JwtErrorKind::Encode, "no signing key configured")),
+            None => self
+                .encoding
+                .clone()
+                .ok_or_else(|| JwtError::new(JwtErrorKind::Encode, "no signing key configured")),
+        }
+    }
+
+    /// The key that verifies a token with `header`, whose `alg` is `algorithm` (already one of
+    /// the decode algorithms), when no `decode_key_loader` is set.
+    ///
+    /// With a key source, a token's `kid` must name one of its keys, and a key bound to an
+    /// algorithm verifies only that one. A token without `kid` uses the configured key (tokens
+    /// made before rotation was set up), else a source key without `kid`.
+    pub(crate) fn decoding_key(
+        &self,
+        header: &Map<String, Value>,
+        algorithm: Algorithm,
+    ) -> Result<DecodingKey, JwtError> {
+        let kid = header.get("kid").and_then(Value::as_str);
+        let configured = || {
+            self.decoding
+                .clone()
+                .ok_or_else(|| JwtError::internal("no verification key configured"))
+        };
+        if !self.sources.verifies() || (kid.is_none() && self.decoding.is_some()) {
+            return configured();
+        }
+        let entry = self.sources.find(kid).ok_or_else(|| match kid {
+            Some(_) => decode_error("Unable to find a signing key that matches the token's kid"),
+            None => decode_error("Token is missing the \"kid\" header"),
+        })?;
+        if entry.algorithm.is_some_and(|bound| bound != algorithm) {
+            // PyJWT's answer when a JWK's `alg` differs from the token's.
+            return Err(decode_error("The specified alg value is not allowed"));
+        }
+        Ok(entry.decoding.clone())
     }
 }
 
@@ -81,25 +220,45 @@ fn encoding_key_from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<EncodingKey
         AlgorithmFamily::Ed => EncodingKey::from_ed_pem(pem),
         AlgorithmFamily::Hmac => EncodingKey::from_secret(pem),
     };
-    key.map_err(|e| {
+    let bad = |e: &dyn std::fmt::Display| {
         ConfigError::new(
             "JWT_PRIVATE_KEY",
             format!("not a PEM private key for `{algorithm:?}`: {e}"),
         )
-    })
+    };
+    let key = key.map_err(|e| bad(&e))?;
+    // The PEM wrapper parses without the key inside; signing once proves the key itself.
+    jsonwebtoken::crypto::sign(b"actix-jwt-extended key check", &key, algorithm)
+        .map_err(|e| bad(&e))?;
+    Ok(key)
 }
 
 fn decoding_key_from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<DecodingKey, ConfigError> {
-    let key = match algorithm.family() {
-        AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
-        AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
-        AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
-        AlgorithmFamily::Hmac => DecodingKey::from_secret(pem),
-    };
-    key.map_err(|e| {
-        ConfigError::new(
+    crate::key_set::public_key_from_pem(algorithm, pem)
+        .map(|(key, _jwk)| key)
+        .map_err(|e| {
+            ConfigError::new(
+                "JWT_PUBLIC_KEY",
+                format!("not a PEM public key for `{algorithm:?}`: {e}"),
+            )
+        })
+}
+
+/// Both halves configured: the public key must verify what the private key signs, or every
+/// token this app makes would be refused by itself.
+fn check_pair(
+    algorithm: Algorithm,
+    encoding: &EncodingKey,
+    decoding: &DecodingKey,
+) -> Result<(), ConfigError> {
+    let probe = b"actix-jwt-extended key check";
+    let verified = jsonwebtoken::crypto::sign(probe, encoding, algorithm)
+        .and_then(|signature| jsonwebtoken::crypto::verify(&signature, probe, decoding, algorithm));
+    match verified {
+        Ok(true) => Ok(()),
+        _ => Err(ConfigError::new(
             "JWT_PUBLIC_KEY",
-            format!("not a PEM public key for `{algorithm:?}`: {e}"),
-        )
-    })
+            format!("does not verify the `{algorithm:?}` signatures of JWT_PRIVATE_KEY: they are not one key pair"),
+        )),
+    }
 }

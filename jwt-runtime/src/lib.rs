@@ -10,11 +10,16 @@ mod claims;
 mod config;
 mod context;
 mod cookies;
+mod current_user;
 mod decode;
 mod error;
 mod extract;
 mod guard;
+#[cfg(feature = "jwks")]
+mod jwks;
+mod key_set;
 mod keys;
+mod loader_checks;
 mod locations;
 mod manager;
 mod middleware;
@@ -29,10 +34,15 @@ pub use context::{
     try_current_user, try_get_jwt, try_get_jwt_header, try_get_jwt_identity, VerifiedJwt,
 };
 pub use cookies::{CookieOptions, JwtCookies};
+pub use current_user::CurrentUser;
 pub use decode::{decode_token, get_csrf_token, get_jti, get_unverified_jwt_headers};
 pub use error::{ConfigError, JwtError, JwtErrorKind};
 pub use extract::{Access, AnyToken, FreshAccess, Jwt, OptionalJwt, Refresh, TokenRequirement};
+pub use jsonwebtoken::jwk::{Jwk, JwkSet};
 pub use jsonwebtoken::{DecodingKey, EncodingKey};
+#[cfg(feature = "jwks")]
+pub use jwks::{JwksError, JwksSource, JwksSourceBuilder};
+pub use key_set::{KeyError, KeySet};
 pub use manager::{JwtManager, JwtManagerBuilder, ManagerMiddleware, DEFAULT_REVOCATION_TIMEOUT};
 pub use middleware::{JwtRequired, JwtRequiredMiddleware};
 pub use tokens::{create_access_token, create_refresh_token, TokenBuilder, TokenKind};
@@ -47,6 +57,10 @@ pub mod __private {
         FLAG_FRESH, FLAG_NO_VERIFY_TYPE, FLAG_OPTIONAL, FLAG_REFRESH, FLAG_SKIP_REVOCATION,
     };
     pub use inventory;
+    /// What the loader attributes generate calls to.
+    pub mod loader {
+        pub use crate::loader_checks::*;
+    }
     /// Packed location code of `headers`.
     pub const LOCATION_HEADERS: u16 = 1;
     /// Packed location code of `cookies`.

@@ -81,6 +81,7 @@ impl JwtManager {
             revocation_store: None,
             revocation_timeout: DEFAULT_REVOCATION_TIMEOUT,
             www_authenticate: false,
+            key_sources: Default::default(),
         }
     }
 
@@ -173,6 +174,7 @@ pub struct JwtManagerBuilder {
     revocation_store: Option<Arc<dyn RevocationStore>>,
     revocation_timeout: Duration,
     www_authenticate: bool,
+    key_sources: crate::keys::KeySources,
 }
 
 /// How long the blocklist check waits for a [`RevocationStore`] before refusing the request.
@@ -189,6 +191,7 @@ impl JwtManagerBuilder {
             &self.config,
             self.callbacks.encode_key.is_some(),
             self.callbacks.decode_key.is_some(),
+            self.key_sources,
         )?;
         Ok(JwtManager {
             inner: Arc::new(Inner {
@@ -417,6 +420,28 @@ impl JwtManagerBuilder {
         F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
     {
         self.callbacks.user_lookup_error = Some(Arc::new(f));
+        self
+    }
+
+    /// Signs new tokens with the current key of `keys` (each names it in a `kid` header) and
+    /// verifies a token with the key its `kid` names, so keys rotate while the app runs: keep
+    /// a clone of the [`KeySet`](crate::KeySet) to insert, make current and remove keys.
+    ///
+    /// The set replaces `JWT_PRIVATE_KEY` / `JWT_SECRET_KEY` for signing; a configured key
+    /// still verifies tokens without `kid` (made before rotation was set up). It cannot be
+    /// combined with an `encode_key_loader` or `decode_key_loader` (a `ConfigError`), and
+    /// its current key must use `JWT_ALGORITHM`.
+    pub fn key_set(mut self, keys: crate::KeySet) -> Self {
+        self.key_sources.key_set = Some(keys);
+        self
+    }
+
+    /// Verifies tokens with the keys of a JWKS URL (say, an OpenID Connect provider's
+    /// `jwks_uri`), chosen by the token's `kid`; see [`JwksSource`](crate::JwksSource) for
+    /// caching and refreshing. No private key is needed: such an app may only verify.
+    #[cfg(feature = "jwks")]
+    pub fn jwks(mut self, source: crate::JwksSource) -> Self {
+        self.key_sources.jwks = Some(source);
         self
     }
 }

@@ -241,9 +241,10 @@ impl TokenBuilder {
         header.insert("typ".into(), "JWT".into());
         header.extend(callbacks.additional_headers(&self.identity)?);
         header.extend(self.headers.clone());
+        // Chooses the key and, with a key set, names it in the `kid` header in one step, so a
+        // concurrent rotation cannot make them disagree.
+        let key = callbacks.encode_key(manager, &self.identity, &mut header)?;
         check_header(&header, algorithm)?;
-
-        let key = callbacks.encode_key(manager, &self.identity)?;
         let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let mut token = engine.encode(to_json_bytes(&header)?);
         token.push('.');

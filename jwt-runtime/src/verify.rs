@@ -329,6 +329,12 @@ async fn verify_token(
     for &location in searched {
         match locations::find(location, req, body, config, options.refresh) {
             Ok(found) => {
+                // A JWKS source fetches keys it does not know yet before the (synchronous)
+                // decoding looks for them.
+                #[cfg(feature = "jwks")]
+                if let Some(jwks) = &manager.keys().sources.jwks {
+                    jwks.prepare(&found.token).await;
+                }
                 let (header, claims) =
                     manager.decode_complete(&found.token, found.csrf.as_deref(), false)?;
                 decoded = Some((header, claims, location));

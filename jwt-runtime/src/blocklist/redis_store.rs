@@ -1,0 +1,271 @@
+//! [`RedisStore`]: revoked tokens in Redis, shared by every app instance (feature `redis`).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Cmd, FromRedisValue, RedisError};
+
+use super::{BoxFuture, RevocationStore, StoreError, TokenIds};
+use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
+
+/// The default key prefix: a revoked `jti` is the key `jwt_blocklist:<jti>`.
+pub const DEFAULT_REDIS_PREFIX: &str = "jwt_blocklist:";
+
+/// Revoked tokens in Redis, so that every instance of an app behind a load balancer refuses a
+/// token revoked through any of them. Cheap to clone; clones share the connection.
+///
+/// * A revoked `jti` is the key `<prefix><jti>` with a TTL equal to the token's remaining
+///   lifetime (Redis forgets it when the token would have expired anyway; no TTL for a token
+///   without `exp`). Token families use the same keys; a user's revocation cutoff is the key
+///   `<prefix>sub:<identity>` holding the cutoff's Unix time.
+/// * One multiplexed connection, managed: when Redis restarts or the network fails, it
+///   reconnects in the background (retrying with a backoff of at most 1 s), with no restart
+///   of the app. Meanwhile every check fails, so requests are refused with 503 (fail closed).
+/// * Every command is bounded by the store's timeout (default
+///   [`DEFAULT_REVOCATION_TIMEOUT`]); the blocklist check of a request is bounded by the
+///   manager's `revocation_timeout` as well.
+///
+/// Revocations last only as long as Redis keeps its data: configure persistence (AOF)
+/// if a Redis restart must not forget them.
+///
+/// ```no_run
+/// use actix_jwt_extended_runtime::blocklist::RedisStore;
+/// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = RedisStore::connect("redis://127.0.0.1:6379").await?.with_prefix("myapp:revoked:");
+/// let jwt = JwtManager::builder(JwtConfig { secret_key: Some("change me".into()), ..Default::default() })
+///     .revocation_store(store)
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`, or
+    /// `rediss://` for TLS when the `redis` crate has a TLS feature). Fails when the URL is
+    /// invalid or Redis cannot be reached now; once connected, outages are survived.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(|e| StoreError(format!("{url}: {e}")))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(DEFAULT_REVOCATION_TIMEOUT))
+            .set_max_delay(Duration::from_secs(1));
+        let connection = tokio::time::timeout(
+            DEFAULT_REVOCATION_TIMEOUT * 5,
+            client.get_connection_manager_with_config(config),
+        )
+        .await
+        .map_err(|_| StoreError(format!("{url}: no connection in time")))?
+        .map_err(|e| StoreError(format!("{url}: {e}")))?;
+        Ok(Self::from_connection(connection))
+    }
+
+    /// A store over a connection manager configured by hand.
+    pub fn from_connection(connection: ConnectionManager) -> Self {
+        Self {
+            connection,
+            prefix: DEFAULT_REDIS_PREFIX.into(),
+            timeout: DEFAULT_REVOCATION_TIMEOUT,
+        }
+    }
+
+    /// Uses `prefix` before every key instead of [`DEFAULT_REDIS_PREFIX`] (e.g. one per app
+    /// sharing a Redis). Instances that must agree on revocations need the same prefix.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into().into();
+        self
+    }
+
+    /// Bounds every command by `timeout` instead of [`DEFAULT_REVOCATION_TIMEOUT`].
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The key prefix.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn id_key(&self, id: &str) -> String {
+        format!("{}{id}", self.prefix)
+    }
+
+    fn subject_key(&self, subject: &str) -> String {
+        format!("{}sub:{subject}", self.prefix)
+    }
+
+    async fn query<T: FromRedisValue>(&self, cmd: Cmd) -> Result<T, StoreError> {
+        let mut connection = self.connection.clone();
+        match tokio::time::timeout(self.timeout, cmd.query_async(&mut connection)).await {
+            Ok(result) => result.map_err(redis_error),
+            Err(_) => Err(StoreError("Redis did not answer in time".into())),
+        }
+    }
+
+    /// `SET key 1 NX [EX ttl]`: creates the key unless it exists.
+    fn set_new(key: String, expires_at: Option<SystemTime>) -> Cmd {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(1).arg("NX");
+        if let Some(expires_at) = expires_at {
+            cmd.arg("EX").arg(ttl_secs(expires_at));
+        }
+        cmd
+    }
+
+    /// [`UPSERT`] of `key`.
+    fn upsert(key: String, value: i64, keep_max: bool, expires_at: Option<SystemTime>) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(UPSERT).arg(1).arg(key).arg(value);
+        match expires_at {
+            Some(expires_at) => cmd.arg(ttl_secs(expires_at)),
+            None => cmd.arg(""),
+        };
+        cmd.arg(if keep_max { "1" } else { "0" });
+        cmd
+    }
+}
+
+/// Sets `KEYS[1]` to `ARGV[1]` (or to its current value when `ARGV[3]` is `1` and that is
+/// larger) with the later of its current expiry and `ARGV[2]` seconds (`''`: never), atomically,
+/// as the other stores do: revoking twice never shortens a revocation nor moves a cutoff back.
+const UPSERT: &str = r"
+local pttl = redis.call('PTTL', KEYS[1])
+local value = ARGV[1]
+if ARGV[3] == '1' and pttl ~= -2 then
+  local current = tonumber(redis.call('GET', KEYS[1]))
+  if current and current > tonumber(value) then value = redis.call('GET', KEYS[1]) end
+end
+if ARGV[2] == '' or pttl == -1 then
+  redis.call('SET', KEYS[1], value)
+else
+  local px = tonumber(ARGV[2]) * 1000
+  if pttl > px then px = pttl end
+  redis.call('SET', KEYS[1], value, 'PX', px)
+end
+return 1
+";
+
+/// Whole seconds until `expires_at`, rounded up, at least 1 (Redis refuses `EX 0`; an
+/// already expired token needs no entry, but a one-second one is harmless).
+fn ttl_secs(expires_at: SystemTime) -> u64 {
+    match expires_at.duration_since(SystemTime::now()) {
+        Ok(d) => (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1),
+        Err(_) => 1,
+    }
+}
+
+fn redis_error(e: RedisError) -> StoreError {
+    StoreError(format!("Redis: {e}"))
+}
+
+impl RevocationStore for RedisStore {
+    fn revoke<'a>(
+        &'a self,
+        jti: &'a str,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.query::<()>(Self::upsert(self.id_key(jti), 1, false, expires_at))
+                .await
+        })
+    }
+
+    fn is_revoked<'a>(&'a self, jti: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let mut cmd = redis::cmd("EXISTS");
+            cmd.arg(self.id_key(jti));
+            self.query::<bool>(cmd).await
+        })
+    }
+
+    fn revoke_once<'a>(
+        &'a self,
+        jti: &'a str,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            // `SET NX` answers OK only to the one caller that created the key.
+            let set: Option<String> = self
+                .query(Self::set_new(self.id_key(jti), expires_at))
+                .await?;
+            Ok(set.is_some())
+        })
+    }
+
+    fn revoke_subject<'a>(
+        &'a self,
+        subject: &'a str,
+        issued_up_to: i64,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let key = self.subject_key(subject);
+            self.query::<()>(Self::upsert(key, issued_up_to, true, expires_at))
+                .await
+        })
+    }
+
+    fn subject_revoked_up_to<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, Result<Option<i64>, StoreError>> {
+        Box::pin(async move {
+            let mut cmd = redis::cmd("GET");
+            cmd.arg(self.subject_key(subject));
+            self.query::<Option<i64>>(cmd).await
+        })
+    }
+
+    fn is_token_revoked<'a>(
+        &'a self,
+        token: &'a TokenIds<'a>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            // One round trip: MGET <jti> <family> <subject>.
+            let ids: Vec<&str> = [token.jti, token.family].into_iter().flatten().collect();
+            let subject = match (&token.subject, token.issued_at) {
+                (Some(subject), Some(iat)) => Some((subject, iat)),
+                _ => None,
+            };
+            if ids.is_empty() && subject.is_none() {
+                return Ok(false);
+            }
+            let mut cmd = redis::cmd("MGET");
+            for id in &ids {
+                cmd.arg(self.id_key(id));
+            }
+            if let Some((subject, _)) = subject {
+                cmd.arg(self.subject_key(subject));
+            }
+            let values: Vec<Option<String>> = self.query(cmd).await?;
+            if values.iter().take(ids.len()).any(Option::is_some) {
+                return Ok(true);
+            }
+            Ok(match (subject, values.get(ids.len())) {
+                (Some((_, iat)), Some(Some(cutoff))) => cutoff
+                    .parse::<i64>()
+                    .map(|cutoff| iat <= cutoff)
+                    // Unreadable cutoff: not ours to guess, refuse (fail closed).
+                    .unwrap_or(true),
+                _ => false,
+            })
+        })
+    }
+}

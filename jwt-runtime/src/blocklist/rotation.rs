@@ -1,0 +1,244 @@
+//! [`RefreshRotation`]: refresh-token rotation with reuse detection, over any store.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{from_unix, store_of, subject_of, to_unix, within, TokenIds};
+use crate::claims::Claims;
+use crate::error::{JwtError, JwtErrorKind};
+use crate::manager::JwtManager;
+
+/// The claim that ties the tokens of one login session together: every token
+/// [`RefreshRotation`] issues for a login and its refreshes carries the same value.
+pub const FAMILY_CLAIM: &str = "family";
+
+/// An access token and a refresh token; serialises as
+/// `{"access_token": "...", "refresh_token": "..."}`, ready for `HttpResponse::json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPair {
+    /// The new access token.
+    pub access_token: String,
+    /// The new refresh token: the only one of its family that can be exchanged.
+    pub refresh_token: String,
+}
+
+/// Refresh-token rotation with reuse detection (opt-in; the OAuth 2.0 Security BCP pattern
+/// against stolen refresh tokens), over the manager's [`RevocationStore`](super::RevocationStore):
+///
+/// * [`login`](Self::login) starts a *family*: a fresh access token and a refresh token, both
+///   carrying a new [`FAMILY_CLAIM`].
+/// * [`refresh`](Self::refresh) exchanges a refresh token once: it is revoked and a new pair of
+///   the same family is returned.
+/// * Presenting an already exchanged refresh token again means two parties hold it (the user
+///   and a thief): the **whole family is revoked**, so neither the thief's nor the user's
+///   tokens work any more, and the request gets 401 "Token has been revoked".
+/// * [`revoke_all_for`](Self::revoke_all_for) revokes every token of a user issued until now
+///   ("log out everywhere"); [`logout`](Self::logout) revokes one session's family.
+///
+/// A refresh route is a few lines. It must use `skip_revocation_check`, because the exchange
+/// checks revocation itself (atomically), and must see a reused token to detect reuse:
+///
+/// ```no_run
+/// use actix_jwt_extended_runtime::blocklist::RefreshRotation;
+/// use actix_jwt_extended_runtime::{get_jwt, JwtError};
+/// use actix_web::HttpResponse;
+///
+/// async fn login() -> Result<HttpResponse, JwtError> {
+///     // ... check the user's credentials, then:
+///     let tokens = RefreshRotation::current()?.login("example_user")?;
+///     Ok(HttpResponse::Ok().json(tokens))
+/// }
+///
+/// // #[jwt_required(refresh, skip_revocation_check)]
+/// async fn refresh() -> Result<HttpResponse, JwtError> {
+///     let tokens = RefreshRotation::current()?.refresh(&get_jwt()).await?;
+///     Ok(HttpResponse::Ok().json(tokens))
+/// }
+/// ```
+///
+/// The blocklist check of every request asks the store about the token's `jti`, its family
+/// and its subject in one go ([`RevocationStore::is_token_revoked`](super::RevocationStore::is_token_revoked)),
+/// so revoked families and users are refused everywhere.
+///
+/// Notes: revocation marks live as long as the longest configured token lifetime
+/// (`access_token_expires`, `refresh_token_expires`; forever if either is `None`), so tokens
+/// minted by hand with a longer `expires_in` may outlive a family or user revocation. The
+/// identity cutoff has the one-second resolution of `iat`: a token issued in the same second
+/// as [`revoke_all_for`](Self::revoke_all_for) is revoked too (fail closed). Each exchange
+/// gives the new refresh token a full lifetime (a sliding session). Two concurrent exchanges of
+/// one refresh token count as reuse.
+#[derive(Debug, Clone)]
+pub struct RefreshRotation {
+    manager: JwtManager,
+}
+
+impl RefreshRotation {
+    /// Rotation over `manager`'s revocation store, signing with `manager`.
+    pub fn new(manager: &JwtManager) -> Self {
+        Self {
+            manager: manager.clone(),
+        }
+    }
+
+    /// Rotation over the manager of the current request.
+    pub fn current() -> Result<Self, JwtError> {
+        JwtManager::current()
+            .map(|manager| Self { manager })
+            .ok_or_else(JwtError::no_manager)
+    }
+
+    /// Starts a family for `identity` (after the credentials check): a fresh access token and
+    /// a refresh token. `identity` goes through the `user_identity_loader` as in
+    /// `create_access_token`.
+    pub fn login(&self, identity: impl Serialize) -> Result<TokenPair, JwtError> {
+        store_of(&self.manager)?;
+        let identity = serde_json::to_value(identity).map_err(|e| {
+            JwtError::new(
+                JwtErrorKind::Encode,
+                format!("identity cannot be serialised: {e}"),
+            )
+        })?;
+        let family = uuid::Uuid::new_v4().to_string();
+        self.issue(&identity, None, &family, true)
+    }
+
+    /// Exchanges the refresh token with these `claims` (use `get_jwt()` under
+    /// `#[jwt_required(refresh, skip_revocation_check)]`) for a new pair of the same family.
+    ///
+    /// Errors: 401 "Token has been revoked" (through `revoked_token_loader`) when the token,
+    /// its family or its user is revoked, or when it was exchanged before; in that last case
+    /// the whole family is revoked first. 503 when the store cannot answer in time.
+    pub async fn refresh(&self, claims: &Claims) -> Result<TokenPair, JwtError> {
+        let store = store_of(&self.manager)?;
+        let timeout = self.manager.revocation_timeout();
+        if !claims.is_refresh() {
+            return Err(JwtError::new(
+                JwtErrorKind::WrongTokenType,
+                "Only refresh tokens are allowed",
+            ));
+        }
+        let jti = claims
+            .jti()
+            .ok_or_else(|| JwtError::new(JwtErrorKind::Decode, "Missing claim: jti"))?;
+        // A refresh token minted without rotation starts a family of its own.
+        let family: Cow<'_, str> = match claims.get(FAMILY_CLAIM).and_then(Value::as_str) {
+            Some(family) => Cow::Borrowed(family),
+            None => Cow::Owned(format!("{jti}.family")),
+        };
+        let identity_claim = &self.manager.config().identity_claim;
+        let ids = TokenIds {
+            jti: None,
+            family: Some(&family),
+            subject: claims.get(identity_claim).map(subject_of),
+            issued_at: claims.iat(),
+        };
+        if within(timeout, store.is_token_revoked(&ids)).await? {
+            return Err(self.revoked(claims));
+        }
+        let expires_at = claims.exp().map(from_unix);
+        if !within(timeout, store.revoke_once(jti, expires_at)).await? {
+            // Exchanged before: whoever presents it now, the family is compromised.
+            within(timeout, store.revoke(&family, self.marks_expire_at())).await?;
+            return Err(self.revoked(claims));
+        }
+        let identity = claims.get(identity_claim).cloned().unwrap_or(Value::Null);
+        self.issue(&identity, Some(identity_claim), &family, false)
+    }
+
+    /// Revokes the session of the token with these claims: its whole family when it has one
+    /// (access and refresh tokens alike), else the token itself.
+    pub async fn logout(&self, claims: &Claims) -> Result<(), JwtError> {
+        match claims.get(FAMILY_CLAIM).and_then(Value::as_str) {
+            Some(family) => self.revoke_family(family).await,
+            None => {
+                let store = store_of(&self.manager)?;
+                within(
+                    self.manager.revocation_timeout(),
+                    store.revoke_claims(claims),
+                )
+                .await
+            }
+        }
+    }
+
+    /// Revokes every token of the family `family`.
+    pub async fn revoke_family(&self, family: &str) -> Result<(), JwtError> {
+        let store = store_of(&self.manager)?;
+        let expires_at = self.marks_expire_at();
+        within(
+            self.manager.revocation_timeout(),
+            store.revoke(family, expires_at),
+        )
+        .await
+    }
+
+    /// Revokes every token of `identity` issued until now, whatever its family ("log out
+    /// everywhere"; an admin locking a user out). `identity` is the value of the identity
+    /// claim, as `get_jwt_identity()` returns it. Logging in again afterwards works.
+    pub async fn revoke_all_for(&self, identity: impl Serialize) -> Result<(), JwtError> {
+        let store = store_of(&self.manager)?;
+        let identity = serde_json::to_value(identity).map_err(|e| {
+            JwtError::new(
+                JwtErrorKind::Encode,
+                format!("identity cannot be serialised: {e}"),
+            )
+        })?;
+        let subject = subject_of(&identity);
+        let now = to_unix(SystemTime::now());
+        within(
+            self.manager.revocation_timeout(),
+            store.revoke_subject(&subject, now, self.marks_expire_at()),
+        )
+        .await
+    }
+
+    /// A new pair of `family` for `identity`; `exact_claim` keeps the identity claim exactly
+    /// as given (a refresh re-issues the claim value, which must not go through the
+    /// `user_identity_loader` twice).
+    fn issue(
+        &self,
+        identity: &Value,
+        exact_claim: Option<&str>,
+        family: &str,
+        fresh: bool,
+    ) -> Result<TokenPair, JwtError> {
+        let mut access = self
+            .manager
+            .create_access_token(identity)
+            .fresh(fresh)
+            .claim(FAMILY_CLAIM, family);
+        let mut refresh = self
+            .manager
+            .create_refresh_token(identity)
+            .claim(FAMILY_CLAIM, family);
+        if let Some(claim) = exact_claim {
+            access = access.claim(claim, identity);
+            refresh = refresh.claim(claim, identity);
+        }
+        Ok(TokenPair {
+            access_token: access.finish()?,
+            refresh_token: refresh.finish()?,
+        })
+    }
+
+    /// Until when a family or subject revocation must be kept: until every token it can
+    /// concern has expired, i.e. the longest configured lifetime from now.
+    fn marks_expire_at(&self) -> Option<SystemTime> {
+        let config = self.manager.config();
+        // As in Flask, a zero lifetime means "never expires".
+        let lifetime = |d: Option<Duration>| d.filter(|d| !d.is_zero());
+        let longest =
+            lifetime(config.access_token_expires)?.max(lifetime(config.refresh_token_expires)?);
+        Some(SystemTime::now() + longest)
+    }
+
+    fn revoked(&self, claims: &Claims) -> JwtError {
+        let header = crate::context::try_get_jwt_header().unwrap_or_default();
+        JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
+            .with_token(header, claims.clone())
+            .with_manager(&self.manager)
+    }
+}

@@ -1,0 +1,229 @@
+//! [`SqliteStore`]: revoked tokens in SQLite tables, through sqlx (feature `sqlx-sqlite`).
+
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+
+use super::{to_unix, BoxFuture, RevocationStore, StoreError, TokenIds};
+use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
+
+/// Revoked tokens in an SQLite database, through an sqlx pool: Flask-JWT-Extended's
+/// "database blocklist" recipe, built in. Cheap to clone; clones share the pool.
+///
+/// The tables are created if missing (names are fixed):
+///
+/// ```sql
+/// CREATE TABLE jwt_blocklist (jti TEXT PRIMARY KEY NOT NULL, expires_at INTEGER);
+/// CREATE TABLE jwt_blocklist_subjects (subject TEXT PRIMARY KEY NOT NULL,
+///                                      revoked_up_to INTEGER NOT NULL, expires_at INTEGER);
+/// ```
+///
+/// `expires_at` is the token's `exp` in Unix seconds (`NULL`: never expires). Rows of expired
+/// tokens no longer matter; [`purge_expired`](Self::purge_expired) deletes them, e.g. from a
+/// periodic task. Every query is bounded by the store's timeout (default
+/// [`DEFAULT_REVOCATION_TIMEOUT`]).
+///
+/// ```no_run
+/// use actix_jwt_extended_runtime::blocklist::SqliteStore;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = SqliteStore::connect("sqlite://blocklist.db").await?;
+/// let purged = store.purge_expired().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    timeout: Duration,
+}
+
+const CREATE: [&str; 4] = [
+    "CREATE TABLE IF NOT EXISTS jwt_blocklist \
+     (jti TEXT PRIMARY KEY NOT NULL, expires_at INTEGER)",
+    "CREATE INDEX IF NOT EXISTS jwt_blocklist_expires_at ON jwt_blocklist (expires_at)",
+    "CREATE TABLE IF NOT EXISTS jwt_blocklist_subjects \
+     (subject TEXT PRIMARY KEY NOT NULL, revoked_up_to INTEGER NOT NULL, expires_at INTEGER)",
+    "CREATE INDEX IF NOT EXISTS jwt_blocklist_subjects_expires_at \
+     ON jwt_blocklist_subjects (expires_at)",
+];
+
+/// Revoking twice keeps the later expiry (`NULL`, never, being the latest).
+const REVOKE: &str = "INSERT INTO jwt_blocklist (jti, expires_at) VALUES (?, ?) \
+     ON CONFLICT (jti) DO UPDATE SET expires_at = CASE \
+     WHEN jwt_blocklist.expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL \
+     ELSE max(jwt_blocklist.expires_at, excluded.expires_at) END";
+
+const REVOKE_ONCE: &str = "INSERT INTO jwt_blocklist (jti, expires_at) VALUES (?, ?) \
+     ON CONFLICT (jti) DO NOTHING";
+
+const IS_REVOKED: &str = "SELECT EXISTS (SELECT 1 FROM jwt_blocklist WHERE jti = ?)";
+
+const REVOKE_SUBJECT: &str =
+    "INSERT INTO jwt_blocklist_subjects (subject, revoked_up_to, expires_at) VALUES (?, ?, ?) \
+     ON CONFLICT (subject) DO UPDATE SET \
+     revoked_up_to = max(jwt_blocklist_subjects.revoked_up_to, excluded.revoked_up_to), \
+     expires_at = CASE \
+     WHEN jwt_blocklist_subjects.expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL \
+     ELSE max(jwt_blocklist_subjects.expires_at, excluded.expires_at) END";
+
+const SUBJECT_REVOKED_UP_TO: &str =
+    "SELECT revoked_up_to FROM jwt_blocklist_subjects WHERE subject = ?";
+
+/// One query for the three ids; a `NULL` id matches nothing.
+const IS_TOKEN_REVOKED: &str = "SELECT EXISTS (SELECT 1 FROM jwt_blocklist WHERE jti IN (?, ?)) \
+     OR EXISTS (SELECT 1 FROM jwt_blocklist_subjects WHERE subject = ? AND revoked_up_to >= ?)";
+
+const PURGE: [&str; 2] = [
+    "DELETE FROM jwt_blocklist WHERE expires_at <= ?",
+    "DELETE FROM jwt_blocklist_subjects WHERE expires_at <= ?",
+];
+
+impl SqliteStore {
+    /// Opens (creating the file if needed) the SQLite database at `url` (`sqlite://path.db`,
+    /// or `sqlite::memory:` for a database that lives as long as the store) and creates the
+    /// tables if missing.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError(format!("{url}: {e}")))?
+            .create_if_missing(true);
+        let pool = if url.contains(":memory:") || url.contains("mode=memory") {
+            // One connection that never closes: the in-memory database lives in it.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new()
+        }
+        .acquire_timeout(DEFAULT_REVOCATION_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(|e| StoreError(format!("{url}: {e}")))?;
+        Self::new(pool).await
+    }
+
+    /// A store over `pool`; creates the tables if missing.
+    pub async fn new(pool: SqlitePool) -> Result<Self, StoreError> {
+        let store = Self {
+            pool,
+            timeout: DEFAULT_REVOCATION_TIMEOUT,
+        };
+        for statement in CREATE {
+            store
+                .bounded(sqlx::query(statement).execute(&store.pool))
+                .await?;
+        }
+        Ok(store)
+    }
+
+    /// Bounds every query by `timeout` instead of [`DEFAULT_REVOCATION_TIMEOUT`].
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The pool, e.g. to share it with the rest of the app.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Deletes the rows of tokens that have expired; returns how many.
+    pub async fn purge_expired(&self) -> Result<u64, StoreError> {
+        let now = to_unix(SystemTime::now());
+        let mut purged = 0;
+        for statement in PURGE {
+            let done = self
+                .bounded(sqlx::query(statement).bind(now).execute(&self.pool))
+                .await?;
+            purged += done.rows_affected();
+        }
+        Ok(purged)
+    }
+
+    async fn bounded<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(result) => result.map_err(|e| StoreError(format!("SQLite: {e}"))),
+            Err(_) => Err(StoreError("SQLite did not answer in time".into())),
+        }
+    }
+}
+
+impl RevocationStore for SqliteStore {
+    fn revoke<'a>(
+        &'a self,
+        jti: &'a str,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let query = sqlx::query(REVOKE).bind(jti).bind(expires_at.map(to_unix));
+            self.bounded(query.execute(&self.pool)).await?;
+            Ok(())
+        })
+    }
+
+    fn is_revoked<'a>(&'a self, jti: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let query = sqlx::query_scalar::<_, bool>(IS_REVOKED).bind(jti);
+            self.bounded(query.fetch_one(&self.pool)).await
+        })
+    }
+
+    fn revoke_once<'a>(
+        &'a self,
+        jti: &'a str,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let query = sqlx::query(REVOKE_ONCE)
+                .bind(jti)
+                .bind(expires_at.map(to_unix));
+            let done = self.bounded(query.execute(&self.pool)).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    fn revoke_subject<'a>(
+        &'a self,
+        subject: &'a str,
+        issued_up_to: i64,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let query = sqlx::query(REVOKE_SUBJECT)
+                .bind(subject)
+                .bind(issued_up_to)
+                .bind(expires_at.map(to_unix));
+            self.bounded(query.execute(&self.pool)).await?;
+            Ok(())
+        })
+    }
+
+    fn subject_revoked_up_to<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> BoxFuture<'a, Result<Option<i64>, StoreError>> {
+        Box::pin(async move {
+            let query = sqlx::query_scalar::<_, i64>(SUBJECT_REVOKED_UP_TO).bind(subject);
+            self.bounded(query.fetch_optional(&self.pool)).await
+        })
+    }
+
+    fn is_token_revoked<'a>(
+        &'a self,
+        token: &'a TokenIds<'a>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let query = sqlx::query_scalar::<_, bool>(IS_TOKEN_REVOKED)
+                .bind(token.jti)
+                .bind(token.family)
+                .bind(token.subject.as_deref())
+                .bind(token.issued_at);
+            self.bounded(query.fetch_one(&self.pool)).await
+        })
+    }
+}
