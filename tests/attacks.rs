@@ -782,7 +782,6 @@ async fn key_selection_headers_are_ignored_and_never_fetched() {
 /// JWS is invalid (PyJWT ≥ 2.12 rejects them, advisory GHSA-752w-5fwx-jx9f; Authlib
 /// CVE-2025-59420). We implement no extension, so any `crit` is refused with PyJWT's messages.
 #[actix_web::test]
-#[ignore = "runtime bug: the `crit` header is not validated (RFC 7515 §4.1.11): tokens with unknown critical extensions are accepted"]
 async fn crit_header_with_unknown_extensions_is_rejected() {
     let app = app!(headers_app_manager());
     let payload = claims("ann");

@@ -244,7 +244,8 @@ async fn test_custom_blocklisted_message() {
     );
 }
 
-// A blocklist loader that cannot answer refuses the request (fail closed).
+// A blocklist loader that cannot answer refuses the request (fail closed), without sending
+// its error text to the client (CWE-209).
 #[actix_web::test]
 async fn test_blocklist_error_fails_closed() {
     let jwt = builder()
@@ -257,7 +258,7 @@ async fn test_blocklist_error_fails_closed() {
         reply,
         (
             StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"msg": "store down"})
+            json!({"msg": "the token_in_blocklist_loader failed"})
         )
     );
 }

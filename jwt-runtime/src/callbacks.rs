@@ -148,6 +148,13 @@ impl Callbacks {
         .unwrap_or_else(|_| {
             default_response(&JwtError::internal("the error response loader failed"), key)
         });
+        if response.status().is_server_error() {
+            log::error!(
+                "{}{}",
+                error.message(),
+                error.detail().map(|d| format!(": {d}")).unwrap_or_default()
+            );
+        }
         if manager.www_authenticate() && response.status() == StatusCode::UNAUTHORIZED {
             if let Ok(value) = HeaderValue::from_str(&www_authenticate(error)) {
                 response.headers_mut().insert(WWW_AUTHENTICATE, value);
@@ -202,21 +209,28 @@ fn www_authenticate(error: &JwtError) -> String {
     format!("Bearer error=\"{code}\", error_description=\"{description}\"")
 }
 
-/// Runs a loader's future, turning a panic into an `Internal` error (a 500 for this request
-/// only) instead of tearing down the connection.
+/// Calls a loader and runs its future, turning a panic (in either) or a failure of the
+/// loader into an `Internal` error naming the loader: a 500 for this request only. What the
+/// loader said is kept as the error's detail, for logs, not for the client.
 pub(crate) async fn guarded<T>(
     loader: &'static str,
-    mut fut: LocalBoxFuture<Result<T, JwtError>>,
+    call: impl FnOnce() -> LocalBoxFuture<Result<T, JwtError>>,
 ) -> Result<T, JwtError> {
-    std::future::poll_fn(move |cx| {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-            Ok(poll) => poll,
-            Err(_) => {
-                std::task::Poll::Ready(Err(JwtError::internal(format!("the {loader} failed"))))
-            }
-        }
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    let failed = || JwtError::internal(format!("the {loader} failed"));
+    let Ok(mut fut) = catch_unwind(AssertUnwindSafe(call)) else {
+        return Err(failed().with_detail("panicked"));
+    };
+    let outcome = std::future::poll_fn(move |cx| {
+        catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx)))
+            .unwrap_or_else(|_| std::task::Poll::Ready(Err(failed().with_detail("panicked"))))
     })
-    .await
+    .await;
+    outcome.map_err(|e| match e.kind() {
+        JwtErrorKind::Internal if e.detail().is_none() => failed().with_detail(e.message()),
+        _ => e,
+    })
 }
 
 /// Flask's default error response: `{"<key>": "<message>"}` with the kind's status.

@@ -68,12 +68,36 @@ pub(crate) fn parse(token: &str) -> Result<Unverified<'_>, JwtError> {
     if header.get("kid").is_some_and(|kid| !kid.is_string()) {
         return Err(decode_error("Key ID header parameter must be a string"));
     }
+    check_crit(header.get("crit"))?;
     Ok(Unverified {
         header,
         payload,
         signing_input,
         signature,
     })
+}
+
+/// RFC 7515 §4.1.11: a recipient must refuse a `crit` header naming an extension it does
+/// not understand, and we understand none (PyJWT ≥ 2.12's messages).
+fn check_crit(crit: Option<&Value>) -> Result<(), JwtError> {
+    let Some(crit) = crit else {
+        return Ok(());
+    };
+    let Some(names) = crit.as_array().filter(|names| !names.is_empty()) else {
+        return Err(decode_error(
+            "Invalid 'crit' header: must be a non-empty list",
+        ));
+    };
+    let names: Option<Vec<&str>> = names.iter().map(Value::as_str).collect();
+    match names {
+        None => Err(decode_error(
+            "Invalid 'crit' header: values must be strings",
+        )),
+        Some(names) => Err(decode_error(format!(
+            "Unsupported critical extension: {}",
+            names[0]
+        ))),
+    }
 }
 
 /// Decodes and fully verifies `token` (steps 1–10 of BEHAVIOUR.md §3.7).

@@ -97,6 +97,7 @@ impl JwtErrorKind {
 pub struct JwtError {
     kind: JwtErrorKind,
     message: String,
+    detail: Option<String>,
     token: Option<Arc<(JwtHeader, Claims)>>,
     manager: Option<JwtManager>,
 }
@@ -107,6 +108,7 @@ impl JwtError {
         Self {
             kind,
             message: message.into(),
+            detail: None,
             token: None,
             manager: None,
         }
@@ -120,6 +122,17 @@ impl JwtError {
     /// The message of the default response (Flask's text).
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// What a failing loader or store said, for logs: never sent to the client, since it may
+    /// name a database, a host or a credential (CWE-209).
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// The header and claims of the token the error is about, when it was decoded
@@ -166,6 +179,7 @@ impl fmt::Debug for JwtError {
         f.debug_struct("JwtError")
             .field("kind", &self.kind)
             .field("message", &self.message)
+            .field("detail", &self.detail)
             .finish_non_exhaustive()
     }
 }

@@ -385,7 +385,7 @@ async fn verify_token(
         );
     }
     if let Some(check) = &callbacks.token_verification {
-        if !guarded("token_verification_loader", check(req, &header, &claims)).await? {
+        if !guarded("token_verification_loader", || check(req, &header, &claims)).await? {
             return Err(JwtError::new(
                 JwtErrorKind::VerificationFailed,
                 "User claims verification failed",
@@ -395,21 +395,23 @@ async fn verify_token(
     }
     let user = match &callbacks.user_lookup {
         None => None,
-        Some(lookup) => match guarded("user_lookup_loader", lookup(req, &header, &claims)).await? {
-            Some(user) => Some(user),
-            None => {
-                let identity = match claims.get(&config.identity_claim) {
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(other) => other.to_string(),
-                    None => String::new(),
-                };
-                return Err(JwtError::new(
-                    JwtErrorKind::UserLookup,
-                    format!("Error loading the user {identity}"),
-                )
-                .with_token(header, claims));
+        Some(lookup) => {
+            match guarded("user_lookup_loader", || lookup(req, &header, &claims)).await? {
+                Some(user) => Some(user),
+                None => {
+                    let identity = match claims.get(&config.identity_claim) {
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        Some(other) => other.to_string(),
+                        None => String::new(),
+                    };
+                    return Err(JwtError::new(
+                        JwtErrorKind::UserLookup,
+                        format!("Error loading the user {identity}"),
+                    )
+                    .with_token(header, claims));
+                }
             }
-        },
+        }
     };
     Ok(Some(VerifiedJwt {
         header,
@@ -428,22 +430,22 @@ async fn is_revoked(
     claims: &crate::Claims,
 ) -> Result<bool, JwtError> {
     if let Some(check) = &manager.callbacks().token_in_blocklist {
-        return guarded("token_in_blocklist_loader", check(req, header, claims)).await;
+        return guarded("token_in_blocklist_loader", || check(req, header, claims)).await;
     }
     let Some(store) = manager.revocation_store() else {
         return Ok(false);
     };
     let jti = claims.jti().unwrap_or_default();
+    let unavailable = || {
+        JwtError::new(
+            JwtErrorKind::RevocationUnavailable,
+            "revocation store unavailable",
+        )
+    };
     match tokio::time::timeout(manager.revocation_timeout(), store.is_revoked(jti)).await {
         Ok(Ok(revoked)) => Ok(revoked),
-        Ok(Err(e)) => Err(JwtError::new(
-            JwtErrorKind::RevocationUnavailable,
-            e.to_string(),
-        )),
-        Err(_) => Err(JwtError::new(
-            JwtErrorKind::RevocationUnavailable,
-            "revocation store unavailable: no answer in time",
-        )),
+        Ok(Err(e)) => Err(unavailable().with_detail(e.to_string())),
+        Err(_) => Err(unavailable().with_detail("no answer in time")),
     }
 }
 
