@@ -129,12 +129,13 @@ async fn redis_down_fails_closed_and_recovers_after_a_restart() {
         get("/protected", &logged_out),
         delete("/logout", &token),
     ] {
-        let (status, body) = tokio::time::timeout(bound, call!(app, request))
+        let response = tokio::time::timeout(bound, call!(app, request))
             .await
             .expect("refused in time, no hang");
-        assert_eq!(status, 503, "{body}");
-        let msg = body["msg"].as_str().unwrap();
-        assert!(msg.starts_with("revocation store unavailable"), "{msg}");
+        assert_eq!(
+            response,
+            (503, json!({"msg": "revocation store unavailable"}))
+        );
     }
 
     server.restart();

@@ -435,14 +435,14 @@ async fn is_revoked(
     let Some(store) = manager.revocation_store() else {
         return Ok(false);
     };
-    let jti = claims.jti().unwrap_or_default();
+    let ids = crate::blocklist::TokenIds::from_claims(claims, &manager.config().identity_claim);
     let unavailable = || {
         JwtError::new(
             JwtErrorKind::RevocationUnavailable,
             "revocation store unavailable",
         )
     };
-    match tokio::time::timeout(manager.revocation_timeout(), store.is_revoked(jti)).await {
+    match tokio::time::timeout(manager.revocation_timeout(), store.is_token_revoked(&ids)).await {
         Ok(Ok(revoked)) => Ok(revoked),
         Ok(Err(e)) => Err(unavailable().with_detail(e.to_string())),
         Err(_) => Err(unavailable().with_detail("no answer in time")),

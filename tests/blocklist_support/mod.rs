@@ -677,23 +677,12 @@ macro_rules! store_tests {
             rotation_reuse_revokes_the_family,
             rotation_logout_revokes_the_session,
             rotation_revoke_all_for_refuses_every_refresh_token,
-        );
-        $crate::store_tests!(@ignored $store;
             rotation_reuse_revokes_the_family_access_tokens,
             rotation_revoke_all_for_refuses_every_access_token,
         );
     };
     (@tests $store:ident; $($name:ident,)*) => {$(
         #[actix_web::test]
-        async fn $name() {
-            let Some((store, _guard)) = $store().await else { return };
-            blocklist_support::$name(store).await;
-        }
-    )*};
-    (@ignored $store:ident; $($name:ident,)*) => {$(
-        #[actix_web::test]
-        #[ignore = "needs the runtime change: verify.rs `is_revoked` must ask \
-                    `store.is_token_revoked(&TokenIds::from_claims(..))` (family, subject)"]
         async fn $name() {
             let Some((store, _guard)) = $store().await else { return };
             blocklist_support::$name(store).await;

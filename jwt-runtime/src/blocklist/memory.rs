@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use super::{to_unix, BoxFuture, RevocationStore, StoreError, TokenIds};
 
-/// How many entries a [`MemoryStore::new`] holds: about 100 bytes each plus the id, so
-/// roughly 15 MB of revoked `jti`s when full.
+/// How many entries a [`MemoryStore::new`] holds: about 160 bytes per revoked `jti` (map,
+/// expiry index and the id), so about 16 MB when full.
 pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 
 /// Revoked tokens in this process's memory: the embedded default, for a single instance
@@ -26,7 +26,6 @@ pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 /// run in parallel and only revocations take turns. Nothing is awaited under the lock.
 ///
 /// ```
-/// use std::time::Duration;
 /// use actix_jwt_extended_runtime::blocklist::MemoryStore;
 /// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
 ///

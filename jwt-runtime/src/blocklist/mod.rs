@@ -23,7 +23,7 @@
 //!
 //! **Fail closed.** When a store cannot answer (Redis down, database locked) or does not answer
 //! within [`JwtManagerBuilder::revocation_timeout`](crate::JwtManagerBuilder::revocation_timeout),
-//! the request is refused with **503** `{"msg": "revocation store unavailable..."}`
+//! the request is refused with **503** `{"msg": "revocation store unavailable"}`
 //! ([`JwtErrorKind::RevocationUnavailable`]): a possibly revoked token is never let through.
 //!
 //! Beyond single tokens, a store can revoke a whole token *family* (see [`RefreshRotation`],
@@ -67,13 +67,15 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub struct StoreError(pub String);
 
 /// In a handler, `store.revoke(..).await?` answers 503 `{"msg": "revocation store unavailable"}`.
-/// The store's own text (which may name hosts or queries) is left out of the response.
+/// What the store said (it may name hosts or queries) is only the error's
+/// [`detail`](JwtError::detail), never sent to the client.
 impl From<StoreError> for JwtError {
-    fn from(_: StoreError) -> Self {
+    fn from(e: StoreError) -> Self {
         JwtError::new(
             JwtErrorKind::RevocationUnavailable,
             "revocation store unavailable",
         )
+        .with_detail(e.0)
     }
 }
 
