@@ -2,13 +2,16 @@
 //! their exact messages (BEHAVIOUR.md §3.7). jsonwebtoken only checks the signature: its claim
 //! validation has other defaults (60 s leeway, `exp` required, `aud` always checked).
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
+
 use serde_json::{Map, Value};
 
+use crate::cache::Checked;
 use crate::claims::{as_unix_seconds, Claims, JwtHeader};
 use crate::error::{JwtError, JwtErrorKind};
 use crate::manager::JwtManager;
@@ -110,6 +113,56 @@ pub(crate) fn decode(
     csrf: Option<&str>,
     allow_expired: bool,
 ) -> Result<(JwtHeader, Claims), JwtError> {
+    let now = unix_seconds(SystemTime::now());
+    let leeway = manager.config().decode_leeway.as_secs_f64();
+    let cache = manager.verified_cache();
+    let checked = match cache.and_then(|cache| cache.get(token, now)) {
+        Some(checked) => {
+            check_not_before(&checked, now, leeway)?;
+            checked
+        }
+        None => {
+            let checked = Arc::new(verify_and_check(manager, token, now, leeway)?);
+            if let Some(cache) = cache {
+                cache.insert(token, Arc::clone(&checked), now);
+            }
+            checked
+        }
+    };
+
+    if let Some(expected) = csrf {
+        let Some(actual) = checked.claims.get("csrf") else {
+            return Err(decode_error("Missing claim: csrf"));
+        };
+        let actual = actual.as_str().unwrap_or_default();
+        if !constant_time_eq(actual.as_bytes(), expected.as_bytes()) {
+            return Err(JwtError::new(
+                JwtErrorKind::Csrf,
+                "CSRF double submit tokens do not match",
+            ));
+        }
+    }
+    // Expiry is reported last: Flask decodes an expired token again without the expiry check
+    // and reports any other failure first.
+    let expired = checked.exp.is_some_and(|exp| exp as f64 <= now - leeway);
+    let (header, claims) = (checked.header.clone(), checked.claims.clone());
+    if expired && !allow_expired {
+        return Err(
+            JwtError::new(JwtErrorKind::Expired, "Token has expired").with_token(header, claims)
+        );
+    }
+    Ok((header, claims))
+}
+
+/// Steps 1–9 of §3.7 but the CSRF comparison and the expiry: structure, key, algorithm,
+/// signature, time claims (types, then `iat`/`nbf` against `now`), issuer, audience, subject,
+/// JTI, identity claim; then Flask's defaults are filled in.
+fn verify_and_check(
+    manager: &JwtManager,
+    token: &str,
+    now: f64,
+    leeway: f64,
+) -> Result<Checked, JwtError> {
     let config = manager.config();
     let Unverified {
         header,
@@ -143,30 +196,18 @@ pub(crate) fn decode(
         return Err(decode_error("Signature verification failed"));
     }
 
-    let now = unix_seconds(SystemTime::now());
-    let leeway = config.decode_leeway.as_secs_f64();
-    if let Some(iat) = payload.get("iat") {
-        let iat = as_unix_seconds(iat)
-            .ok_or_else(|| decode_error("Issued At claim (iat) must be an integer."))?;
-        if iat as f64 > now + leeway {
-            return Err(decode_error("The token is not yet valid (iat)"));
-        }
-    }
-    if let Some(nbf) = payload.get("nbf") {
-        let nbf = as_unix_seconds(nbf)
-            .ok_or_else(|| decode_error("Not Before claim (nbf) must be an integer."))?;
-        if nbf as f64 > now + leeway {
-            return Err(decode_error("The token is not yet valid (nbf)"));
-        }
-    }
-    // Expiry is reported last: Flask decodes an expired token again without the expiry check
-    // and reports any other failure first.
-    let mut expired = false;
-    if let Some(exp) = payload.get("exp") {
-        let exp = as_unix_seconds(exp)
-            .ok_or_else(|| decode_error("Expiration Time claim (exp) must be an integer."))?;
-        expired = !allow_expired && exp as f64 <= now - leeway;
-    }
+    let time_claim = |name: &str, message: &str| {
+        payload
+            .get(name)
+            .map(|value| as_unix_seconds(value).ok_or_else(|| decode_error(message)))
+            .transpose()
+    };
+    // PyJWT's order: `iat` type then value, `nbf` type then value, `exp` type.
+    let iat = time_claim("iat", "Issued At claim (iat) must be an integer.")?;
+    not_yet_valid(iat, "iat", now, leeway)?;
+    let nbf = time_claim("nbf", "Not Before claim (nbf) must be an integer.")?;
+    not_yet_valid(nbf, "nbf", now, leeway)?;
+    let exp = time_claim("exp", "Expiration Time claim (exp) must be an integer.")?;
 
     if let Some(issuer) = &config.decode_issuer {
         match payload.get("iss") {
@@ -186,7 +227,6 @@ pub(crate) fn decode(
     if payload.get("jti").is_some_and(|jti| !jti.is_string()) {
         return Err(decode_error("JWT ID must be a string"));
     }
-
     if !payload.contains_key(&config.identity_claim) {
         return Err(decode_error(format!(
             "Missing claim: {}",
@@ -196,28 +236,28 @@ pub(crate) fn decode(
     payload.entry("type").or_insert_with(|| "access".into());
     payload.entry("fresh").or_insert(Value::Bool(false));
     payload.entry("jti").or_insert(Value::Null);
+    Ok(Checked {
+        header: JwtHeader::new(header),
+        claims: Claims::new(payload),
+        iat,
+        nbf,
+        exp,
+    })
+}
 
-    if let Some(expected) = csrf {
-        let Some(actual) = payload.get("csrf") else {
-            return Err(decode_error("Missing claim: csrf"));
-        };
-        let actual = actual.as_str().unwrap_or_default();
-        if !constant_time_eq(actual.as_bytes(), expected.as_bytes()) {
-            return Err(JwtError::new(
-                JwtErrorKind::Csrf,
-                "CSRF double submit tokens do not match",
-            ));
+/// `iat` and `nbf` must not be in the future (beyond the leeway).
+fn check_not_before(checked: &Checked, now: f64, leeway: f64) -> Result<(), JwtError> {
+    not_yet_valid(checked.iat, "iat", now, leeway)?;
+    not_yet_valid(checked.nbf, "nbf", now, leeway)
+}
+
+fn not_yet_valid(claim: Option<i64>, name: &str, now: f64, leeway: f64) -> Result<(), JwtError> {
+    match claim {
+        Some(at) if at as f64 > now + leeway => {
+            Err(decode_error(format!("The token is not yet valid ({name})")))
         }
+        _ => Ok(()),
     }
-
-    let header = JwtHeader::new(header);
-    let claims = Claims::new(payload);
-    if expired {
-        return Err(
-            JwtError::new(JwtErrorKind::Expired, "Token has expired").with_token(header, claims)
-        );
-    }
-    Ok((header, claims))
 }
 
 fn check_audience(aud: Option<&Value>, expected: &[String]) -> Result<(), JwtError> {

@@ -32,7 +32,7 @@ pub(crate) struct KeySources {
 }
 
 impl KeySources {
-    fn verifies(&self) -> bool {
+    pub(crate) fn verifies(&self) -> bool {
         #[cfg(feature = "jwks")]
         if self.jwks.is_some() {
             return true;

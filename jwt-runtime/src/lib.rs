@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod blocklist;
+mod cache;
 pub mod callbacks;
 mod claims;
 mod config;
@@ -27,6 +28,7 @@ mod registry;
 mod tokens;
 mod verify;
 
+pub use cache::CacheStats;
 pub use claims::{Claims, JwtHeader};
 pub use config::{is_asymmetric, Algorithm, Audience, JwtConfig, Secret, TokenLocation};
 pub use context::{

@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::blocklist::RevocationStore;
+use crate::cache::{CacheStats, VerifiedCache};
 use crate::callbacks::{Callbacks, CheckOutcome};
 use crate::claims::{Claims, JwtHeader};
 use crate::config::JwtConfig;
@@ -34,6 +35,7 @@ struct Inner {
     revocation_store: Option<Arc<dyn RevocationStore>>,
     revocation_timeout: Duration,
     www_authenticate: bool,
+    verified_cache: Option<VerifiedCache>,
 }
 
 /// Flask-JWT-Extended's `JWTManager`: config, keys and loaders of one app.
@@ -81,6 +83,7 @@ impl JwtManager {
             revocation_store: None,
             revocation_timeout: DEFAULT_REVOCATION_TIMEOUT,
             www_authenticate: false,
+            verified_cache: None,
             key_sources: Default::default(),
         }
     }
@@ -109,6 +112,16 @@ impl JwtManager {
 
     pub(crate) fn www_authenticate(&self) -> bool {
         self.inner.www_authenticate
+    }
+
+    pub(crate) fn verified_cache(&self) -> Option<&VerifiedCache> {
+        self.inner.verified_cache.as_ref()
+    }
+
+    /// What the verified-token cache holds (see
+    /// [`JwtManagerBuilder::verified_token_cache`]), `None` when it is off.
+    pub fn verified_token_cache_stats(&self) -> Option<CacheStats> {
+        self.verified_cache().map(VerifiedCache::stats)
     }
 
     /// The manager of the request being served, when the app is wrapped with one.
@@ -175,6 +188,7 @@ pub struct JwtManagerBuilder {
     revocation_timeout: Duration,
     www_authenticate: bool,
     key_sources: crate::keys::KeySources,
+    verified_cache: Option<usize>,
 }
 
 /// How long the blocklist check waits for a [`RevocationStore`] before refusing the request.
@@ -193,6 +207,19 @@ impl JwtManagerBuilder {
             self.callbacks.decode_key.is_some(),
             self.key_sources,
         )?;
+        // Only fixed keys: with a key loader, a key set or a JWKS, a key can be withdrawn, and
+        // a cached token would outlive it.
+        let keys_fixed = self.callbacks.decode_key.is_none() && !keys.sources.verifies();
+        let verified_cache = match self.verified_cache {
+            Some(_) if !keys_fixed => {
+                return Err(ConfigError::new(
+                    "verified_token_cache",
+                    "needs fixed verification keys: it cannot be combined with a \
+                     `decode_key_loader`, a key set or a JWKS source",
+                ))
+            }
+            capacity => capacity.map(VerifiedCache::new),
+        };
         Ok(JwtManager {
             inner: Arc::new(Inner {
                 config: self.config,
@@ -201,8 +228,21 @@ impl JwtManagerBuilder {
                 revocation_store: self.revocation_store,
                 revocation_timeout: self.revocation_timeout,
                 www_authenticate: self.www_authenticate,
+                verified_cache,
             }),
         })
+    }
+
+    /// Keeps up to `capacity` verified tokens, so a client that repeats its token pays the
+    /// signature check once (worth it for RS256/ES256, whose verification dominates a
+    /// request). Keyed by the whole token: no other token nor a tampered copy can hit an entry.
+    /// Time, CSRF, type, freshness and revocation checks still run on every request; entries
+    /// last until the token's `exp` (tokens without `exp` are not kept). Memory: about
+    /// `2 × token length + 160` bytes per entry, see [`JwtManager::verified_token_cache_stats`].
+    /// Off by default; needs fixed keys (not with key loaders, key sets or JWKS).
+    pub fn verified_token_cache(mut self, capacity: usize) -> Self {
+        self.verified_cache = Some(capacity);
+        self
     }
 
     /// Ignores the loaders registered by attribute (`#[user_lookup_loader]`, ...): only the
