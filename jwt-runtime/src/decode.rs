@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::cache::Checked;
 use crate::claims::{as_unix_seconds, Claims, JwtHeader};
 use crate::error::{JwtError, JwtErrorKind};
+use crate::keys::VerifyingKey;
 use crate::manager::JwtManager;
 use crate::tokens::unix_seconds;
 
@@ -187,7 +188,7 @@ fn verify_and_check(
             .ok_or_else(|| decode_error("The specified alg value is not allowed"))?,
     };
     let key = match loaded {
-        Some(key) => key,
+        Some(key) => VerifyingKey::Loaded(key),
         None => manager.keys().decoding_key(&header, algorithm)?,
     };
     let valid = jsonwebtoken::crypto::verify(signature, signing_input.as_bytes(), &key, algorithm)

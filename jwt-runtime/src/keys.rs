@@ -53,6 +53,28 @@ impl KeySources {
     }
 }
 
+/// The key that verifies one token, borrowed where it can be: parsed keys are not copied per
+/// request.
+pub(crate) enum VerifyingKey<'k> {
+    /// The configured secret or public key.
+    Configured(&'k DecodingKey),
+    /// A key of a key set or JWKS.
+    Source(Arc<KeyEntry>),
+    /// The `decode_key_loader`'s key.
+    Loaded(DecodingKey),
+}
+
+impl std::ops::Deref for VerifyingKey<'_> {
+    type Target = DecodingKey;
+    fn deref(&self) -> &DecodingKey {
+        match self {
+            VerifyingKey::Configured(key) => key,
+            VerifyingKey::Source(entry) => &entry.decoding,
+            VerifyingKey::Loaded(key) => key,
+        }
+    }
+}
+
 fn decode_error(message: &str) -> JwtError {
     JwtError::new(JwtErrorKind::Decode, message)
 }
@@ -191,11 +213,12 @@ impl Keys {
         &self,
         header: &Map<String, Value>,
         algorithm: Algorithm,
-    ) -> Result<DecodingKey, JwtError> {
+    ) -> Result<VerifyingKey<'_>, JwtError> {
         let kid = header.get("kid").and_then(Value::as_str);
         let configured = || {
             self.decoding
-                .clone()
+                .as_ref()
+                .map(VerifyingKey::Configured)
                 .ok_or_else(|| JwtError::internal("no verification key configured"))
         };
         if !self.sources.verifies() || (kid.is_none() && self.decoding.is_some()) {
@@ -209,7 +232,7 @@ impl Keys {
             // PyJWT's answer when a JWK's `alg` differs from the token's.
             return Err(decode_error("The specified alg value is not allowed"));
         }
-        Ok(entry.decoding.clone())
+        Ok(VerifyingKey::Source(entry))
     }
 }
 
