@@ -20,7 +20,7 @@ pub(crate) fn jwt_required(args: TokenStream, item: TokenStream) -> TokenStream 
         Ok(function) => errors.take(Handler::check(function)),
         Err(_) if syn::parse2::<Item>(item.clone()).is_ok() => {
             errors.at(
-                options::item_start(&item),
+                crate::syntax::item_start(&item),
                 "`#[jwt_required]` applies only to an `async fn` handler",
             );
             None

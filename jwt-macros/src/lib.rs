@@ -8,6 +8,7 @@
 mod errors;
 mod jwt_required;
 mod loaders;
+mod syntax;
 
 use proc_macro::TokenStream;
 

@@ -23,7 +23,7 @@ pub(crate) fn loader(kind: &'static Kind, args: TokenStream, item: TokenStream) 
         Ok(function) => errors.take(LoaderFn::check(kind, function)),
         Err(_) if syn::parse2::<Item>(item.clone()).is_ok() => {
             errors.at(
-                options::item_start(&item),
+                crate::syntax::item_start(&item),
                 format_args!(
                     "`#[{}]` applies only to a function, `{}`",
                     kind.name,

@@ -2,7 +2,7 @@
 //! No `syn` type leaves this module: expansion sees only plain values and token streams.
 
 use proc_macro2::extra::DelimSpan;
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -10,6 +10,7 @@ use syn::{Expr, ExprArray, ExprLit, FnArg, Ident, ItemFn, Lit, LitStr, ReturnTyp
 
 use super::args::{RawOption, RawValue};
 use crate::errors::Errors;
+use crate::syntax::{crate_path, mentions_impl, ungroup};
 
 /// An option of `#[jwt_required]`, named as Flask-JWT-Extended's `@jwt_required` keyword arguments.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -208,14 +209,6 @@ fn valued<T>(
     }
 }
 
-/// Looks through the invisible group a `macro_rules!` `$value:expr` arrives in.
-fn ungroup(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Group(group) => ungroup(&group.expr),
-        other => other,
-    }
-}
-
 fn bool_value(expr: &Expr) -> syn::Result<bool> {
     match ungroup(expr) {
         Expr::Lit(ExprLit {
@@ -298,28 +291,6 @@ fn locations(expr: &Expr) -> syn::Result<Vec<Location>> {
         }
     }
     errors.finish(found)
-}
-
-fn crate_path(expr: &Expr) -> syn::Result<TokenStream> {
-    let wrong = |culprit: &dyn ToTokens| {
-        syn::Error::new_spanned(
-            culprit,
-            "`crate` takes a path, e.g. `crate = ::actix_jwt_extended`",
-        )
-    };
-    match ungroup(expr) {
-        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
-            Ok(path.path.to_token_stream())
-        }
-        // tokio's macros accept the path as a string too.
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(lit), ..
-        }) => lit
-            .parse::<syn::Path>()
-            .map(|path| path.to_token_stream())
-            .map_err(|_| wrong(lit)),
-        other => Err(wrong(other)),
-    }
 }
 
 /// The decorated `async fn`, checked and taken apart into the pieces expansion puts back together.
@@ -416,32 +387,4 @@ impl Handler {
             return_span,
         })
     }
-}
-
-/// Whether a type has an `impl Trait` anywhere in it, which a `let` annotation cannot name.
-fn mentions_impl(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|token| match token {
-        TokenTree::Ident(ident) => ident == "impl",
-        TokenTree::Group(group) => mentions_impl(group.stream()),
-        _ => false,
-    })
-}
-
-/// Where to point when the attribute sits on something other than a function: its first token
-/// after the attributes (`struct`, `pub`, ...).
-pub(crate) fn item_start(item: &TokenStream) -> Span {
-    let mut tokens = item.clone().into_iter().peekable();
-    while let Some(token) = tokens.next() {
-        match &token {
-            TokenTree::Punct(p) if p.as_char() == '#' => {
-                // Skip the `[...]` (or `![...]`) that follows.
-                if matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '!') {
-                    tokens.next();
-                }
-                tokens.next();
-            }
-            other => return other.span(),
-        }
-    }
-    Span::call_site()
 }
