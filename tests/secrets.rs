@@ -30,6 +30,22 @@ fn private_key_lines() -> Vec<&'static str> {
         .collect()
 }
 
+/// base64url without padding (RFC 7515 §2), to build tokens by hand.
+fn b64url(text: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in text.as_bytes().chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
 /// Asserts that `text` shows none of the secrets nor any of `tokens` (whole or signature).
 fn assert_no_secret(what: &str, text: &str, tokens: &[&str]) {
     assert!(
@@ -300,53 +316,36 @@ async fn error_bodies_never_echo_attacker_input() {
             .service(protected),
     )
     .await;
-    let b64 = |text: &str| {
-        // base64url of `text` through the library's own header encoding is not public: build it.
-        const ALPHABET: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let bytes = text.as_bytes();
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-            for i in 0..=chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
-    };
     let evil_header = format!(r#"{{"alg":"HS256","kid":"{SCRIPT}","x":"{SCRIPT}"}}"#);
     let evil_payload = format!(r#"{{"sub":"{SCRIPT}","exp":"{SCRIPT}"}}"#);
     let tokens = [
         SCRIPT.to_owned(),
         format!("{SCRIPT}.{SCRIPT}.{SCRIPT}"),
-        format!("{}.{}.sig", b64(&evil_header), b64(&evil_payload)),
+        format!("{}.{}.sig", b64url(&evil_header), b64url(&evil_payload)),
         format!(
             "{}.{}.sig",
-            b64(&format!(r#"{{"alg":"{SCRIPT}"}}"#)),
-            b64("{}")
+            b64url(&format!(r#"{{"alg":"{SCRIPT}"}}"#)),
+            b64url("{}")
         ),
         format!(
             "{}.{}.sig",
-            b64(&format!(r#"{{"{SCRIPT}": 1,}}"#)),
-            b64("{}")
+            b64url(&format!(r#"{{"{SCRIPT}": 1,}}"#)),
+            b64url("{}")
         ),
         format!(
             "{}.{}.sig",
-            b64(r#"{"alg":"HS256"}"#),
-            b64(&format!(r#"{{"{SCRIPT}"}}"#))
+            b64url(r#"{"alg":"HS256"}"#),
+            b64url(&format!(r#"{{"{SCRIPT}"}}"#))
         ),
         format!(
             "{}.{}.sig",
-            b64(r#"{"alg":"HS256"}"#),
-            b64(&format!(r#"["{SCRIPT}"]"#))
+            b64url(r#"{"alg":"HS256"}"#),
+            b64url(&format!(r#"["{SCRIPT}"]"#))
         ),
         format!(
             "{}.{}.sig",
-            b64(&format!(r#"{{"alg":"HS256","kid":["{SCRIPT}"]}}"#)),
-            b64("{}")
+            b64url(&format!(r#"{{"alg":"HS256","kid":["{SCRIPT}"]}}"#)),
+            b64url("{}")
         ),
     ];
     let mut requests = Vec::new();
@@ -421,6 +420,39 @@ async fn signed_identity_in_an_error_message_is_json_escaped() {
     assert_eq!(
         value,
         json!({ "msg": format!("Error loading the user {identity}") })
+    );
+    assert!(
+        body.contains(r#"\"}"#) && body.contains(r"\n") && body.contains(r"\\"),
+        "{body}"
+    );
+}
+
+/// The `crit` refusal names the first extension, as PyJWT 2.12 does, before the signature is
+/// checked: the one place where unsigned token content reaches an error body. It is
+/// JSON-escaped like the identity above, in an `application/json` body.
+#[actix_web::test]
+async fn unsigned_crit_name_in_an_error_message_is_json_escaped() {
+    let jwt = manager(hs_config());
+    let app = test::init_service(
+        App::new()
+            .wrap(jwt.clone())
+            .app_data(jwt.clone())
+            .service(protected),
+    )
+    .await;
+    let name = format!("\"}}{SCRIPT}\n\\");
+    let header = json!({"alg": "HS256", "crit": [name]}).to_string();
+    let token = format!("{}.{}.c2ln", b64url(&header), b64url(r#"{"sub":"ann"}"#));
+    let req = TestRequest::post()
+        .uri("/protected")
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .to_request();
+    let (status, body) = send(&app, req).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let value: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        value,
+        json!({ "msg": format!("Unsupported critical extension: {name}") })
     );
     assert!(
         body.contains(r#"\"}"#) && body.contains(r"\n") && body.contains(r"\\"),
