@@ -883,3 +883,27 @@ fn test_new_token_claim_set() {
     assert!(types.contains(&("iss".to_owned(), "string")), "{types:?}");
     assert_eq!(types.len(), 10);
 }
+
+// §3.7 step 5: with `allow_expired` the `exp` check is skipped entirely, its type included.
+#[test]
+fn allow_expired_skips_the_exp_type_check() {
+    let jwt = manager();
+    let token = encode_token(&with(default_access_token(), "exp", json!("soon")));
+    assert_decode_error(
+        &jwt,
+        &token,
+        "Expiration Time claim (exp) must be an integer.",
+    );
+    let claims = jwt.decode_token(&token, true).unwrap();
+    assert_eq!(claims["exp"], "soon");
+}
+
+// PyJWT: `if "aud" not in payload or not payload["aud"]`: every falsy `aud` is missing.
+#[test]
+fn falsy_audience_is_missing() {
+    let jwt = manager_with(|c| c.decode_audience = Some(vec!["foo".into()]));
+    for aud in [json!(false), json!(0), json!({}), json!([]), json!("")] {
+        let token = encode_token(&with(default_access_token(), "aud", aud.clone()));
+        assert_decode_error(&jwt, &token, "Token is missing the \"aud\" claim");
+    }
+}

@@ -374,3 +374,41 @@ async fn test_invalid_json_body() {
     let req = post_raw("/protected", "application/json", vec![0xff, 0xfe, b'{']);
     assert_eq!(call!(app, req), missing_key("access_token"));
 }
+
+// §3.5: Flask's `if not encoded_token` treats every falsy value as missing (401), and an
+// optional route then runs anonymously.
+#[actix_web::test]
+async fn falsy_json_token_values_are_missing() {
+    let app = app!(JwtManager::new(json_config()).unwrap());
+    for value in [
+        json!(0),
+        json!(0.0),
+        json!([]),
+        json!({}),
+        json!(false),
+        json!(null),
+    ] {
+        let body = json!({ "access_token": value });
+        assert_eq!(
+            call!(app, post_json("/protected", &body)),
+            missing_key("access_token"),
+            "{value}"
+        );
+        assert_eq!(
+            call!(app, post_json("/optional", &body)),
+            (StatusCode::OK, json!({"identity": null})),
+            "{value}"
+        );
+    }
+}
+
+// A huge body that is not an object is refused without building a document of it.
+#[actix_web::test]
+async fn a_large_array_body_is_missing_not_parsed() {
+    let app = app!(JwtManager::new(json_config()).unwrap());
+    let body = format!("[{}0]", "0,".repeat(500_000));
+    assert_eq!(
+        call!(app, post_raw("/protected", "application/json", body)),
+        missing_key("access_token")
+    );
+}

@@ -131,11 +131,14 @@ impl Callbacks {
         header: &Map<String, Value>,
         payload: &Map<String, Value>,
     ) -> Option<Result<DecodingKey, JwtError>> {
+        // The loader sees attacker-chosen headers (`kid`): a panic in it refuses this request
+        // (500) instead of tearing down the connection.
         self.decode_key.as_ref().map(|f| {
-            f(
-                &JwtHeader::new(header.clone()),
-                &Claims::new(payload.clone()),
-            )
+            let (header, claims) = (JwtHeader::new(header.clone()), Claims::new(payload.clone()));
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&header, &claims)))
+                .unwrap_or_else(|_| {
+                    Err(JwtError::internal("the decode_key_loader failed").with_detail("panicked"))
+                })
         })
     }
 

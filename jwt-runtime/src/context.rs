@@ -75,7 +75,12 @@ pub(crate) fn current_manager() -> Option<JwtManager> {
 
 #[track_caller]
 fn or_panic<T>(result: Result<T, JwtError>) -> T {
-    result.unwrap_or_else(|e| panic!("{}", e.message()))
+    // A `match`, not `unwrap_or_else`: the panic must sit in this `#[track_caller]` body to
+    // report the caller's line.
+    match result {
+        Ok(value) => value,
+        Err(e) => panic!("{}", e.message()),
+    }
 }
 
 /// The claims of the current token (Flask's `get_jwt()`); empty in an optional route that got

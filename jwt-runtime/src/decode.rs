@@ -123,7 +123,13 @@ pub(crate) fn decode(
             checked
         }
         None => {
-            let checked = Arc::new(verify_and_check(manager, token, now, leeway)?);
+            let checked = Arc::new(verify_and_check(
+                manager,
+                token,
+                now,
+                leeway,
+                allow_expired,
+            )?);
             if let Some(cache) = cache {
                 cache.insert(token, Arc::clone(&checked), now);
             }
@@ -163,6 +169,7 @@ fn verify_and_check(
     token: &str,
     now: f64,
     leeway: f64,
+    allow_expired: bool,
 ) -> Result<Checked, JwtError> {
     let config = manager.config();
     let Unverified {
@@ -208,7 +215,11 @@ fn verify_and_check(
     not_yet_valid(iat, "iat", now, leeway)?;
     let nbf = time_claim("nbf", "Not Before claim (nbf) must be an integer.")?;
     not_yet_valid(nbf, "nbf", now, leeway)?;
-    let exp = time_claim("exp", "Expiration Time claim (exp) must be an integer.")?;
+    // With `allow_expired`, PyJWT skips the `exp` check entirely, its type included.
+    let exp = match allow_expired {
+        true => None,
+        false => time_claim("exp", "Expiration Time claim (exp) must be an integer.")?,
+    };
 
     if let Some(issuer) = &config.decode_issuer {
         match payload.get("iss") {
@@ -265,7 +276,10 @@ fn check_audience(aud: Option<&Value>, expected: &[String]) -> Result<(), JwtErr
     let missing = || decode_error("Token is missing the \"aud\" claim");
     let bad_format = || decode_error("Invalid claim format in token");
     let claimed: Vec<&str> = match aud {
-        None | Some(Value::Null) => return Err(missing()),
+        // PyJWT: `if "aud" not in payload or not payload["aud"]` (any falsy value).
+        None | Some(Value::Null) | Some(Value::Bool(false)) => return Err(missing()),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => return Err(missing()),
+        Some(Value::Object(map)) if map.is_empty() => return Err(missing()),
         Some(Value::String(s)) if s.is_empty() => return Err(missing()),
         Some(Value::Array(list)) if list.is_empty() => return Err(missing()),
         Some(Value::String(s)) => vec![s.as_str()],

@@ -4,6 +4,11 @@
 //! `Jwt<Refresh>`, `Jwt<AnyToken>` (no type check), and `OptionalJwt<..>` for routes that
 //! also serve anonymous requests.
 //!
+//! The extractors hand the token to the handler as an argument; they open no task-local
+//! context, so `get_jwt()` and friends are for `#[jwt_required]` and `JwtRequired` routes.
+//! Put them before body extractors (`web::Json<T>`): a token in the JSON body can only be read
+//! by an extractor that comes first.
+//!
 //! Why not `Option<Jwt>`: actix's `Option<T>` extractor turns *every* error into `None`, so an
 //! expired or tampered token would pass as anonymous. Flask's `optional=True` forgives only a
 //! missing token, and so does [`OptionalJwt`].

@@ -3,6 +3,8 @@
 
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::Deserializer as _;
 use serde_json::Value;
 
 use crate::config::{JwtConfig, TokenLocation};
@@ -161,31 +163,23 @@ fn form_field(req: &HttpRequest, body: Option<&[u8]>, field: &str) -> Option<Str
     if !is_form(req) {
         return None;
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(body?)?;
-    pairs
-        .into_iter()
-        .find(|(k, _)| k == field)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
+    first_field(body?, field)
 }
 
-fn serde_urlencoded_pairs(bytes: &[u8]) -> Option<Vec<(String, String)>> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    actix_web::web::Query::<Vec<(String, String)>>::from_query(text)
-        .ok()
-        .map(|q| q.into_inner())
+/// The first non-empty value of `name` in urlencoded `bytes`, `+` and `%XX` decoded; the
+/// other fields are skipped, not collected.
+fn first_field(bytes: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(bytes)
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .filter(|value| !value.is_empty())
 }
 
 /// `?jwt=<JWT>`, with `JWT_QUERY_STRING_VALUE_PREFIX` stripped (§3.4).
 fn from_query_string(req: &HttpRequest, config: &JwtConfig) -> Result<String, JwtError> {
     let name = &config.query_string_name;
-    let value = serde_urlencoded_pairs(req.query_string().as_bytes())
-        .unwrap_or_default()
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
-        // "paramater" is Flask-JWT-Extended's spelling, kept for identical responses.
+    // "paramater" is Flask-JWT-Extended's spelling, kept for identical responses.
+    let value = first_field(req.query_string().as_bytes(), name)
         .ok_or_else(|| not_found(format!("Missing '{name}' query paramater")))?;
     let prefix = &config.query_string_value_prefix;
     value.strip_prefix(prefix.as_str()).map(str::to_owned).ok_or_else(|| {
@@ -216,16 +210,51 @@ fn from_json(
         &config.json_key
     };
     let missing = || not_found(format!("Missing \"{key}\" key in json data."));
-    let parsed: Value = serde_json::from_slice(body).map_err(|_| missing())?;
-    match parsed.get(key.as_str()) {
+    match top_level_value(body, key) {
+        // Python's falsy values: Flask's `if not encoded_token` treats them as missing.
         None | Some(Value::Null) | Some(Value::Bool(false)) => Err(missing()),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => Err(missing()),
+        Some(Value::Array(list)) if list.is_empty() => Err(missing()),
+        Some(Value::Object(map)) if map.is_empty() => Err(missing()),
         Some(Value::String(token)) if token.is_empty() => Err(missing()),
-        Some(Value::String(token)) => Ok(token.clone()),
+        Some(Value::String(token)) => Ok(token),
         Some(_) => Err(JwtError::new(
             JwtErrorKind::Decode,
             format!("Invalid token type. The \"{key}\" value must be a string"),
         )),
     }
+}
+
+/// The value of one top-level `key` of a JSON object, last one winning as in Python; `None`
+/// when absent or when the body is not a JSON object. The rest of the document is skipped
+/// without being built, so a large body costs no more memory than its bytes.
+fn top_level_value(body: &[u8], key: &str) -> Option<Value> {
+    struct Find<'k>(&'k str);
+
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = Option<Value>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == self.0 {
+                    found = Some(map.next_value::<Value>()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let found = deserializer.deserialize_map(Find(key)).ok()?;
+    deserializer.end().ok()?;
+    found
 }
 
 /// The combined not-found message of a multi-location search (§3.1 step 4).

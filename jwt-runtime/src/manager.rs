@@ -198,6 +198,15 @@ impl JwtManagerBuilder {
     /// Checks the config, parses the keys once, and returns the manager.
     pub fn build(mut self) -> Result<JwtManager, ConfigError> {
         self.config.validate()?;
+        // Both backend features on (cargo unifies features across a build) leave jsonwebtoken
+        // without a default provider: refuse at start-up instead of panicking per request.
+        if jsonwebtoken::crypto::CryptoProvider::try_get_default().is_none() {
+            return Err(ConfigError::new(
+                "crypto backend",
+                "enable exactly one of the features `aws_lc_rs` and `rust_crypto` (or install a \
+                 jsonwebtoken CryptoProvider before building the manager)",
+            ));
+        }
         if self.registered_loaders {
             crate::registry::apply(&mut self.callbacks)?;
         }

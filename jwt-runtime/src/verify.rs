@@ -108,6 +108,8 @@ impl VerifyOptions {
 
     /// The options `#[jwt_required]` encodes in its hidden argument's const parameters:
     /// flag bits, and the locations packed three bits each (first in the lowest bits).
+    /// Not public API: the encoding may change with the macro.
+    #[doc(hidden)]
     pub const fn from_bits(flags: u8, packed_locations: u16) -> Self {
         Self {
             optional: flags & FLAG_OPTIONAL != 0,
@@ -170,6 +172,7 @@ impl LocationList {
         }
     }
 
+    #[doc(hidden)]
     /// Unpacks three bits per location (1 headers, 2 cookies, 3 query_string, 4 json), first
     /// location in the lowest bits, until a zero; `None` when `packed` is zero.
     pub const fn from_packed(mut packed: u16) -> Option<Self> {
@@ -179,6 +182,7 @@ impl LocationList {
         };
         while packed != 0 {
             let location = match packed & 0b111 {
+                0 => break,
                 1 => TokenLocation::Headers,
                 2 => TokenLocation::Cookies,
                 3 => TokenLocation::QueryString,
@@ -228,8 +232,8 @@ pub(crate) enum Outcome {
 /// `verify_jwt_in_request`), for custom guards.
 ///
 /// When the JSON location may apply, the body is read and put back into `payload`, so the
-/// handler can still read it. To make `get_jwt()` and friends work in the code that follows,
-/// use `#[jwt_required]` or the extractors instead.
+/// handler can still read it. It opens no context: for `get_jwt()` and friends, use
+/// `#[jwt_required]` or the `JwtRequired` middleware instead.
 ///
 /// ```no_run
 /// use actix_web::{web, HttpRequest, HttpResponse};
