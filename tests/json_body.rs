@@ -42,6 +42,12 @@ async fn optional_protected() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "identity": get_jwt_identity() }))
 }
 
+#[post("/headers_first")]
+#[jwt_required(locations = ["headers", "json"])]
+async fn headers_first(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "identity": get_jwt_identity(), "body_bytes": body.len() }))
+}
+
 /// Upstream's fixture config: secret `foobarbaz`, location `json`.
 fn json_config() -> JwtConfig {
     JwtConfig {
@@ -61,7 +67,9 @@ macro_rules! app {
                 .service(access_protected)
                 .service(refresh_protected)
                 .service(echo)
-                .service(optional_protected),
+                .service(optional_protected)
+                .service(headers_first)
+                .app_data(web::PayloadConfig::new(4 << 20)),
         )
         .await
     }};
@@ -411,4 +419,26 @@ async fn a_large_array_body_is_missing_not_parsed() {
         call!(app, post_raw("/protected", "application/json", body)),
         missing_key("access_token")
     );
+}
+
+// The body is read only when the search reaches the JSON location: a token found in a header
+// first leaves a large body to the handler (and its own limits), untouched.
+#[actix_web::test]
+async fn the_body_is_read_only_when_the_json_location_is_reached() {
+    let jwt = JwtManager::new(json_config()).unwrap();
+    let (access, _) = tokens(&jwt);
+    let app = app!(jwt);
+    let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(3 << 20));
+    let len = big.len();
+    let req = post_raw("/headers_first", "application/json", big)
+        .insert_header(("Authorization", format!("Bearer {access}")));
+    assert_eq!(
+        call!(app, req),
+        (
+            StatusCode::OK,
+            json!({"identity": "username", "body_bytes": len})
+        )
+    );
+    let req = post_raw("/headers_first", "application/json", "x".repeat(3 << 20));
+    assert_eq!(call!(app, req).0, StatusCode::PAYLOAD_TOO_LARGE);
 }

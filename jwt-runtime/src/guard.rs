@@ -16,7 +16,7 @@ use futures_core::Stream;
 use crate::context::RequestContext;
 use crate::error::JwtError;
 use crate::manager::JwtManager;
-use crate::verify::{read_body, verify, Outcome, VerifyOptions};
+use crate::verify::{verify, LazyBody, Outcome, VerifyOptions};
 
 /// Verifies the request with the options encoded in `FLAGS` and `LOCATIONS` (see
 /// [`VerifyOptions::from_bits`]) before the handler runs, then runs the handler's body in the
@@ -53,10 +53,11 @@ impl<const FLAGS: u8, const LOCATIONS: u16> FromRequest for JwtGuard<FLAGS, LOCA
     }
 }
 
-/// Starts the pipeline for an extractor. When the body must be read, the extractors created
-/// after this one get a stream that yields the body once it is read: actix creates every
+/// Starts the pipeline for an extractor. When the body may be read, the extractors created
+/// after this one get a stream that waits for the pipeline, then yields the body: the bytes it
+/// read, or the untouched payload when no location needed them. (actix creates every
 /// extractor of a handler before polling any, so a later `web::Json` already holds the
-/// payload it was given.
+/// payload it was given.)
 pub(crate) fn start_verification(
     req: &HttpRequest,
     payload: &mut Payload,
@@ -66,7 +67,7 @@ pub(crate) fn start_verification(
     let Some(manager) = JwtManager::from_request(&req) else {
         return Box::pin(async { Err(JwtError::no_manager()) });
     };
-    let body = options.wants_body(&manager, &req).then(|| {
+    let handoff = options.wants_body(&manager, &req).then(|| {
         let original = payload.take();
         let shared = Rc::new(RefCell::new(Slot::Waiting(None)));
         *payload = Payload::Stream {
@@ -75,49 +76,43 @@ pub(crate) fn start_verification(
         (original, shared)
     });
     Box::pin(async move {
-        let bytes = match body {
-            None => None,
-            Some((original, shared)) => {
-                let read = read_body(original).await;
-                Slot::fill(&shared, read.as_ref().ok().cloned());
-                Some(read.map_err(|e| e.with_manager(&manager))?)
-            }
+        let Some((original, shared)) = handoff else {
+            return verify(&manager, &req, &mut LazyBody::new(Payload::None), options).await;
         };
-        verify(&manager, &req, bytes.as_deref(), options).await
+        let mut body = LazyBody::new(original);
+        let outcome = verify(&manager, &req, &mut body, options).await;
+        Slot::fill(&shared, body.into_payload());
+        outcome
     })
 }
 
 enum Slot {
     Waiting(Option<Waker>),
-    Ready(Option<Bytes>),
-    Done,
+    Ready(Payload),
 }
 
 impl Slot {
-    fn fill(shared: &Rc<RefCell<Slot>>, bytes: Option<Bytes>) {
-        let previous = std::mem::replace(&mut *shared.borrow_mut(), Slot::Ready(bytes));
+    fn fill(shared: &Rc<RefCell<Slot>>, payload: Payload) {
+        let previous = std::mem::replace(&mut *shared.borrow_mut(), Slot::Ready(payload));
         if let Slot::Waiting(Some(waker)) = previous {
             waker.wake();
         }
     }
 }
 
-/// The body as later extractors see it: pending until the guard has read it.
+/// The body as later extractors see it: pending until the guard is done with it.
 struct DeferredBody(Rc<RefCell<Slot>>);
 
 impl Stream for DeferredBody {
     type Item = Result<Bytes, PayloadError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut slot = self.0.borrow_mut();
-        match std::mem::replace(&mut *slot, Slot::Done) {
-            Slot::Waiting(_) => {
-                *slot = Slot::Waiting(Some(cx.waker().clone()));
+        match &mut *self.0.borrow_mut() {
+            Slot::Waiting(waker) => {
+                *waker = Some(cx.waker().clone());
                 Poll::Pending
             }
-            Slot::Ready(Some(bytes)) if !bytes.is_empty() => Poll::Ready(Some(Ok(bytes))),
-            Slot::Ready(Some(_)) | Slot::Done => Poll::Ready(None),
-            Slot::Ready(None) => Poll::Ready(Some(Err(PayloadError::Incomplete(None)))),
+            Slot::Ready(payload) => Pin::new(payload).poll_next(cx),
         }
     }
 }

@@ -6,13 +6,13 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::ResponseError;
 
 use crate::config::TokenLocation;
 use crate::error::JwtError;
 use crate::manager::JwtManager;
-use crate::verify::{read_body, verify, Outcome, VerifyOptions};
+use crate::verify::{verify, LazyBody, Outcome, VerifyOptions};
 
 /// Protects every route of a scope as `#[jwt_required(...)]` protects one handler; the
 /// handlers then read `get_jwt()` and friends as usual.
@@ -120,25 +120,16 @@ where
         let service = Rc::clone(&self.service);
         let options = self.options;
         Box::pin(async move {
-            let (http_req, mut payload) = req.into_parts();
+            let (http_req, payload) = req.into_parts();
             let refuse = |req, error: JwtError| {
                 Ok(ServiceResponse::new(req, error.error_response()).map_into_right_body())
             };
             let Some(manager) = JwtManager::from_request(&http_req) else {
                 return refuse(http_req, JwtError::no_manager());
             };
-            let body = if options.wants_body(&manager, &http_req) {
-                match read_body(payload.take()).await {
-                    Ok(bytes) => {
-                        payload = Payload::from(bytes.clone());
-                        Some(bytes)
-                    }
-                    Err(e) => return refuse(http_req, e.with_manager(&manager)),
-                }
-            } else {
-                None
-            };
-            let outcome = verify(&manager, &http_req, body.as_deref(), options).await;
+            let mut body = LazyBody::new(payload);
+            let outcome = verify(&manager, &http_req, &mut body, options).await;
+            let payload = body.into_payload();
             let req = ServiceRequest::from_parts(http_req, payload);
             let response = match outcome {
                 Err(error) => return refuse(req.request().clone(), error),

@@ -121,17 +121,27 @@ impl VerifyOptions {
         }
     }
 
-    /// Whether the body must be read: the JSON location with a JSON body, or cookies with
-    /// the CSRF form check and a form body.
+    /// Whether the body may be read for this request: a location that can need it is
+    /// searched (see [`body_may_hold`]).
     pub(crate) fn wants_body(&self, manager: &JwtManager, req: &HttpRequest) -> bool {
-        let config = manager.config();
         self.searched(manager)
             .iter()
-            .any(|location| match location {
-                TokenLocation::Json => locations::is_json(req),
-                TokenLocation::Cookies => config.csrf_check_form && locations::is_form(req),
-                _ => false,
-            })
+            .any(|&location| body_may_hold(location, manager, req))
+    }
+}
+
+/// Whether `location` reads the body of `req`: the JSON location with a JSON body, or cookies
+/// with the CSRF form check, a form body and a CSRF method.
+fn body_may_hold(location: TokenLocation, manager: &JwtManager, req: &HttpRequest) -> bool {
+    let config = manager.config();
+    match location {
+        TokenLocation::Json => locations::is_json(req),
+        TokenLocation::Cookies => {
+            config.csrf_check_form
+                && config.csrf_methods.contains(req.method())
+                && locations::is_form(req)
+        }
+        _ => false,
     }
 }
 
@@ -254,19 +264,58 @@ pub async fn verify_jwt_in_request(
     options: VerifyOptions,
 ) -> Result<Option<VerifiedJwt>, JwtError> {
     let manager = JwtManager::from_request(req).ok_or_else(JwtError::no_manager)?;
-    let body = if options.wants_body(&manager, req) {
-        let bytes = read_body(payload.take()).await;
-        *payload = match &bytes {
-            Ok(bytes) => Payload::from(bytes.clone()),
-            Err(_) => Payload::None,
-        };
-        Some(bytes.map_err(|e| e.with_manager(&manager))?)
-    } else {
-        None
-    };
-    match verify(&manager, req, body.as_deref(), options).await? {
+    let mut body = LazyBody::new(payload.take());
+    let outcome = verify(&manager, req, &mut body, options).await;
+    *payload = body.into_payload();
+    match outcome? {
         Outcome::Exempt => Ok(None),
         Outcome::Context(ctx) => Ok(ctx.jwt),
+    }
+}
+
+/// The request body as the pipeline sees it: read (up to [`JSON_BODY_LIMIT`]) only when the
+/// search reaches a location that needs it, and handed on afterwards either way.
+pub(crate) struct LazyBody(BodyState);
+
+enum BodyState {
+    Unread(Payload),
+    Read(Bytes),
+    Failed,
+}
+
+impl LazyBody {
+    pub(crate) fn new(payload: Payload) -> Self {
+        Self(BodyState::Unread(payload))
+    }
+
+    /// The whole body, read now if it was not yet.
+    async fn bytes(&mut self) -> Result<&[u8], JwtError> {
+        if let BodyState::Unread(payload) = &mut self.0 {
+            let read = read_body(payload.take()).await;
+            self.0 = match read {
+                Ok(bytes) => BodyState::Read(bytes),
+                Err(e) => {
+                    self.0 = BodyState::Failed;
+                    return Err(e);
+                }
+            };
+        }
+        match &self.0 {
+            BodyState::Read(bytes) => Ok(bytes),
+            _ => Err(JwtError::new(
+                JwtErrorKind::BadBody,
+                "the request body could not be read",
+            )),
+        }
+    }
+
+    /// The body for the extractors and handler that come next: untouched when never read.
+    pub(crate) fn into_payload(self) -> Payload {
+        match self.0 {
+            BodyState::Unread(payload) => payload,
+            BodyState::Read(bytes) => Payload::from(bytes),
+            BodyState::Failed => Payload::None,
+        }
     }
 }
 
@@ -305,7 +354,7 @@ pub(crate) async fn read_body(mut payload: Payload) -> Result<Bytes, JwtError> {
 pub(crate) async fn verify(
     manager: &JwtManager,
     req: &HttpRequest,
-    body: Option<&[u8]>,
+    body: &mut LazyBody,
     options: VerifyOptions,
 ) -> Result<Outcome, JwtError> {
     if req.method() == Method::OPTIONS {
@@ -323,7 +372,7 @@ pub(crate) async fn verify(
 async fn verify_token(
     manager: &JwtManager,
     req: &HttpRequest,
-    body: Option<&[u8]>,
+    body: &mut LazyBody,
     options: VerifyOptions,
 ) -> Result<Option<VerifiedJwt>, JwtError> {
     let config = manager.config();
@@ -331,6 +380,10 @@ async fn verify_token(
     let mut misses = Vec::new();
     let mut decoded = None;
     for &location in searched {
+        let body = match body_may_hold(location, manager, req) {
+            true => Some(body.bytes().await?),
+            false => None,
+        };
         match locations::find(location, req, body, config, options.refresh) {
             Ok(found) => {
                 // A JWKS source fetches keys it does not know yet before the (synchronous)
