@@ -322,3 +322,26 @@ async fn www_authenticate_header_is_opt_in_and_follows_rfc_6750() {
     assert_eq!(resp.status().as_u16(), 401);
     assert_eq!(challenge(&resp), None, "off by default, as in Flask");
 }
+
+#[actix_web::test]
+async fn options_requests_can_be_verified_like_any_other() {
+    let strict = JwtManager::builder(common::config())
+        .exempt_options(false)
+        .build()
+        .unwrap();
+    let app = test::init_service(
+        App::new().app_data(strict).service(
+            web::scope("/api")
+                .wrap(JwtRequired::new())
+                .default_service(web::to(|| async { HttpResponse::Ok().body("ran") })),
+        ),
+    )
+    .await;
+    let req = test::TestRequest::default()
+        .method(actix_web::http::Method::OPTIONS)
+        .uri("/api/delete");
+    assert_eq!(
+        call(&app, req.to_request()).await,
+        (401, json!({"msg": "Missing Authorization Header"}))
+    );
+}

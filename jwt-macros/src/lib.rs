@@ -32,6 +32,13 @@ use proc_macro::TokenStream;
 /// }
 /// ```
 ///
+/// # OPTIONS requests
+///
+/// As in Flask, OPTIONS requests pass unverified and the handler runs without a token. Flask
+/// only routes OPTIONS to a view that lists it; in actix `web::resource(..).to(handler)` and
+/// `web::to` serve every method, so give protected handlers a method (`#[get]`, `web::post()`)
+/// or turn the exemption off with `JwtManager::builder(config).exempt_options(false)`.
+///
 /// # Options
 ///
 /// `#[jwt_required]` and `#[jwt_required()]` are the same. Options are Flask-JWT-Extended's

@@ -36,6 +36,7 @@ struct Inner {
     revocation_timeout: Duration,
     www_authenticate: bool,
     verified_cache: Option<VerifiedCache>,
+    exempt_options: bool,
 }
 
 /// Flask-JWT-Extended's `JWTManager`: config, keys and loaders of one app.
@@ -84,6 +85,7 @@ impl JwtManager {
             revocation_timeout: DEFAULT_REVOCATION_TIMEOUT,
             www_authenticate: false,
             verified_cache: None,
+            exempt_options: true,
             key_sources: Default::default(),
         }
     }
@@ -112,6 +114,10 @@ impl JwtManager {
 
     pub(crate) fn www_authenticate(&self) -> bool {
         self.inner.www_authenticate
+    }
+
+    pub(crate) fn exempt_options(&self) -> bool {
+        self.inner.exempt_options
     }
 
     pub(crate) fn verified_cache(&self) -> Option<&VerifiedCache> {
@@ -189,6 +195,7 @@ pub struct JwtManagerBuilder {
     www_authenticate: bool,
     key_sources: crate::keys::KeySources,
     verified_cache: Option<usize>,
+    exempt_options: bool,
 }
 
 /// How long the blocklist check waits for a [`RevocationStore`] before refusing the request.
@@ -238,8 +245,21 @@ impl JwtManagerBuilder {
                 revocation_timeout: self.revocation_timeout,
                 www_authenticate: self.www_authenticate,
                 verified_cache,
+                exempt_options: self.exempt_options,
             }),
         })
+    }
+
+    /// Whether OPTIONS requests pass protected routes unverified, as in Flask (default `true`).
+    ///
+    /// Flask runs a protected view for OPTIONS only when its route lists OPTIONS explicitly.
+    /// In actix, `web::resource(..).to(handler)`, `web::to` and scope middleware serve every
+    /// method, so with the default an OPTIONS request runs such a handler without a token:
+    /// route protected handlers by method (`#[get]`, `web::post()`), or pass `false` here to
+    /// verify OPTIONS requests like any other.
+    pub fn exempt_options(mut self, exempt: bool) -> Self {
+        self.exempt_options = exempt;
+        self
     }
 
     /// Keeps up to `capacity` verified tokens, so a client that repeats its token pays the

@@ -357,7 +357,7 @@ pub(crate) async fn verify(
     body: &mut LazyBody,
     options: VerifyOptions,
 ) -> Result<Outcome, JwtError> {
-    if req.method() == Method::OPTIONS {
+    if req.method() == Method::OPTIONS && manager.exempt_options() {
         return Ok(Outcome::Exempt);
     }
     match verify_token(manager, req, body, options).await {
