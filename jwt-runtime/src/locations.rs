@@ -44,16 +44,17 @@ pub(crate) fn is_json(req: &HttpRequest) -> bool {
     let Some(Ok(value)) = req.headers().get(CONTENT_TYPE).map(|v| v.to_str()) else {
         return false;
     };
-    let mime = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match mime.strip_prefix("application/") {
-        Some(subtype) => subtype == "json" || subtype.ends_with("+json"),
-        None => false,
-    }
+    let mime = value.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = mime.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.as_bytes();
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case(b"json")
+            || subtype
+                .len()
+                .checked_sub(5)
+                .is_some_and(|at| subtype[at..].eq_ignore_ascii_case(b"+json")))
 }
 
 /// Whether the request body is an urlencoded form.
@@ -70,12 +71,20 @@ pub(crate) fn is_form(req: &HttpRequest) -> bool {
 /// `Authorization: Bearer <JWT>` (BEHAVIOUR.md §3.2).
 fn from_headers(req: &HttpRequest, config: &JwtConfig) -> Result<String, JwtError> {
     let name = &config.header_name;
-    let joined = req
-        .headers()
-        .get_all(name.as_str())
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect::<Vec<_>>()
-        .join(", ");
+    // Repeated headers are joined with commas, as WSGI does; one header is read in place.
+    let mut values = req.headers().get_all(name.as_str());
+    let joined = match (values.next(), values.next()) {
+        (None, _) => std::borrow::Cow::Borrowed(""),
+        (Some(only), None) => String::from_utf8_lossy(only.as_bytes()),
+        (Some(first), Some(second)) => std::borrow::Cow::Owned(
+            [first, second]
+                .into_iter()
+                .chain(values)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    };
     let value = joined.trim().trim_matches(',');
     if value.is_empty() {
         return Err(not_found(format!("Missing {name} Header")));
