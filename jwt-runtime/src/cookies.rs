@@ -212,7 +212,7 @@ pub trait JwtCookies {
         token: &str,
         options: &CookieOptions,
     ) -> Result<&mut Self, JwtError> {
-        let cookies = current()?.access_cookies(token, options)?;
+        let cookies = JwtManager::current_or_error()?.access_cookies(token, options)?;
         self.add_all(cookies)
     }
 
@@ -227,19 +227,19 @@ pub trait JwtCookies {
         token: &str,
         options: &CookieOptions,
     ) -> Result<&mut Self, JwtError> {
-        let cookies = current()?.refresh_cookies(token, options)?;
+        let cookies = JwtManager::current_or_error()?.refresh_cookies(token, options)?;
         self.add_all(cookies)
     }
 
     /// Flask's `unset_access_cookies(response, domain)`.
     fn unset_access_cookies(&mut self, domain: Option<&str>) -> Result<&mut Self, JwtError> {
-        let cookies = current()?.unset_access_cookie_list(domain);
+        let cookies = JwtManager::current_or_error()?.unset_access_cookie_list(domain);
         self.add_all(cookies)
     }
 
     /// Flask's `unset_refresh_cookies(response, domain)`.
     fn unset_refresh_cookies(&mut self, domain: Option<&str>) -> Result<&mut Self, JwtError> {
-        let cookies = current()?.unset_refresh_cookie_list(domain);
+        let cookies = JwtManager::current_or_error()?.unset_refresh_cookie_list(domain);
         self.add_all(cookies)
     }
 
@@ -256,10 +256,6 @@ pub trait JwtCookies {
         }
         Ok(self)
     }
-}
-
-fn current() -> Result<JwtManager, JwtError> {
-    JwtManager::current().ok_or_else(JwtError::no_manager)
 }
 
 impl JwtCookies for HttpResponseBuilder {

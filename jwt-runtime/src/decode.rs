@@ -26,7 +26,7 @@ const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
-fn decode_error(message: impl Into<String>) -> JwtError {
+pub(crate) fn decode_error(message: impl Into<String>) -> JwtError {
     JwtError::new(JwtErrorKind::Decode, message)
 }
 
@@ -321,16 +321,12 @@ pub fn get_unverified_jwt_headers(token: &str) -> Result<JwtHeader, JwtError> {
     parse(token).map(|parts| JwtHeader::new(parts.header))
 }
 
-fn current_manager() -> Result<JwtManager, JwtError> {
-    JwtManager::current().ok_or_else(JwtError::no_manager)
-}
-
 /// Decodes and verifies `token` with the current request's manager (Flask's `decode_token`);
 /// `allow_expired` skips only the expiry check. See [`JwtManager::decode_token`] to name the
 /// manager. Returned from a handler, the error renders as Flask's response (e.g. the expired
 /// token loader's).
 pub fn decode_token(token: &str, allow_expired: bool) -> Result<Claims, JwtError> {
-    current_manager()?.decode_token(token, allow_expired)
+    JwtManager::current_or_error()?.decode_token(token, allow_expired)
 }
 
 /// The `jti` of a valid token (Flask's `get_jti`): its unique id, used for revocation.

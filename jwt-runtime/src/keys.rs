@@ -7,6 +7,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 use serde_json::{Map, Value};
 
 use crate::config::{is_asymmetric, JwtConfig};
+use crate::decode::decode_error;
 use crate::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::key_set::{KeyEntry, KeySet};
 
@@ -73,10 +74,6 @@ impl std::ops::Deref for VerifyingKey<'_> {
             VerifyingKey::Loaded(key) => key,
         }
     }
-}
-
-fn decode_error(message: &str) -> JwtError {
-    JwtError::new(JwtErrorKind::Decode, message)
 }
 
 impl Keys {

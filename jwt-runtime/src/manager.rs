@@ -138,6 +138,11 @@ impl JwtManager {
             .or_else(crate::context::current_manager)
     }
 
+    /// [`JwtManager::current`], or the error saying how to register one.
+    pub(crate) fn current_or_error() -> Result<JwtManager, JwtError> {
+        JwtManager::current().ok_or_else(JwtError::no_manager)
+    }
+
     /// The manager for `req`: the app data, the middleware's, or the context's.
     pub fn from_request(req: &HttpRequest) -> Option<JwtManager> {
         req.app_data::<JwtManager>()

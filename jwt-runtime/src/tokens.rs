@@ -197,7 +197,7 @@ impl TokenBuilder {
         }
         let manager = match &self.manager {
             Some(manager) => manager.clone(),
-            None => JwtManager::current().ok_or_else(JwtError::no_manager)?,
+            None => JwtManager::current_or_error()?,
         };
         self.encode(&manager).map_err(|e| e.with_manager(&manager))
     }
