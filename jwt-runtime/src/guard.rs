@@ -62,20 +62,23 @@ pub(crate) fn start_verification(
     req: &HttpRequest,
     payload: &mut Payload,
     options: VerifyOptions,
-) -> Pin<Box<dyn Future<Output = Result<Outcome, JwtError>>>> {
+) -> impl Future<Output = Result<Outcome, JwtError>> + 'static {
     let req = req.clone();
-    let Some(manager) = JwtManager::from_request(&req) else {
-        return Box::pin(async { Err(JwtError::no_manager()) });
-    };
-    let handoff = options.wants_body(&manager, &req).then(|| {
-        let original = payload.take();
-        let shared = Rc::new(RefCell::new(Slot::Waiting(None)));
-        *payload = Payload::Stream {
-            payload: Box::pin(DeferredBody(Rc::clone(&shared))),
-        };
-        (original, shared)
-    });
-    Box::pin(async move {
+    let manager = JwtManager::from_request(&req);
+    // The caller boxes the whole extraction once; this future is not boxed again.
+    let handoff = manager
+        .as_ref()
+        .filter(|manager| options.wants_body(manager, &req))
+        .map(|_| {
+            let original = payload.take();
+            let shared = Rc::new(RefCell::new(Slot::Waiting(None)));
+            *payload = Payload::Stream {
+                payload: Box::pin(DeferredBody(Rc::clone(&shared))),
+            };
+            (original, shared)
+        });
+    async move {
+        let manager = manager.ok_or_else(JwtError::no_manager)?;
         let Some((original, shared)) = handoff else {
             return verify(&manager, &req, &mut LazyBody::new(Payload::None), options).await;
         };
@@ -83,7 +86,7 @@ pub(crate) fn start_verification(
         let outcome = verify(&manager, &req, &mut body, options).await;
         Slot::fill(&shared, body.into_payload());
         outcome
-    })
+    }
 }
 
 enum Slot {
