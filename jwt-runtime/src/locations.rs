@@ -1,6 +1,8 @@
 //! Finding the encoded token in a request: headers, cookies (with the CSRF double-submit
 //! value), query string and JSON body, with Flask-JWT-Extended's exact messages.
 
+use std::borrow::Cow;
+
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
@@ -11,8 +13,9 @@ use crate::config::{JwtConfig, TokenLocation};
 use crate::error::{JwtError, JwtErrorKind};
 
 /// An encoded token found in a request, with the CSRF value it must carry (cookies only).
-pub(crate) struct Found {
-    pub(crate) token: String,
+/// The token is borrowed from the request where it can be read in place.
+pub(crate) struct Found<'r> {
+    pub(crate) token: Cow<'r, str>,
     pub(crate) csrf: Option<String>,
 }
 
@@ -22,18 +25,18 @@ fn not_found(message: String) -> JwtError {
 
 /// Looks for a token in one location. A `NoAuthorization` error means "not here, try the
 /// next location"; any other error ends the search.
-pub(crate) fn find(
+pub(crate) fn find<'r>(
     location: TokenLocation,
-    req: &HttpRequest,
+    req: &'r HttpRequest,
     body: Option<&[u8]>,
     config: &JwtConfig,
     refresh: bool,
-) -> Result<Found, JwtError> {
+) -> Result<Found<'r>, JwtError> {
     let token = match location {
         TokenLocation::Headers => from_headers(req, config)?,
         TokenLocation::Cookies => return from_cookies(req, body, config, refresh),
-        TokenLocation::QueryString => from_query_string(req, config)?,
-        TokenLocation::Json => from_json(req, body, config, refresh)?,
+        TokenLocation::QueryString => Cow::Owned(from_query_string(req, config)?),
+        TokenLocation::Json => Cow::Owned(from_json(req, body, config, refresh)?),
     };
     Ok(Found { token, csrf: None })
 }
@@ -69,14 +72,21 @@ pub(crate) fn is_form(req: &HttpRequest) -> bool {
 }
 
 /// `Authorization: Bearer <JWT>` (BEHAVIOUR.md §3.2).
-fn from_headers(req: &HttpRequest, config: &JwtConfig) -> Result<String, JwtError> {
+fn from_headers<'r>(req: &'r HttpRequest, config: &JwtConfig) -> Result<Cow<'r, str>, JwtError> {
     let name = &config.header_name;
-    // Repeated headers are joined with commas, as WSGI does; one header is read in place.
+    let scheme = &config.header_type;
     let mut values = req.headers().get_all(name.as_str());
-    let joined = match (values.next(), values.next()) {
-        (None, _) => std::borrow::Cow::Borrowed(""),
+    let (first, second) = (values.next(), values.next());
+    if let (Some(only), None) = (first, second) {
+        if let Some(token) = plain_bearer_token(only.as_bytes(), scheme.as_bytes()) {
+            return Ok(Cow::Borrowed(token));
+        }
+    }
+    // Anything else, Flask's way: repeated headers joined with commas as WSGI does, then split.
+    let joined = match (first, second) {
+        (None, _) => Cow::Borrowed(""),
         (Some(only), None) => String::from_utf8_lossy(only.as_bytes()),
-        (Some(first), Some(second)) => std::borrow::Cow::Owned(
+        (Some(first), Some(second)) => Cow::Owned(
             [first, second]
                 .into_iter()
                 .chain(values)
@@ -85,11 +95,16 @@ fn from_headers(req: &HttpRequest, config: &JwtConfig) -> Result<String, JwtErro
                 .join(", "),
         ),
     };
+    header_token(&joined, name, scheme).map(Cow::Owned)
+}
+
+/// The token in a (joined) header value as Flask reads it: trimmed of whitespace and commas,
+/// split at commas, the one piece starting with the scheme word, then exactly two words.
+fn header_token(joined: &str, name: &str, scheme: &str) -> Result<String, JwtError> {
     let value = joined.trim().trim_matches(',');
     if value.is_empty() {
         return Err(not_found(format!("Missing {name} Header")));
     }
-    let scheme = &config.header_type;
     if scheme.is_empty() {
         let mut words = words(value);
         return match (words.next(), words.next()) {
@@ -101,7 +116,7 @@ fn from_headers(req: &HttpRequest, config: &JwtConfig) -> Result<String, JwtErro
         };
     }
     let mut pieces =
-        split_comma_pieces(value).filter(|piece| words(piece).next() == Some(scheme.as_str()));
+        split_comma_pieces(value).filter(|piece| words(piece).next() == Some(scheme));
     let (Some(piece), None) = (pieces.next(), pieces.next()) else {
         return Err(not_found(format!(
             "Missing '{scheme}' type in '{name}' header. Expected '{name}: {scheme} <JWT>'"
@@ -115,6 +130,29 @@ fn from_headers(req: &HttpRequest, config: &JwtConfig) -> Result<String, JwtErro
             format!("Bad {name} header. Expected '{name}: {scheme} <JWT>'"),
         )),
     }
+}
+
+/// The token of the common header, `<scheme> <token>` (or `<token>` with an empty scheme)
+/// where neither part holds whitespace, a comma, a control or a non-ASCII byte; `None` for
+/// anything else, which the general parsing handles. For such a header both give the same
+/// token, and this one reads it in place, in one pass the compiler vectorises.
+fn plain_bearer_token<'v>(value: &'v [u8], scheme: &[u8]) -> Option<&'v str> {
+    let token = match scheme {
+        [] => value,
+        _ => value.strip_prefix(scheme)?.strip_prefix(b" ")?,
+    };
+    if !(scheme.is_empty() || is_plain(scheme)) || !is_plain(token) {
+        return None;
+    }
+    std::str::from_utf8(token).ok()
+}
+
+/// Non-empty, and no whitespace, comma, control or non-ASCII byte: one branch-free pass.
+fn is_plain(bytes: &[u8]) -> bool {
+    let odd = bytes
+        .iter()
+        .fold(false, |odd, &b| odd | (b <= b' ') | (b == b',') | (b >= 0x80));
+    !bytes.is_empty() && !odd
 }
 
 /// Python's `str.split()`: the words between runs of whitespace. Byte-wise for ASCII text
@@ -154,7 +192,7 @@ fn from_cookies(
     body: Option<&[u8]>,
     config: &JwtConfig,
     refresh: bool,
-) -> Result<Found, JwtError> {
+) -> Result<Found<'static>, JwtError> {
     let (cookie_name, csrf_header, csrf_field) = if refresh {
         (
             &config.refresh_cookie_name,
@@ -170,7 +208,7 @@ fn from_cookies(
     };
     let token = req
         .cookie(cookie_name)
-        .map(|c| c.value().to_owned())
+        .map(|c| Cow::<str>::Owned(c.value().to_owned()))
         .filter(|v| !v.is_empty())
         .ok_or_else(|| not_found(format!("Missing cookie \"{cookie_name}\"")))?;
     if !(config.cookie_csrf_protect && config.csrf_methods.contains(req.method())) {
@@ -301,4 +339,50 @@ pub(crate) fn combined_not_found(locations: &[TokenLocation], messages: &[String
         None => String::new(),
     };
     format!("Missing JWT in {listed} ({})", messages.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where the in-place reading answers, the general parsing gives the same token.
+    #[test]
+    fn plain_bearer_token_agrees_with_the_general_parsing() {
+        let values = [
+            "Bearer abc.def.ghi",
+            "Bearer  abc.def",
+            "Bearer abc def",
+            "Bearer abc,",
+            ",Bearer abc",
+            "Bearer\tabc",
+            "Bearer abc\t",
+            "bearer abc",
+            "Bearer ",
+            "Bearer",
+            "BearerX abc",
+            "Bearer a\u{a0}b",
+            "Bearer a\u{7f}b",
+            "Bearer x, Bearer y",
+            "Basic zzz, Bearer abc",
+            "abc.def",
+        ];
+        for scheme in ["Bearer", "", "JWT", "Two words", "Comma,"] {
+            for value in values {
+                let fast = plain_bearer_token(value.as_bytes(), scheme.as_bytes());
+                if let Some(token) = fast {
+                    let general = header_token(value, "Authorization", scheme).ok();
+                    assert_eq!(Some(token.to_owned()), general, "{scheme:?} / {value:?}");
+                }
+            }
+        }
+        assert_eq!(
+            plain_bearer_token(b"Bearer abc.def.ghi", b"Bearer"),
+            Some("abc.def.ghi")
+        );
+        assert_eq!(plain_bearer_token(b"abc.def", b""), Some("abc.def"));
+        for odd in ["Bearer  abc", "Bearer abc,", "Bearer a\u{a0}b", "Bearer ", "bearer abc"] {
+            assert_eq!(plain_bearer_token(odd.as_bytes(), b"Bearer"), None, "{odd:?}");
+        }
+        assert_eq!(plain_bearer_token(b"Two words abc", b"Two words"), None);
+    }
 }
