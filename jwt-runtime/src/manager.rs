@@ -1,8 +1,6 @@
 //! `JwtManager`: the config, parsed keys and loader callbacks of one app, cheap to clone.
 
 use std::future::{ready, Future, Ready};
-use std::pin::Pin;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -13,6 +11,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::Serialize;
 use serde_json::Value;
+use tokio::task::futures::TaskLocalFuture;
 
 use crate::blocklist::RevocationStore;
 use crate::cache::{CacheStats, VerifiedCache};
@@ -534,7 +533,7 @@ where
 
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(ManagerMiddleware {
-            service: Rc::new(service),
+            service,
             manager: self.clone(),
         }))
     }
@@ -542,7 +541,7 @@ where
 
 /// The service [`JwtManager`] wraps an app's services in; see its `Transform` impl.
 pub struct ManagerMiddleware<S> {
-    service: Rc<S>,
+    service: S,
     manager: JwtManager,
 }
 
@@ -553,15 +552,17 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+    type Future = TaskLocalFuture<JwtManager, S::Future>;
 
     fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.service.poll_ready(cx)
     }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let manager = self.manager.clone();
-        let service = Rc::clone(&self.service);
-        Box::pin(CURRENT_MANAGER.scope(manager, async move { service.call(req).await }))
+        // The inner service may start its work in `call` (a scope middleware verifying the
+        // request, say) as well as in its future: both see the manager. Nothing is boxed.
+        let manager = &self.manager;
+        let future = CURRENT_MANAGER.sync_scope(manager.clone(), || self.service.call(req));
+        CURRENT_MANAGER.scope(manager.clone(), future)
     }
 }
