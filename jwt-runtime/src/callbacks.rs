@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::claims::{Claims, JwtHeader};
 use crate::error::{JwtError, JwtErrorKind};
+use crate::keys::SigningKey;
 use crate::manager::JwtManager;
 
 /// A boxed future that need not be `Send` (actix handlers run on one thread per worker).
@@ -110,14 +111,14 @@ impl Callbacks {
 
     /// The signing key of a new token: the `encode_key_loader`'s, else the key set's current
     /// key (whose `kid` goes into `header`), else the configured secret or private key.
-    pub(crate) fn encode_key(
+    pub(crate) fn encode_key<'m>(
         &self,
-        manager: &JwtManager,
+        manager: &'m JwtManager,
         identity: &Value,
         header: &mut Map<String, Value>,
-    ) -> Result<EncodingKey, JwtError> {
+    ) -> Result<SigningKey<'m>, JwtError> {
         match &self.encode_key {
-            Some(f) => f(identity),
+            Some(f) => f(identity).map(SigningKey::Other),
             None => manager
                 .keys()
                 .signing_key(manager.config().algorithm, header),

@@ -209,8 +209,10 @@ fn verify_and_check(
         Some(key) => VerifyingKey::Loaded(key),
         None => manager.keys().decoding_key(&header, algorithm)?,
     };
-    let valid = jsonwebtoken::crypto::verify(signature, signing_input.as_bytes(), &key, algorithm)
-        .unwrap_or(false);
+    let valid =
+        manager
+            .keys()
+            .verify_signature(&key, algorithm, signing_input.as_bytes(), signature);
     if !valid {
         return Err(decode_error("Signature verification failed"));
     }
@@ -256,9 +258,9 @@ fn verify_and_check(
             config.identity_claim
         )));
     }
-    payload.entry("type").or_insert_with(|| "access".into());
-    payload.entry("fresh").or_insert(Value::Bool(false));
-    payload.entry("jti").or_insert(Value::Null);
+    insert_missing(&mut payload, "type", || "access".into());
+    insert_missing(&mut payload, "fresh", || false.into());
+    insert_missing(&mut payload, "jti", || Value::Null);
     Ok(Checked {
         header: JwtHeader::new(header),
         claims: Claims::new(payload),
@@ -266,6 +268,14 @@ fn verify_and_check(
         nbf,
         exp,
     })
+}
+
+/// Flask's default for a claim a token lacks. Looked up first: `Map::entry` would allocate
+/// the key even when it is present.
+fn insert_missing(payload: &mut Map<String, Value>, claim: &str, value: fn() -> Value) {
+    if !payload.contains_key(claim) {
+        payload.insert(claim.to_owned(), value());
+    }
 }
 
 /// `iat` and `nbf` must not be in the future (beyond the leeway).

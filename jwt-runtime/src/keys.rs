@@ -10,6 +10,7 @@ use crate::config::{is_asymmetric, JwtConfig};
 use crate::decode::decode_error;
 use crate::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::key_set::{KeyEntry, KeySet};
+use crate::prepared_hmac::PreparedHmac;
 
 /// The configured keys, ready for the crypto backend. `None` where a loader or a key source
 /// replaces them.
@@ -17,6 +18,8 @@ use crate::key_set::{KeyEntry, KeySet};
 pub(crate) struct Keys {
     pub(crate) encoding: Option<EncodingKey>,
     pub(crate) decoding: Option<DecodingKey>,
+    /// The configured secret, prepared for HMAC verification (`None` for asymmetric keys).
+    hmac: Option<PreparedHmac>,
     /// `JWT_DECODE_ALGORITHMS` with `JWT_ALGORITHM` added, computed once.
     pub(crate) decode_algorithms: Vec<Algorithm>,
     pub(crate) sources: KeySources,
@@ -51,6 +54,24 @@ impl KeySources {
             return jwks.find(kid);
         }
         None
+    }
+}
+
+/// The key that signs one token: the configured one is borrowed, not copied per token.
+pub(crate) enum SigningKey<'k> {
+    /// The configured secret or private key.
+    Configured(&'k EncodingKey),
+    /// The key set's current key, or the `encode_key_loader`'s.
+    Other(EncodingKey),
+}
+
+impl std::ops::Deref for SigningKey<'_> {
+    type Target = EncodingKey;
+    fn deref(&self) -> &EncodingKey {
+        match self {
+            SigningKey::Configured(key) => key,
+            SigningKey::Other(key) => key,
+        }
     }
 }
 
@@ -116,6 +137,7 @@ impl Keys {
         let verifies_elsewhere = decode_key_loader || sources.verifies();
 
         let name = format!("{algorithm:?}");
+        let mut hmac = None;
         let (encoding, decoding) = if is_asymmetric(algorithm) {
             let encoding = match (&config.private_key, signs_elsewhere) {
                 (Some(pem), _) => Some(encoding_key_from_pem(algorithm, pem.expose())?),
@@ -145,10 +167,12 @@ impl Keys {
             match &config.secret_key {
                 Some(secret) => {
                     let empty = || ConfigError::new("JWT_SECRET_KEY", "cannot be empty");
-                    (
+                    let keys = (
                         Some(EncodingKey::from_secret(secret.expose()).map_err(|_| empty())?),
                         Some(DecodingKey::from_secret(secret.expose()).map_err(|_| empty())?),
-                    )
+                    );
+                    hmac = Some(PreparedHmac::new(secret.expose()));
+                    keys
                 }
                 None if signs_elsewhere && verifies_elsewhere => (None, None),
                 None => {
@@ -165,8 +189,48 @@ impl Keys {
         Ok(Self {
             encoding,
             decoding,
+            hmac,
             decode_algorithms: config.effective_decode_algorithms(),
             sources,
+        })
+    }
+
+    /// The signature (base64url) of `message` under `key` with `algorithm`. The configured
+    /// secret signs with its prepared HMAC state; any other key through `jsonwebtoken`.
+    pub(crate) fn sign(
+        &self,
+        key: &SigningKey<'_>,
+        algorithm: Algorithm,
+        message: &[u8],
+    ) -> Result<String, JwtError> {
+        let prepared = match (key, &self.hmac) {
+            (SigningKey::Configured(_), Some(hmac)) => hmac.sign(algorithm, message),
+            _ => None,
+        };
+        match prepared {
+            Some(signature) => Ok(signature),
+            None => jsonwebtoken::crypto::sign(message, key, algorithm).map_err(|e| {
+                JwtError::new(JwtErrorKind::Encode, format!("cannot sign the token: {e}"))
+            }),
+        }
+    }
+
+    /// Whether `signature` (base64url) signs `message` under `key` with `algorithm`. The
+    /// configured secret verifies with its prepared HMAC state; any other key through
+    /// `jsonwebtoken`.
+    pub(crate) fn verify_signature(
+        &self,
+        key: &VerifyingKey<'_>,
+        algorithm: Algorithm,
+        message: &[u8],
+        signature: &str,
+    ) -> bool {
+        let prepared = match (key, &self.hmac) {
+            (VerifyingKey::Configured(_), Some(hmac)) => hmac.verify(algorithm, message, signature),
+            _ => None,
+        };
+        prepared.unwrap_or_else(|| {
+            jsonwebtoken::crypto::verify(signature, message, key, algorithm).unwrap_or(false)
         })
     }
 
@@ -176,7 +240,7 @@ impl Keys {
         &self,
         algorithm: Algorithm,
         header: &mut Map<String, Value>,
-    ) -> Result<EncodingKey, JwtError> {
+    ) -> Result<SigningKey<'_>, JwtError> {
         let from_set = self.sources.key_set.as_ref().and_then(KeySet::current);
         if let Some(kid) = from_set.as_ref().and_then(|entry| entry.kid.clone()) {
             header.insert("kid".into(), kid.into());
@@ -192,10 +256,12 @@ impl Keys {
             Some(entry) => entry
                 .encoding
                 .clone()
+                .map(SigningKey::Other)
                 .ok_or_else(|| JwtError::new(JwtErrorKind::Encode, "no signing key configured")),
             None => self
                 .encoding
-                .clone()
+                .as_ref()
+                .map(SigningKey::Configured)
                 .ok_or_else(|| JwtError::new(JwtErrorKind::Encode, "no signing key configured")),
         }
     }

@@ -24,6 +24,7 @@ mod loader_checks;
 mod locations;
 mod manager;
 mod middleware;
+mod prepared_hmac;
 mod registry;
 mod tokens;
 mod verify;

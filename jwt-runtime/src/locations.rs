@@ -115,8 +115,7 @@ fn header_token(joined: &str, name: &str, scheme: &str) -> Result<String, JwtErr
             )),
         };
     }
-    let mut pieces =
-        split_comma_pieces(value).filter(|piece| words(piece).next() == Some(scheme));
+    let mut pieces = split_comma_pieces(value).filter(|piece| words(piece).next() == Some(scheme));
     let (Some(piece), None) = (pieces.next(), pieces.next()) else {
         return Err(not_found(format!(
             "Missing '{scheme}' type in '{name}' header. Expected '{name}: {scheme} <JWT>'"
@@ -149,9 +148,9 @@ fn plain_bearer_token<'v>(value: &'v [u8], scheme: &[u8]) -> Option<&'v str> {
 
 /// Non-empty, and no whitespace, comma, control or non-ASCII byte: one branch-free pass.
 fn is_plain(bytes: &[u8]) -> bool {
-    let odd = bytes
-        .iter()
-        .fold(false, |odd, &b| odd | (b <= b' ') | (b == b',') | (b >= 0x80));
+    let odd = bytes.iter().fold(false, |odd, &b| {
+        odd | (b <= b' ') | (b == b',') | (b >= 0x80)
+    });
     !bytes.is_empty() && !odd
 }
 
@@ -380,8 +379,18 @@ mod tests {
             Some("abc.def.ghi")
         );
         assert_eq!(plain_bearer_token(b"abc.def", b""), Some("abc.def"));
-        for odd in ["Bearer  abc", "Bearer abc,", "Bearer a\u{a0}b", "Bearer ", "bearer abc"] {
-            assert_eq!(plain_bearer_token(odd.as_bytes(), b"Bearer"), None, "{odd:?}");
+        for odd in [
+            "Bearer  abc",
+            "Bearer abc,",
+            "Bearer a\u{a0}b",
+            "Bearer ",
+            "bearer abc",
+        ] {
+            assert_eq!(
+                plain_bearer_token(odd.as_bytes(), b"Bearer"),
+                None,
+                "{odd:?}"
+            );
         }
         assert_eq!(plain_bearer_token(b"Two words abc", b"Two words"), None);
     }

@@ -249,10 +249,7 @@ impl TokenBuilder {
         let mut token = engine.encode(to_json_bytes(&header)?);
         token.push('.');
         token.push_str(&engine.encode(to_json_bytes(&claims)?));
-        let signature =
-            jsonwebtoken::crypto::sign(token.as_bytes(), &key, algorithm).map_err(|e| {
-                JwtError::new(JwtErrorKind::Encode, format!("cannot sign the token: {e}"))
-            })?;
+        let signature = manager.keys().sign(&key, algorithm, token.as_bytes())?;
         token.push('.');
         token.push_str(&signature);
         Ok(token)
