@@ -9,7 +9,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
-ROUTES=${ROUTES:-"open hand macro macro_user hand_rs256 macro_rs256 cookie_csrf"}
+ROUTES=${ROUTES:-"open hand macro macro_user hand_rs256 macro_rs256 macro_rs256_cached cookie_csrf"}
 DURATION=${DURATION:-10}
 PORT=${PORT:-18090}
 TARGET_DIR=${CARGO_TARGET_DIR:-$HERE/target}
@@ -36,7 +36,7 @@ for route in idle $ROUTES; do
       open) args=() ;;
       hand | macro) args=(-H "Authorization: Bearer $HS256_TOKEN") ;;
       macro_user) args=(-H "Authorization: Bearer $USER_TOKEN") ;;
-      *rs256) args=(-H "Authorization: Bearer $RS256_TOKEN") ;;
+      *rs256*) args=(-H "Authorization: Bearer $RS256_TOKEN") ;;
       cookie_csrf) args=(-s "$HERE/wrk/post.lua" -H "Cookie: access_token_cookie=$HS256_TOKEN" -H "X-CSRF-TOKEN: $CSRF_TOKEN") ;;
     esac
     wrk -t1 -c4 -d"${DURATION}s" "${args[@]}" "http://127.0.0.1:$PORT/$route" >"$OUT/$route.wrk"
@@ -61,3 +61,4 @@ r "/macro ÷ /open" macro open
 r "/macro_user ÷ /macro" macro_user macro
 r "/macro_rs256 ÷ /hand_rs256" macro_rs256 hand_rs256
 r "/cookie_csrf ÷ /macro" cookie_csrf macro
+r "/macro_rs256_cached ÷ /macro" macro_rs256_cached macro

@@ -8,7 +8,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
-CASES=${CASES:-"bare bare_value hand_header decode_token pipeline pipeline_user bare_encode create bare_rs256 hand_header_rs256 decode_token_rs256 pipeline_rs256"}
+CASES=${CASES:-"bare bare_value hand_header decode_token pipeline pipeline_user bare_encode create bare_rs256 hand_header_rs256 decode_token_rs256 pipeline_rs256 pipeline_cached_rs256"}
 N1=${N1:-1000}
 N2=${N2:-3000}
 TARGET_DIR=${CARGO_TARGET_DIR:-$HERE/target}

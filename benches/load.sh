@@ -8,6 +8,7 @@
 #   benches/load.sh                       # every route, 10 s each, 2 threads, 64 connections
 #   DURATION=5 ROUTES="hand macro" benches/load.sh
 #   FLASK=0 benches/load.sh               # skip the Flask-JWT-Extended comparator
+#   PIN=1 benches/load.sh                 # server on core 0, wrk on core 1 (see below)
 #
 # Environment: DURATION (s, 10), WARMUP (s, 2), ROUNDS (1: with more, every route is measured
 # once per round, round after round, and the best round of each is kept, so that on a shared
@@ -15,6 +16,10 @@
 # BENCH_WORKERS (actix workers, 2), ROUTES, FLASK (auto|0|1), FJWT_VENV (/tmp/fjwt-venv, a venv
 # with flask-jwt-extended; gunicorn is pip-installed into it when missing), GUNICORN_WORKERS
 # (2 × cores + 1, gunicorn's recommendation), CARGO_TARGET_DIR.
+#
+# PIN=1 (needs taskset): the server (actix, or gunicorn) runs on core 0 and wrk on core 1, with
+# one actix worker and 3 gunicorn workers (2 × 1 core + 1) by default. Without it, wrk shares
+# the cores with the server it loads, and the server's figures are partly wrk's.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,11 +31,17 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 PORT=${PORT:-18080}
 FLASK_PORT=$((PORT + 1))
-WORKERS=${BENCH_WORKERS:-2}
-ROUTES=${ROUTES:-"open hand macro macro_user hand_rs256 macro_rs256 cookie_csrf"}
+PIN=${PIN:-0}
+SERVER_RUN=() LOAD_RUN=() SERVER_CORES=$(nproc)
+if [[ $PIN == 1 ]]; then
+  command -v taskset >/dev/null || { echo "load.sh: PIN=1 needs taskset (apt-get install -y util-linux)" >&2; exit 1; }
+  SERVER_RUN=(taskset -c 0) LOAD_RUN=(taskset -c 1) SERVER_CORES=1
+fi
+WORKERS=${BENCH_WORKERS:-$SERVER_CORES}
+ROUTES=${ROUTES:-"open hand macro macro_user hand_rs256 macro_rs256 macro_rs256_cached cookie_csrf"}
 FLASK=${FLASK:-auto}
 FJWT_VENV=${FJWT_VENV:-/tmp/fjwt-venv}
-GUNICORN_WORKERS=${GUNICORN_WORKERS:-$((2 * $(nproc) + 1))}
+GUNICORN_WORKERS=${GUNICORN_WORKERS:-$((2 * SERVER_CORES + 1))}
 TARGET_DIR=${CARGO_TARGET_DIR:-$HERE/target}
 
 for tool in wrk curl; do
@@ -66,7 +77,7 @@ wait_for_port() {
 }
 
 start_server() {
-  BENCH_TOKENS=$OUT/tokens.env PORT=$PORT BENCH_WORKERS=$WORKERS "$SERVER_BIN" >"$OUT/server.log" 2>&1 &
+  BENCH_TOKENS=$OUT/tokens.env PORT=$PORT BENCH_WORKERS=$WORKERS "${SERVER_RUN[@]}" "$SERVER_BIN" >"$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   wait_for_port "$PORT"
   # shellcheck source=/dev/null
@@ -79,7 +90,7 @@ route_args() {
     open) ;;
     hand | macro | flask_macro) printf '%s\0' -H "Authorization: Bearer $HS256_TOKEN" ;;
     macro_user) printf '%s\0' -H "Authorization: Bearer $USER_TOKEN" ;;
-    hand_rs256 | macro_rs256) printf '%s\0' -H "Authorization: Bearer $RS256_TOKEN" ;;
+    hand_rs256 | macro_rs256*) printf '%s\0' -H "Authorization: Bearer $RS256_TOKEN" ;;
     cookie_csrf)
       printf '%s\0' -s "$HERE/wrk/post.lua" -H "Cookie: access_token_cookie=$HS256_TOKEN" \
         -H "X-CSRF-TOKEN: $CSRF_TOKEN"
@@ -96,7 +107,7 @@ check_route() {
     open | flask_open) ;;
     cookie_csrf) curl_args=(-H "Cookie: access_token_cookie=$HS256_TOKEN" -H "X-CSRF-TOKEN: $CSRF_TOKEN") ;;
     macro_user) curl_args=(-H "Authorization: Bearer $USER_TOKEN") ;;
-    *rs256) curl_args=(-H "Authorization: Bearer $RS256_TOKEN") ;;
+    *rs256*) curl_args=(-H "Authorization: Bearer $RS256_TOKEN") ;;
     *) curl_args=(-H "Authorization: Bearer $HS256_TOKEN") ;;
   esac
   code=$(curl -s -o /dev/null -w '%{http_code}' -X "$method" "${curl_args[@]}" "$url")
@@ -131,8 +142,8 @@ run_wrk() {
   local -a args=()
   mapfile -d '' args < <(route_args "${route}")
   file=$OUT/$route.$round.wrk
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${args[@]}" "$url" >/dev/null
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${args[@]}" "$url" >"$file"
+  "${LOAD_RUN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${args[@]}" "$url" >/dev/null
+  "${LOAD_RUN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${args[@]}" "$url" >"$file"
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$file")
   # Latency percentiles in ms, whatever unit wrk chose.
   read -r p50 p99 < <(awk '
@@ -168,7 +179,7 @@ if [[ $FLASK != 0 && -x $FJWT_VENV/bin/python ]]; then
   # Flask reads a token of the bench server (same secret): start the server once for them.
   start_server
   stop_server
-  "$FJWT_VENV/bin/gunicorn" -w "$GUNICORN_WORKERS" -b "127.0.0.1:$FLASK_PORT" --chdir "$HERE/flask" \
+  "${SERVER_RUN[@]}" "$FJWT_VENV/bin/gunicorn" -w "$GUNICORN_WORKERS" -b "127.0.0.1:$FLASK_PORT" --chdir "$HERE/flask" \
     --log-level warning app:app >"$OUT/gunicorn.log" 2>&1 &
   SERVER_PID=$!
   wait_for_port "$FLASK_PORT"
@@ -192,7 +203,7 @@ echo "load after: $(uptime)" | tee -a "$OUT/load.txt"
   echo
   echo "wrk ${DURATION}s per route (after ${WARMUP}s warm-up), $THREADS threads, $CONNECTIONS connections," \
     "$ROUNDS round(s) over all routes, best round kept; actix workers: $WORKERS;" \
-    "gunicorn sync workers: $GUNICORN_WORKERS; $(nproc) cores"
+    "gunicorn sync workers: $GUNICORN_WORKERS; $(nproc) cores; pinned (server core 0, wrk core 1): $PIN"
   echo
   echo "| route | requests/s (best round) | p50 ms | p99 ms | peak RSS MiB | errors | every round, req/s |"
   echo "|---|---:|---:|---:|---:|---:|---|"
@@ -222,6 +233,7 @@ echo "load after: $(uptime)" | tee -a "$OUT/load.txt"
   ratio "/hand ÷ /open (req/s)" "${RPS[hand]:-}" "${RPS[open]:-}"
   ratio "/macro_rs256 ÷ /hand_rs256 (req/s)" "${RPS[macro_rs256]:-}" "${RPS[hand_rs256]:-}" 0.95
   ratio "/macro_rs256 ÷ /macro (req/s, no verified-token cache)" "${RPS[macro_rs256]:-}" "${RPS[macro]:-}"
+  ratio "/macro_rs256_cached ÷ /macro (req/s, repeated token)" "${RPS[macro_rs256_cached]:-}" "${RPS[macro]:-}" 0.90
   ratio "/macro_user ÷ /macro (req/s)" "${RPS[macro_user]:-}" "${RPS[macro]:-}" 0.90
   ratio "/cookie_csrf ÷ /macro (req/s)" "${RPS[cookie_csrf]:-}" "${RPS[macro]:-}"
   # Peak RSS: each route ran in a fresh server, so each value is that route's own peak.

@@ -13,6 +13,8 @@
 //! - `decode_token`: `JwtManager::decode_token` (PyJWT-exact decoding only).
 //! - `pipeline`: `verify_jwt_in_request` on a request (header → decode → type/fresh →
 //!   blocklist → context), as `#[jwt_required]` runs it.
+//! - `pipeline_cached` (RS256): `pipeline` with the opt-in verified-token cache and a repeated
+//!   token.
 //! - `pipeline_user` (HS256): the same with a trivial user loader and the in-memory
 //!   revocation store (`blocklist::MemoryStore`).
 //!
@@ -23,7 +25,8 @@ use std::hint::black_box;
 
 use actix_jwt_extended::{verify_jwt_in_request, JwtManager, VerifyOptions};
 use actix_jwt_extended_benches::{
-    access_token, hs256_manager, hs256_user_manager, poll_ready, rs256_manager, HandSigner,
+    access_token, hs256_manager, hs256_user_manager, poll_ready, rs256_cached_manager,
+    rs256_manager, HandSigner,
     HandVerifier, TOKEN_LIFETIME,
 };
 use actix_web::dev::Payload;
@@ -85,6 +88,23 @@ fn bench_verify(c: &mut Criterion, name: &str, jwt: &JwtManager, hand: &HandVeri
             .expect("valid")
         })
     });
+    if name == "rs256" {
+        let cached_jwt = rs256_cached_manager();
+        let (cached_req, _) = TestRequest::default()
+            .insert_header(("Authorization", bearer.as_str()))
+            .app_data(cached_jwt.clone())
+            .to_http_parts();
+        group.bench_function("pipeline_cached", |b| {
+            b.iter(|| {
+                poll_ready(verify_jwt_in_request(
+                    black_box(&cached_req),
+                    &mut Payload::None,
+                    VerifyOptions::new(),
+                ))
+                .expect("valid")
+            })
+        });
+    }
     if name == "hs256" {
         // The revocation store's check runs under `tokio::time::timeout`: enter a runtime
         // with a timer (the store answers at once, so the future is still ready when polled).

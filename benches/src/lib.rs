@@ -43,6 +43,21 @@ pub fn rs256_manager() -> JwtManager {
     .expect("valid RS256 config")
 }
 
+/// The RS256 manager with the opt-in verified-token cache: a client that repeats its token
+/// pays the signature check once (`/macro_rs256_cached`).
+pub fn rs256_cached_manager() -> JwtManager {
+    JwtManager::builder(JwtConfig {
+        algorithm: Algorithm::RS256,
+        private_key: Some(RS256_PRIVATE_PEM.into()),
+        public_key: Some(RS256_PUBLIC_PEM.into()),
+        ..JwtConfig::default()
+    })
+    .ignore_registered_loaders()
+    .verified_token_cache(10_000)
+    .build()
+    .expect("valid RS256 config")
+}
+
 /// The user `/macro_user` loads: trivial, as the target asks.
 #[derive(Debug)]
 pub struct BenchUser {

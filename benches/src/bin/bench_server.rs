@@ -5,6 +5,8 @@
 //!   `jsonwebtoken::decode` with a prebuilt key (HS256 / RS256, same crypto backend as ours).
 //! - `/macro`, `/macro_rs256`: `#[jwt_required]`, the manager registered as the docs say
 //!   (`.wrap(jwt).app_data(jwt)`), on the resource only so the other routes do not pay for it.
+//! - `/macro_rs256_cached`: `/macro_rs256` with the opt-in verified-token cache (the same
+//!   RS256 token is accepted: same keys).
 //! - `/macro_user`: `#[jwt_required]` with a trivial user loader and the in-memory revocation
 //!   store (`blocklist::MemoryStore`), the user read back with `current_user`.
 //! - `/cookie_csrf` (POST): `#[jwt_required(locations = ["cookies"])]` with the CSRF double
@@ -15,7 +17,8 @@
 
 use actix_jwt_extended::{current_user, get_jwt_identity, jwt_required};
 use actix_jwt_extended_benches::{
-    access_token, hs256_manager, hs256_user_manager, rs256_manager, BenchUser, HandVerifier,
+    access_token, hs256_manager, hs256_user_manager, rs256_cached_manager, rs256_manager,
+    BenchUser, HandVerifier,
 };
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
@@ -70,6 +73,7 @@ async fn main() -> std::io::Result<()> {
 
     let hs256 = hs256_manager();
     let rs256 = rs256_manager();
+    let rs256_cached = rs256_cached_manager();
     let (user, _blocklist) = hs256_user_manager();
     let hand_hs256 = web::Data::new(HandVerifier::hs256());
     let hand_rs256 = web::Data::new(HandVerifier::rs256());
@@ -119,6 +123,12 @@ async fn main() -> std::io::Result<()> {
                 web::resource("/macro_rs256")
                     .wrap(rs256.clone())
                     .app_data(rs256.clone())
+                    .route(web::get().to(macro_route)),
+            )
+            .service(
+                web::resource("/macro_rs256_cached")
+                    .wrap(rs256_cached.clone())
+                    .app_data(rs256_cached.clone())
                     .route(web::get().to(macro_route)),
             )
             .service(

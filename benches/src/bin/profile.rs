@@ -19,8 +19,8 @@ use std::hint::black_box;
 
 use actix_jwt_extended::{verify_jwt_in_request, JwtManager, VerifyOptions};
 use actix_jwt_extended_benches::{
-    access_token, hs256_manager, hs256_user_manager, poll_ready, rs256_manager, HandSigner,
-    HandVerifier, TOKEN_LIFETIME,
+    access_token, hs256_manager, hs256_user_manager, poll_ready, rs256_cached_manager,
+    rs256_manager, HandSigner, HandVerifier, TOKEN_LIFETIME,
 };
 use actix_web::dev::Payload;
 use actix_web::test::TestRequest;
@@ -49,7 +49,7 @@ fn main() {
 
 /// Every case, `rounds` times in turn; the fastest round of each, in ns per operation.
 fn interleave(rounds: u64) {
-    const CASES: [(&str, u64); 12] = [
+    const CASES: [(&str, u64); 13] = [
         ("bare", 2000),
         ("bare_value", 2000),
         ("hand_header", 2000),
@@ -62,6 +62,7 @@ fn interleave(rounds: u64) {
         ("hand_header_rs256", 200),
         ("decode_token_rs256", 200),
         ("pipeline_rs256", 200),
+        ("pipeline_cached_rs256", 2000),
     ];
     let fixtures: Vec<Fixture> = CASES.iter().map(|(case, _)| Fixture::new(case)).collect();
     let mut best = [f64::INFINITY; CASES.len()];
@@ -92,6 +93,7 @@ fn interleave(rounds: u64) {
         ("create", "bare_encode"),
         ("pipeline_rs256", "bare_rs256"),
         ("pipeline_rs256", "hand_header_rs256"),
+        ("pipeline_cached_rs256", "pipeline"),
         ("decode_token_rs256", "bare_rs256"),
     ] {
         println!("| {a} ÷ {b} | {:.2} |", get(a) / get(b));
@@ -112,6 +114,8 @@ impl Fixture {
         let rs256 = case.ends_with("_rs256");
         let jwt = if case.starts_with("pipeline_user") {
             hs256_user_manager().0
+        } else if case.starts_with("pipeline_cached") {
+            rs256_cached_manager()
         } else if rs256 {
             rs256_manager()
         } else {
@@ -160,7 +164,7 @@ impl Fixture {
             "decode_token" => {
                 black_box(jwt.decode_token(black_box(token), false).expect("valid"));
             }
-            "pipeline" | "pipeline_user" => {
+            "pipeline" | "pipeline_user" | "pipeline_cached" => {
                 black_box(
                     poll_ready(verify_jwt_in_request(
                         black_box(req),

@@ -95,7 +95,7 @@ fn main() {
         let g = groups.get(group)?;
         Some(g.get(a)?.median / g.get(b)?.median)
     };
-    let rows: [(&str, &str, &str, Option<f64>); 9] = [
+    let rows: [(&str, &str, &str, Option<f64>); 10] = [
         ("verify_hs256", "pipeline", "bare_decode", Some(1.25)),
         ("verify_hs256", "pipeline", "hand_header", None),
         ("verify_hs256", "decode_token", "bare_decode", None),
@@ -103,6 +103,7 @@ fn main() {
         ("verify_hs256", "pipeline_user", "pipeline", None),
         ("verify_rs256", "pipeline", "bare_decode", None),
         ("verify_rs256", "decode_token", "bare_decode", None),
+        ("verify_rs256", "pipeline_cached", "bare_decode", None),
         ("create_hs256", "create_access_token", "bare_encode", None),
         ("create_rs256", "create_access_token", "bare_encode", None),
     ];
