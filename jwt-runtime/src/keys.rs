@@ -171,7 +171,7 @@ impl Keys {
                         Some(EncodingKey::from_secret(secret.expose()).map_err(|_| empty())?),
                         Some(DecodingKey::from_secret(secret.expose()).map_err(|_| empty())?),
                     );
-                    hmac = Some(PreparedHmac::new(secret.expose()));
+                    hmac = PreparedHmac::new(secret.expose());
                     keys
                 }
                 None if signs_elsewhere && verifies_elsewhere => (None, None),
