@@ -11,6 +11,7 @@ use crate::decode::decode_error;
 use crate::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::key_set::{KeyEntry, KeySet};
 use crate::prepared_hmac::PreparedHmac;
+use crate::prepared_public_key::PreparedPublicKey;
 
 /// The configured keys, ready for the crypto backend. `None` where a loader or a key source
 /// replaces them.
@@ -20,6 +21,8 @@ pub(crate) struct Keys {
     pub(crate) decoding: Option<DecodingKey>,
     /// The configured secret, prepared for HMAC verification (`None` for asymmetric keys).
     hmac: Option<PreparedHmac>,
+    /// The configured public key, parsed once (`None` for secrets).
+    public: Option<PreparedPublicKey>,
     /// `JWT_DECODE_ALGORITHMS` with `JWT_ALGORITHM` added, computed once.
     pub(crate) decode_algorithms: Vec<Algorithm>,
     pub(crate) sources: KeySources,
@@ -186,11 +189,17 @@ impl Keys {
                 }
             }
         };
+        let decode_algorithms = config.effective_decode_algorithms();
+        let public = match (&decoding, hmac.is_none()) {
+            (Some(key), true) => PreparedPublicKey::new(key, &decode_algorithms),
+            _ => None,
+        };
         Ok(Self {
             encoding,
             decoding,
             hmac,
-            decode_algorithms: config.effective_decode_algorithms(),
+            public,
+            decode_algorithms,
             sources,
         })
     }
@@ -216,8 +225,8 @@ impl Keys {
     }
 
     /// Whether `signature` (base64url) signs `message` under `key` with `algorithm`. The
-    /// configured secret verifies with its prepared HMAC state; any other key through
-    /// `jsonwebtoken`.
+    /// configured secret verifies with its prepared HMAC state and the configured public key
+    /// as parsed once; any other key through `jsonwebtoken`.
     pub(crate) fn verify_signature(
         &self,
         key: &VerifyingKey<'_>,
@@ -225,8 +234,13 @@ impl Keys {
         message: &[u8],
         signature: &str,
     ) -> bool {
-        let prepared = match (key, &self.hmac) {
-            (VerifyingKey::Configured(_), Some(hmac)) => hmac.verify(algorithm, message, signature),
+        let prepared = match (key, &self.hmac, &self.public) {
+            (VerifyingKey::Configured(_), Some(hmac), _) => {
+                hmac.verify(algorithm, message, signature)
+            }
+            (VerifyingKey::Configured(_), None, Some(public)) => {
+                public.verify(algorithm, message, signature)
+            }
             _ => None,
         };
         prepared.unwrap_or_else(|| {

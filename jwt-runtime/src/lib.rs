@@ -25,6 +25,7 @@ mod locations;
 mod manager;
 mod middleware;
 mod prepared_hmac;
+mod prepared_public_key;
 mod registry;
 mod tokens;
 mod verify;
