@@ -8,6 +8,8 @@ use actix_web::{web, HttpResponse};
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
+use crate::prepared_public_key::{family_algorithms, PreparedPublicKey};
+
 /// A key that cannot join a [`KeySet`], or a change the set refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("key `{kid}`: {reason}")]
@@ -36,6 +38,21 @@ pub(crate) struct KeyEntry {
     pub(crate) encoding: Option<EncodingKey>,
     /// The public JWK served by [`KeySet::jwks`]; `None` for secrets, which are never published.
     jwk: Option<Jwk>,
+    /// The public key parsed once for its algorithm(s) (see [`KeyEntry::prepared`]).
+    pub(crate) prepared: Option<PreparedPublicKey>,
+}
+
+impl KeyEntry {
+    /// The entry with its public key parsed once: for its bound algorithm, else for every
+    /// algorithm of its family.
+    fn prepared(mut self) -> Self {
+        let algorithms = match &self.algorithm {
+            Some(algorithm) => std::slice::from_ref(algorithm),
+            None => family_algorithms(self.decoding.family()),
+        };
+        self.prepared = PreparedPublicKey::new(&self.decoding, algorithms);
+        self
+    }
 }
 
 #[derive(Default)]
@@ -129,6 +146,7 @@ impl KeySet {
             algorithm: Some(algorithm),
             decoding,
             encoding: Some(encoding),
+            prepared: None,
         })
     }
 
@@ -154,6 +172,7 @@ impl KeySet {
             algorithm: Some(algorithm),
             decoding,
             encoding: None,
+            prepared: None,
         })
     }
 
@@ -181,6 +200,7 @@ impl KeySet {
             decoding,
             encoding: Some(encoding),
             jwk: None,
+            prepared: None,
         })
     }
 
@@ -325,6 +345,10 @@ impl KeySet {
                 ));
             }
         }
+        let entry = match entry.prepared {
+            Some(_) => entry,
+            None => entry.prepared(),
+        };
         state.keys.push(Arc::new(entry));
         Ok(())
     }
@@ -409,5 +433,7 @@ pub(crate) fn entry_from_jwk(jwk: &Jwk) -> Result<KeyEntry, String> {
         decoding,
         encoding: None,
         jwk: Some(jwk.clone()),
-    })
+        prepared: None,
+    }
+    .prepared())
 }

@@ -225,8 +225,8 @@ impl Keys {
     }
 
     /// Whether `signature` (base64url) signs `message` under `key` with `algorithm`. The
-    /// configured secret verifies with its prepared HMAC state and the configured public key
-    /// as parsed once; any other key through `jsonwebtoken`.
+    /// configured secret verifies with its prepared HMAC state, the configured public key and
+    /// key-set and JWKS keys as parsed once; a loader's key through `jsonwebtoken`.
     pub(crate) fn verify_signature(
         &self,
         key: &VerifyingKey<'_>,
@@ -241,6 +241,10 @@ impl Keys {
             (VerifyingKey::Configured(_), None, Some(public)) => {
                 public.verify(algorithm, message, signature)
             }
+            (VerifyingKey::Source(entry), _, _) => entry
+                .prepared
+                .as_ref()
+                .and_then(|public| public.verify(algorithm, message, signature)),
             _ => None,
         };
         prepared.unwrap_or_else(|| {
