@@ -375,13 +375,16 @@ async fn verify_token(
     body: &mut LazyBody,
     options: VerifyOptions,
 ) -> Result<Option<VerifiedJwt>, JwtError> {
+    // The awaits that only some apps or requests reach (reading the body, fetching JWKS keys,
+    // asking a revocation store) are boxed where they happen: inline, their state would make
+    // every request's future larger than the allocator's small-size caches.
     let config = manager.config();
     let searched = options.searched(manager);
     let mut misses = Vec::new();
     let mut decoded = None;
     for &location in searched {
         let body = match body_may_hold(location, manager, req) {
-            true => Some(body.bytes().await?),
+            true => Some(Box::pin(body.bytes()).await?),
             false => None,
         };
         match locations::find(location, req, body, config, options.refresh) {
@@ -390,7 +393,7 @@ async fn verify_token(
                 // decoding looks for them.
                 #[cfg(feature = "jwks")]
                 if let Some(jwks) = &manager.keys().sources.jwks {
-                    jwks.prepare(&found.token).await;
+                    Box::pin(jwks.prepare(&found.token)).await;
                 }
                 let (header, claims) =
                     manager.decode_complete(&found.token, found.csrf.as_deref(), false)?;
@@ -435,7 +438,9 @@ async fn verify_token(
         );
     }
     let callbacks = manager.callbacks();
-    if !options.skip_revocation_check && is_revoked(manager, req, &header, &claims).await? {
+    let asks_revocation = !options.skip_revocation_check
+        && (callbacks.token_in_blocklist.is_some() || manager.revocation_store().is_some());
+    if asks_revocation && Box::pin(is_revoked(manager, req, &header, &claims)).await? {
         return Err(
             JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
                 .with_token(header, claims),
