@@ -97,9 +97,8 @@ impl<U: Send + Sync + 'static> FromRequest for CurrentUser<U> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let verification = start_verification(req, payload, VerifyOptions::new());
-        Box::pin(async move {
-            let context = match verification.await? {
+        start_verification(req, payload, VerifyOptions::new(), |outcome| {
+            let context = match outcome {
                 Outcome::Context(context) => context,
                 Outcome::Exempt => {
                     return Err(JwtError::new(JwtErrorKind::NoAuthorization, "Missing JWT"))

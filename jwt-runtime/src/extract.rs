@@ -115,18 +115,15 @@ impl<K: TokenRequirement> FromRequest for Jwt<K> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let verification = start_verification(req, payload, K::OPTIONS);
-        Box::pin(async move {
-            match verification.await? {
-                Outcome::Context(context) => match context.jwt {
-                    Some(jwt) => Ok(Jwt {
-                        jwt,
-                        kind: PhantomData,
-                    }),
-                    None => Err(missing()),
-                },
-                Outcome::Exempt => Err(missing()),
-            }
+        start_verification(req, payload, K::OPTIONS, |outcome| match outcome {
+            Outcome::Context(context) => match context.jwt {
+                Some(jwt) => Ok(Jwt {
+                    jwt,
+                    kind: PhantomData,
+                }),
+                None => Err(missing()),
+            },
+            Outcome::Exempt => Err(missing()),
         })
     }
 }
@@ -155,9 +152,8 @@ impl<K: TokenRequirement> FromRequest for OptionalJwt<K> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let verification = start_verification(req, payload, K::OPTIONS.optional());
-        Box::pin(async move {
-            let jwt = match verification.await? {
+        start_verification(req, payload, K::OPTIONS.optional(), |outcome| {
+            let jwt = match outcome {
                 Outcome::Context(context) => context.jwt,
                 Outcome::Exempt => None,
             };

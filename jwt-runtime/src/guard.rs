@@ -39,12 +39,11 @@ impl<const FLAGS: u8, const LOCATIONS: u16> JwtGuard<FLAGS, LOCATIONS> {
 
 impl<const FLAGS: u8, const LOCATIONS: u16> FromRequest for JwtGuard<FLAGS, LOCATIONS> {
     type Error = JwtError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;
+    type Future = Verification<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let verification = start_verification(req, payload, Self::OPTIONS);
-        Box::pin(async move {
-            let context = match verification.await? {
+        start_verification(req, payload, Self::OPTIONS, |outcome| {
+            let context = match outcome {
                 Outcome::Exempt => None,
                 Outcome::Context(context) => Some(context),
             };
@@ -53,19 +52,26 @@ impl<const FLAGS: u8, const LOCATIONS: u16> FromRequest for JwtGuard<FLAGS, LOCA
     }
 }
 
-/// Starts the pipeline for an extractor. When the body may be read, the extractors created
-/// after this one get a stream that waits for the pipeline, then yields the body: the bytes it
-/// read, or the untouched payload when no location needed them. (actix creates every
-/// extractor of a handler before polling any, so a later `web::Json` already holds the
-/// payload it was given.)
-pub(crate) fn start_verification(
+/// An extractor's future: the pipeline, then what the extractor makes of its outcome.
+pub(crate) type Verification<T> = Pin<Box<dyn Future<Output = Result<T, JwtError>>>>;
+
+/// Starts the pipeline for an extractor, whose value `then` makes of the outcome. When the
+/// body may be read, the extractors created after this one get a stream that waits for the
+/// pipeline, then yields the body: the bytes it read, or the untouched payload when no
+/// location needed them. (actix creates every extractor of a handler before polling any, so
+/// a later `web::Json` already holds the payload it was given.)
+///
+/// One boxed future per request, small enough for the allocator's per-thread cache: `then`
+/// runs inside it, as an `async` block awaiting this future would keep a second copy of its
+/// state.
+pub(crate) fn start_verification<T: 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
     options: VerifyOptions,
-) -> impl Future<Output = Result<Outcome, JwtError>> + 'static {
+    then: fn(Outcome) -> Result<T, JwtError>,
+) -> Verification<T> {
     let req = req.clone();
     let manager = JwtManager::from_request(&req);
-    // The caller boxes the whole extraction once; this future is not boxed again.
     let handoff = manager
         .as_ref()
         .filter(|manager| options.wants_body(manager, &req))
@@ -77,16 +83,19 @@ pub(crate) fn start_verification(
             };
             (original, shared)
         });
-    async move {
+    Box::pin(async move {
         let manager = manager.ok_or_else(JwtError::no_manager)?;
-        let Some((original, shared)) = handoff else {
-            return verify(&manager, &req, &mut LazyBody::new(Payload::None), options).await;
+        let outcome = match handoff {
+            None => verify(&manager, &req, &mut LazyBody::new(Payload::None), options).await,
+            Some((original, shared)) => {
+                let mut body = LazyBody::new(original);
+                let outcome = verify(&manager, &req, &mut body, options).await;
+                Slot::fill(&shared, body.into_payload());
+                outcome
+            }
         };
-        let mut body = LazyBody::new(original);
-        let outcome = verify(&manager, &req, &mut body, options).await;
-        Slot::fill(&shared, body.into_payload());
-        outcome
-    }
+        then(outcome?)
+    })
 }
 
 enum Slot {
