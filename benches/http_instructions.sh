@@ -6,6 +6,7 @@
 #
 #   benches/http_instructions.sh
 #   ROUTES="hand macro" benches/http_instructions.sh
+#   SIM=1 ROUTES="hand macro" benches/http_instructions.sh   # also D1 misses and mispredicts
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
@@ -21,10 +22,13 @@ BIN=$TARGET_DIR/release/bench_server
 OUT=$TARGET_DIR/cg/http
 mkdir -p "$OUT"
 
-declare -A IR
-idle=0
+SIM=${SIM:-0}
+sim_args=()
+[[ $SIM == 1 ]] && sim_args=(--cache-sim=yes --branch-sim=yes)
+declare -A IR D1 MISP
+idle=0 idle_d1=0 idle_misp=0
 for route in idle $ROUTES; do
-  BENCH_TOKENS=$OUT/tokens.env PORT=$PORT BENCH_WORKERS=1 valgrind --tool=callgrind \
+  BENCH_TOKENS=$OUT/tokens.env PORT=$PORT BENCH_WORKERS=1 valgrind --tool=callgrind "${sim_args[@]}" \
     --callgrind-out-file="$OUT/$route.cg" "$BIN" >"$OUT/$route.server.log" 2>&1 &
   pid=$!
   for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$PORT/open" && break; sleep 0.2; done
@@ -48,10 +52,24 @@ for route in idle $ROUTES; do
   wait "$pid" || true
   total=$(grep -oP 'Collected : \K[0-9]+' "$OUT/$route.server.log")
   if [[ $route == idle ]]; then idle=$total; else IR[$route]=$(((total - idle) / n)); fi
+  if [[ $SIM == 1 ]]; then
+    d1=$(grep -oP 'D1  misses: +\K[0-9,]+' "$OUT/$route.server.log" | tr -d ,)
+    misp=$(grep -oP 'Mispredicts: +\K[0-9,]+' "$OUT/$route.server.log" | tr -d ,)
+    if [[ $route == idle ]]; then idle_d1=$d1 idle_misp=$misp; else
+      D1[$route]=$(awk -v a="$d1" -v b="$idle_d1" -v n="$n" 'BEGIN { printf "%.0f", (a - b) / n }')
+      MISP[$route]=$(awk -v a="$misp" -v b="$idle_misp" -v n="$n" 'BEGIN { printf "%.0f", (a - b) / n }')
+    fi
+  fi
 done
-echo "| route | server instructions per request |"
-echo "|---|---:|"
-for route in $ROUTES; do echo "| /$route | ${IR[$route]} |"; done
+if [[ $SIM == 1 ]]; then
+  echo "| route | server instructions per request | D1 misses per request | mispredicted branches per request |"
+  echo "|---|---:|---:|---:|"
+  for route in $ROUTES; do echo "| /$route | ${IR[$route]} | ${D1[$route]} | ${MISP[$route]} |"; done
+else
+  echo "| route | server instructions per request |"
+  echo "|---|---:|"
+  for route in $ROUTES; do echo "| /$route | ${IR[$route]} |"; done
+fi
 echo
 echo "| ratio (instructions per request) | value |"
 echo "|---|---:|"

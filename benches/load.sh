@@ -9,6 +9,7 @@
 #   DURATION=5 ROUTES="hand macro" benches/load.sh
 #   FLASK=0 benches/load.sh               # skip the Flask-JWT-Extended comparator
 #   PIN=1 benches/load.sh                 # server on core 0, wrk on core 1 (see below)
+#   PEER=1 benches/load.sh                # add the Rust peer, actix-jwt-auth-middleware
 #
 # Environment: DURATION (s, 10), WARMUP (s, 2), ROUNDS (1: with more, every route is measured
 # once per round, round after round, and the best round of each is kept, so that on a shared
@@ -40,6 +41,8 @@ fi
 WORKERS=${BENCH_WORKERS:-$SERVER_CORES}
 ROUTES=${ROUTES:-"open hand macro macro_user hand_rs256 macro_rs256 macro_rs256_cached cookie_csrf"}
 FLASK=${FLASK:-auto}
+PEER=${PEER:-0}
+PEER_PORT=$((PORT + 2))
 FJWT_VENV=${FJWT_VENV:-/tmp/fjwt-venv}
 GUNICORN_WORKERS=${GUNICORN_WORKERS:-$((2 * SERVER_CORES + 1))}
 TARGET_DIR=${CARGO_TARGET_DIR:-$HERE/target}
@@ -51,6 +54,9 @@ for tool in wrk curl; do
   fi
 done
 
+if [[ $PEER == 1 ]]; then
+  nice -n 10 cargo build --release -j2 --features peer --bin peer_server
+fi
 nice -n 10 cargo build --release -j2 --bin bench_server
 SERVER_BIN=$TARGET_DIR/release/bench_server
 OUT=$TARGET_DIR/load/$(date +%Y%m%d-%H%M%S)
@@ -76,12 +82,20 @@ wait_for_port() {
   exit 1
 }
 
+# Starts the server of a route: the bench server, or the peer's for /peer. Sets SERVER_PID
+# and ROUTE_PORT, and reads the tokens the server wrote.
 start_server() {
-  BENCH_TOKENS=$OUT/tokens.env PORT=$PORT BENCH_WORKERS=$WORKERS "${SERVER_RUN[@]}" "$SERVER_BIN" >"$OUT/server.log" 2>&1 &
+  local bin=$SERVER_BIN name=server
+  ROUTE_PORT=$PORT
+  if [[ ${1:-} == peer ]]; then
+    bin=$TARGET_DIR/release/peer_server name=peer ROUTE_PORT=$PEER_PORT
+  fi
+  BENCH_TOKENS=$OUT/$name.env PORT=$ROUTE_PORT BENCH_WORKERS=$WORKERS "${SERVER_RUN[@]}" "$bin" \
+    >"$OUT/$name.log" 2>&1 &
   SERVER_PID=$!
-  wait_for_port "$PORT"
+  wait_for_port "$ROUTE_PORT"
   # shellcheck source=/dev/null
-  source "$OUT/tokens.env"
+  source "$OUT/$name.env"
 }
 
 # The request each route gets: wrk arguments after the URL.
@@ -90,6 +104,7 @@ route_args() {
     open) ;;
     hand | macro | flask_macro) printf '%s\0' -H "Authorization: Bearer $HS256_TOKEN" ;;
     macro_user) printf '%s\0' -H "Authorization: Bearer $USER_TOKEN" ;;
+    peer) printf '%s\0' -H "access_token: $PEER_TOKEN" ;;
     hand_rs256 | macro_rs256*) printf '%s\0' -H "Authorization: Bearer $RS256_TOKEN" ;;
     cookie_csrf)
       printf '%s\0' -s "$HERE/wrk/post.lua" -H "Cookie: access_token_cookie=$HS256_TOKEN" \
@@ -107,6 +122,7 @@ check_route() {
     open | flask_open) ;;
     cookie_csrf) curl_args=(-H "Cookie: access_token_cookie=$HS256_TOKEN" -H "X-CSRF-TOKEN: $CSRF_TOKEN") ;;
     macro_user) curl_args=(-H "Authorization: Bearer $USER_TOKEN") ;;
+    peer) curl_args=(-H "access_token: $PEER_TOKEN") ;;
     *rs256*) curl_args=(-H "Authorization: Bearer $RS256_TOKEN") ;;
     *) curl_args=(-H "Authorization: Bearer $HS256_TOKEN") ;;
   esac
@@ -159,11 +175,13 @@ run_wrk() {
 }
 
 echo "load before: $(uptime)" | tee "$OUT/load.txt"
+PEER_ROUTES=""
+[[ $PEER == 1 ]] && PEER_ROUTES="peer"
 for round in $(seq "$ROUNDS"); do
-  for route in $ROUTES; do
-    start_server
-    check_route "$route" "http://127.0.0.1:$PORT/$route"
-    run_wrk "$route" "http://127.0.0.1:$PORT/$route" "$round"
+  for route in $ROUTES $PEER_ROUTES; do
+    start_server "$route"
+    check_route "$route" "http://127.0.0.1:$ROUTE_PORT/$route"
+    run_wrk "$route" "http://127.0.0.1:$ROUTE_PORT/$route" "$round"
     rss=$(peak_rss_kib "$SERVER_PID")
     if ((rss > ${RSS[$route]:-0})); then RSS[$route]=$rss; fi
     stop_server
@@ -207,8 +225,9 @@ echo "load after: $(uptime)" | tee -a "$OUT/load.txt"
   echo
   echo "| route | requests/s (best round) | p50 ms | p99 ms | peak RSS MiB | errors | every round, req/s |"
   echo "|---|---:|---:|---:|---:|---:|---|"
-  for route in $ROUTES $FLASK_ROUTES; do
+  for route in $ROUTES $PEER_ROUTES $FLASK_ROUTES; do
     name=/$route
+    [[ $route == peer ]] && name="peer /peer (actix-jwt-auth-middleware)"
     [[ $route == flask_* ]] && name="Flask /${route#flask_}"
     awk -v n="$name" -v r="${RPS[$route]}" -v a="${P50[$route]}" -v b="${P99[$route]}" \
       -v m="${RSS[$route]}" -v e="${ERRORS[$route]}" -v all="${ALL_RPS[$route]}" \
@@ -246,6 +265,8 @@ echo "load after: $(uptime)" | tee -a "$OUT/load.txt"
     if ((RSS[$route] > max_rss)); then max_rss=${RSS[$route]}; fi
   done
   ratio "peak RSS, largest route ÷ /hand (RSA routes load aws-lc's RSA code)" "$max_rss" "${RSS[hand]:-}"
+  ratio "/macro ÷ peer /peer (req/s)" "${RPS[macro]:-}" "${RPS[peer]:-}"
+  ratio "peer /peer ÷ /hand (req/s)" "${RPS[peer]:-}" "${RPS[hand]:-}"
   ratio "/macro ÷ Flask /macro (req/s)" "${RPS[macro]:-}" "${RPS[flask_macro]:-}" 50
   ratio "/hand ÷ Flask /macro (req/s)" "${RPS[hand]:-}" "${RPS[flask_macro]:-}"
   echo

@@ -26,8 +26,7 @@ use std::hint::black_box;
 use actix_jwt_extended::{verify_jwt_in_request, JwtManager, VerifyOptions};
 use actix_jwt_extended_benches::{
     access_token, hs256_manager, hs256_user_manager, poll_ready, rs256_cached_manager,
-    rs256_manager, HandSigner,
-    HandVerifier, TOKEN_LIFETIME,
+    rs256_manager, HandSigner, HandVerifier, TOKEN_LIFETIME,
 };
 use actix_web::dev::Payload;
 use actix_web::test::TestRequest;
