@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
 use actix_jwt_extended::blocklist::{MemoryStore, RevocationStore};
-use actix_jwt_extended::{Algorithm, JwtConfig, JwtManager};
+use actix_jwt_extended::{Algorithm, JwtConfig, JwtManager, JwtManagerBuilder};
 use jsonwebtoken::{DecodingKey, EncodingKey, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -32,20 +32,19 @@ pub fn hs256_manager() -> JwtManager {
 
 /// The RS256 manager, keys parsed once at start-up.
 pub fn rs256_manager() -> JwtManager {
-    JwtManager::builder(JwtConfig {
-        algorithm: Algorithm::RS256,
-        private_key: Some(RS256_PRIVATE_PEM.into()),
-        public_key: Some(RS256_PUBLIC_PEM.into()),
-        ..JwtConfig::default()
-    })
-    .ignore_registered_loaders()
-    .build()
-    .expect("valid RS256 config")
+    rs256_builder().build().expect("valid RS256 config")
 }
 
 /// The RS256 manager with the opt-in verified-token cache: a client that repeats its token
 /// pays the signature check once (`/macro_rs256_cached`).
 pub fn rs256_cached_manager() -> JwtManager {
+    rs256_builder()
+        .verified_token_cache(10_000)
+        .build()
+        .expect("valid RS256 config")
+}
+
+fn rs256_builder() -> JwtManagerBuilder {
     JwtManager::builder(JwtConfig {
         algorithm: Algorithm::RS256,
         private_key: Some(RS256_PRIVATE_PEM.into()),
@@ -53,9 +52,6 @@ pub fn rs256_cached_manager() -> JwtManager {
         ..JwtConfig::default()
     })
     .ignore_registered_loaders()
-    .verified_token_cache(10_000)
-    .build()
-    .expect("valid RS256 config")
 }
 
 /// The user `/macro_user` loads: trivial, as the target asks.
