@@ -23,6 +23,9 @@ pub(crate) struct Keys {
     hmac: Option<PreparedHmac>,
     /// The configured public key, parsed once (`None` for secrets).
     public: Option<PreparedPublicKey>,
+    /// Whether prepared keys may verify: jsonwebtoken uses the enabled backend's own
+    /// provider (see [`built_in_provider`]).
+    prepared_allowed: bool,
     /// `JWT_DECODE_ALGORITHMS` with `JWT_ALGORITHM` added, computed once.
     pub(crate) decode_algorithms: Vec<Algorithm>,
     pub(crate) sources: KeySources,
@@ -140,6 +143,7 @@ impl Keys {
         let verifies_elsewhere = decode_key_loader || sources.verifies();
 
         let name = format!("{algorithm:?}");
+        let prepared_allowed = built_in_provider();
         let mut hmac = None;
         let (encoding, decoding) = if is_asymmetric(algorithm) {
             let encoding = match (&config.private_key, signs_elsewhere) {
@@ -174,7 +178,7 @@ impl Keys {
                         Some(EncodingKey::from_secret(secret.expose()).map_err(|_| empty())?),
                         Some(DecodingKey::from_secret(secret.expose()).map_err(|_| empty())?),
                     );
-                    hmac = PreparedHmac::new(secret.expose());
+                    hmac = PreparedHmac::new(secret.expose()).filter(|_| prepared_allowed);
                     keys
                 }
                 None if signs_elsewhere && verifies_elsewhere => (None, None),
@@ -190,7 +194,7 @@ impl Keys {
             }
         };
         let decode_algorithms = config.effective_decode_algorithms();
-        let public = match (&decoding, hmac.is_none()) {
+        let public = match (&decoding, hmac.is_none() && prepared_allowed) {
             (Some(key), true) => PreparedPublicKey::new(key, &decode_algorithms),
             _ => None,
         };
@@ -199,6 +203,7 @@ impl Keys {
             decoding,
             hmac,
             public,
+            prepared_allowed,
             decode_algorithms,
             sources,
         })
@@ -241,7 +246,7 @@ impl Keys {
             (VerifyingKey::Configured(_), None, Some(public)) => {
                 public.verify(algorithm, message, signature)
             }
-            (VerifyingKey::Source(entry), _, _) => entry
+            (VerifyingKey::Source(entry), _, _) if self.prepared_allowed => entry
                 .prepared
                 .as_ref()
                 .and_then(|public| public.verify(algorithm, message, signature)),
@@ -314,6 +319,28 @@ impl Keys {
             return Err(decode_error("The specified alg value is not allowed"));
         }
         Ok(VerifyingKey::Source(entry))
+    }
+}
+
+/// Whether jsonwebtoken's crypto provider is the enabled backend's own. Prepared keys call
+/// that backend directly, so an app that installed another `CryptoProvider` (FIPS, an HSM)
+/// keeps every signature going through its provider. The manager asks after fixing the
+/// provider (jsonwebtoken keeps the first one for the whole process).
+fn built_in_provider() -> bool {
+    let Some(current) = jsonwebtoken::crypto::CryptoProvider::try_get_default() else {
+        return false;
+    };
+    #[cfg(feature = "aws_lc_rs")]
+    return std::ptr::eq(current, &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER);
+    #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+    return std::ptr::eq(
+        current,
+        &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER,
+    );
+    #[allow(unreachable_code)]
+    {
+        let _ = current;
+        false
     }
 }
 

@@ -102,7 +102,9 @@ pub(crate) fn family_algorithms(family: jsonwebtoken::AlgorithmFamily) -> &'stat
 }
 
 /// DER `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017
-/// A.1.1) of big-endian unsigned `n` and `e`; `None` for an empty or oversized one.
+/// A.1.1) of big-endian unsigned `n` and `e`; `None` for an empty or oversized one, and for
+/// one with a leading zero byte, which aws-lc refuses as a JWK component: jsonwebtoken then
+/// decides, and refuses, as before.
 #[cfg(feature = "aws_lc_rs")]
 fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Option<Vec<u8>> {
     fn length(out: &mut Vec<u8>, len: usize) -> Option<()> {
@@ -115,9 +117,8 @@ fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Option<Vec<u8>> {
         Some(())
     }
     fn integer(out: &mut Vec<u8>, value: &[u8]) -> Option<()> {
-        let start = value.iter().position(|&b| b != 0)?;
-        let value = &value[start..];
-        let pad = value[0] & 0x80 != 0;
+        let (&first, _) = value.split_first().filter(|(&first, _)| first != 0)?;
+        let pad = first & 0x80 != 0;
         out.push(0x02);
         length(out, value.len() + usize::from(pad))?;
         if pad {
@@ -238,15 +239,7 @@ mod tests {
                 jsonwebtoken::crypto::sign(message, &key, algorithm).ok()
             };
             let good = sign(signer).unwrap();
-            let mut candidates = vec![
-                good.clone(),
-                format!("{good}="),
-                good[1..].to_owned(),
-                good[..good.len() - 1].to_owned(),
-                good.replacen(&good[..1], if &good[..1] == "A" { "B" } else { "A" }, 1),
-                String::new(),
-                "!!!!".to_owned(),
-            ];
+            let mut candidates = crate::prepared_hmac::tests::signature_variants(&good);
             candidates.extend(sign(other));
             for signature in candidates {
                 let expected =
@@ -261,15 +254,42 @@ mod tests {
         }
     }
 
+    /// A JWK whose modulus carries a leading zero byte: aws-lc refuses such a component, so
+    /// jsonwebtoken refuses every signature, and the key is not prepared, leaving it so.
     #[test]
-    fn rsa_public_key_der_is_minimal() {
-        // n with leading zeros and its high bit set, e = 65537.
-        let der = rsa_public_key_der(&[0, 0, 0x80, 1], &[1, 0, 1]).unwrap();
+    fn rsa_jwk_with_a_leading_zero_is_left_to_jsonwebtoken() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        let algorithm = Algorithm::RS256;
+        let (_, jwk) =
+            crate::key_set::public_key_from_pem(algorithm, &fixture("rsa_a_public.pem")).unwrap();
+        let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
+            panic!("an RSA JWK");
+        };
+        let mut n = vec![0];
+        n.extend(URL_SAFE_NO_PAD.decode(&rsa.n).unwrap());
+        let e = URL_SAFE_NO_PAD.decode(&rsa.e).unwrap();
+        let decoding = DecodingKey::from_rsa_raw_components(&n, &e);
+        let message = b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0";
+        let key = encoding_key(algorithm, &fixture("rsa_a_private.pem"));
+        let good = jsonwebtoken::crypto::sign(message, &key, algorithm).unwrap();
+        let verdict = jsonwebtoken::crypto::verify(&good, message, &decoding, algorithm);
+        assert!(!verdict.unwrap_or(false));
+        assert!(PreparedPublicKey::new(&decoding, &[algorithm]).is_none());
+    }
+
+    #[test]
+    fn rsa_public_key_der_encodes_the_components_jsonwebtoken_accepts() {
+        // n with its high bit set, e = 65537.
+        let der = rsa_public_key_der(&[0x80, 1], &[1, 0, 1]).unwrap();
         assert_eq!(
             der,
             [0x30, 0x0a, 0x02, 0x03, 0, 0x80, 1, 0x02, 0x03, 1, 0, 1]
         );
-        assert_eq!(rsa_public_key_der(&[0, 0], &[3]), None);
+        // Components aws-lc refuses in a JWK are left to jsonwebtoken.
+        assert_eq!(rsa_public_key_der(&[0, 0x80, 1], &[3]), None);
+        assert_eq!(rsa_public_key_der(&[0x80, 1], &[0, 3]), None);
+        assert_eq!(rsa_public_key_der(&[], &[3]), None);
         let long = vec![0x7f; 300];
         let der = rsa_public_key_der(&long, &[3]).unwrap();
         assert_eq!(&der[..8], [0x30, 0x82, 0x01, 0x33, 0x02, 0x82, 0x01, 0x2c]);
