@@ -15,6 +15,9 @@
 //! http GET :5000/.well-known/jwks.json
 //! ```
 
+#[path = "support/listen.rs"]
+mod listen;
+
 use std::sync::OnceLock;
 
 use actix_jwt_extended::{
@@ -80,15 +83,7 @@ async fn protected() -> impl Responder {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port = match std::env::var("PORT") {
-        Ok(port) => port.parse().map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("PORT={port}: {e}"),
-            )
-        })?,
-        Err(_) => 5000,
-    };
+    let port = listen::port()?;
     let jwt = jwt_manager();
     let server = HttpServer::new(move || {
         App::new()

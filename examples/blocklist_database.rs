@@ -12,6 +12,9 @@
 //! http GET :5000/protected Authorization:"Bearer $JWT"
 //! ```
 
+#[path = "support/listen.rs"]
+mod listen;
+
 use std::time::Duration;
 
 use actix_jwt_extended::blocklist::{self, SqliteStore};
@@ -74,15 +77,7 @@ async fn protected() -> impl Responder {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port = match std::env::var("PORT") {
-        Ok(port) => port.parse().map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("PORT={port}: {e}"),
-            )
-        })?,
-        Err(_) => 5000,
-    };
+    let port = listen::port()?;
     let jwt = jwt_manager(store().await?);
     let server = HttpServer::new(move || {
         App::new()

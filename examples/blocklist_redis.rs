@@ -12,6 +12,9 @@
 //! http GET :5000/protected Authorization:"Bearer $JWT"
 //! ```
 
+#[path = "support/listen.rs"]
+mod listen;
+
 use std::time::Duration;
 
 use actix_jwt_extended::blocklist::{self, RedisStore};
@@ -85,15 +88,7 @@ pub async fn run(port: u16, redis_url: &str) -> std::io::Result<()> {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port = match std::env::var("PORT") {
-        Ok(port) => port.parse().map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("PORT={port}: {e}"),
-            )
-        })?,
-        Err(_) => 5000,
-    };
+    let port = listen::port()?;
     let redis_url =
         std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
     run(port, &redis_url).await

@@ -9,6 +9,9 @@
 //! http GET :5000/protected Authorization:"Bearer $JWT"   # {"foo": "bar"}
 //! ```
 
+#[path = "support/listen.rs"]
+mod listen;
+
 use actix_jwt_extended::{
     create_access_token, verify_jwt_in_request, JwtConfig, JwtError, JwtManager, VerifyOptions,
 };
@@ -79,15 +82,7 @@ async fn protected() -> HttpResponse {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port = match std::env::var("PORT") {
-        Ok(port) => port.parse().map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("PORT={port}: {e}"),
-            )
-        })?,
-        Err(_) => 5000,
-    };
+    let port = listen::port()?;
     let jwt = jwt_manager();
     let server = HttpServer::new(move || {
         App::new()

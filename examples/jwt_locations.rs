@@ -16,6 +16,9 @@
 //! Cookie-borne tokens need the CSRF double submit on state-changing requests: send the value
 //! of the `csrf_access_token` cookie (readable by JavaScript) in the `X-CSRF-TOKEN` header.
 
+#[path = "support/listen.rs"]
+mod listen;
+
 use actix_jwt_extended::{
     create_access_token, jwt_required, JwtConfig, JwtCookies, JwtError, JwtManager, TokenLocation,
 };
@@ -92,15 +95,7 @@ async fn only_headers() -> impl Responder {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port = match std::env::var("PORT") {
-        Ok(port) => port.parse().map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("PORT={port}: {e}"),
-            )
-        })?,
-        Err(_) => 5000,
-    };
+    let port = listen::port()?;
     let jwt = jwt_manager();
     let server = HttpServer::new(move || {
         App::new()

@@ -8,11 +8,15 @@
 //! http GET :5000/optionally_protected Authorization:"Bearer $JWT"    # test
 //! ```
 
+#[path = "support/json_errors.rs"]
+mod json_errors;
+#[path = "support/listen.rs"]
+mod listen;
+
 use actix_jwt_extended::{
     create_access_token, get_jwt_identity, jwt_required, JwtConfig, JwtError, JwtManager,
 };
-use actix_web::error::{InternalError, JsonPayloadError};
-use actix_web::{web, App, HttpResponse, HttpServer, Responder, ResponseError};
+use actix_web::{web, App, HttpResponse, HttpServer, Responder};
 use serde_json::{json, Value};
 
 /// The JWT manager of this app.
@@ -29,7 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // `web::resource` rather than `#[post]`: a wrong method then gets 405, as in Flask.
     cfg.service(
         web::resource("/login")
-            .app_data(json_config())
+            .app_data(json_errors::json_config())
             .route(web::post().to(login)),
     )
     .service(web::resource("/optionally_protected").route(web::get().to(optionally_protected)));
@@ -57,32 +61,9 @@ async fn optionally_protected() -> impl Responder {
     }
 }
 
-/// As Flask's `request.json`: 415 when the body is not declared JSON, 400 when it does not parse.
-fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default().error_handler(|err, _req| {
-        let (status, msg) = match &err {
-            JsonPayloadError::ContentType => (
-                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Did not attempt to load JSON data because the request Content-Type was not 'application/json'.".to_owned(),
-            ),
-            other => (other.status_code(), other.to_string()),
-        };
-        InternalError::from_response(err, HttpResponse::build(status).json(json!({ "msg": msg })))
-            .into()
-    })
-}
-
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port = match std::env::var("PORT") {
-        Ok(port) => port.parse().map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("PORT={port}: {e}"),
-            )
-        })?,
-        Err(_) => 5000,
-    };
+    let port = listen::port()?;
     let jwt = jwt_manager();
     let server = HttpServer::new(move || {
         App::new()

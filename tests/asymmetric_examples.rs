@@ -3,6 +3,10 @@
 //! verifies the provider's tokens against that JWKS URL. Docs examples, not upstream test
 //! cases, so no BEHAVIOUR.md §6 number.
 
+// Each example includes the shared `examples/support/` modules it uses, so a test that
+// includes several examples loads them more than once, which is harmless here.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../examples/asymmetric.rs"]
 #[allow(dead_code)]
 mod asymmetric;

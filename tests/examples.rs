@@ -2,6 +2,10 @@
 //! `examples/`: the very same app (`configure` + `jwt_manager()`), through actix's test service.
 //! These are docs examples, not upstream test cases, so they have no BEHAVIOUR.md §6 number.
 
+// Each example includes the shared `examples/support/` modules it uses, so a test that
+// includes several examples loads them more than once, which is harmless here.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../examples/simple.rs"]
 #[allow(dead_code)]
 mod simple;

@@ -7,6 +7,10 @@
 //! example's `#[expired_token_loader]`: every other manager here is built with
 //! `.ignore_registered_loaders()`, so that only its own callbacks apply.
 
+// Each example includes the shared `examples/support/` modules it uses, so a test that
+// includes several examples loads them more than once, which is harmless here.
+#![allow(clippy::duplicate_mod)]
+
 mod common;
 
 #[path = "../examples/loaders.rs"]

@@ -3,6 +3,10 @@
 //! through actix's test service. Docs examples, not upstream test cases: no BEHAVIOUR.md §6
 //! number, except where noted.
 
+// Each example includes the shared `examples/support/` modules it uses, so a test that
+// includes several examples loads them more than once, which is harmless here.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../examples/jwt_locations.rs"]
 #[allow(dead_code)]
 mod jwt_locations;
