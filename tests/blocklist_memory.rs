@@ -8,11 +8,13 @@ mod blocklist_support;
 
 use std::time::{Duration, SystemTime};
 
-use actix_jwt_extended::blocklist::{BoxFuture, MemoryStore, RevocationStore, StoreError};
+use actix_jwt_extended::blocklist::{
+    self, BoxFuture, MemoryStore, RefreshRotation, RevocationStore, StoreError,
+};
 use actix_web::test;
 use serde_json::{json, Value};
 
-use blocklist_support::{app, builder, delete, get, manager, ok, revoked};
+use blocklist_support::{app, builder, delete, get, manager, ok, post, revoked};
 
 async fn store() -> Option<(MemoryStore, ())> {
     Some((MemoryStore::new(), ()))
@@ -109,8 +111,7 @@ async fn a_full_memory_store_refuses_new_revocations_and_keeps_the_old_ones() {
         call!(app, delete("/logout", &second)).await,
         (503, json!({"msg": "revocation store unavailable"}))
     );
-    let claims = jwt.decode_token(&second, false).unwrap();
-    let err = store.revoke_claims(&claims).await.unwrap_err();
+    let err = store.revoke("another", None).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "revocation store unavailable: the in-memory revocation store is full (1 unexpired entries)"
@@ -126,8 +127,9 @@ async fn a_full_memory_store_refuses_new_revocations_and_keeps_the_old_ones() {
     assert_eq!(call!(app, get("/protected", &second)).await, ok());
 }
 
+// Issue 12 item 5: a loader that knows nothing of the store's revocations does not hide them.
 #[actix_web::test]
-async fn a_registered_blocklist_loader_wins_over_the_store() {
+async fn a_registered_blocklist_loader_and_the_store_both_revoke() {
     let store = MemoryStore::new();
     let says_no = builder(store.clone())
         .token_in_blocklist_loader(|_, _| async { false })
@@ -135,9 +137,11 @@ async fn a_registered_blocklist_loader_wins_over_the_store() {
         .unwrap();
     let app_no = test::init_service(app(says_no.clone())).await;
     let token = says_no.create_access_token("username").finish().unwrap();
-    let claims = says_no.decode_token(&token, false).unwrap();
-    store.revoke_claims(&claims).await.unwrap();
+    let other = says_no.create_access_token("username").finish().unwrap();
     assert_eq!(call!(app_no, get("/protected", &token)).await, ok());
+    assert_eq!(call!(app_no, delete("/logout", &token)).await.0, 200);
+    assert_eq!(call!(app_no, get("/protected", &token)).await, revoked());
+    assert_eq!(call!(app_no, get("/protected", &other)).await, ok());
 
     let says_yes = builder(MemoryStore::new())
         .token_in_blocklist_loader(|_, _| async { true })
@@ -146,6 +150,81 @@ async fn a_registered_blocklist_loader_wins_over_the_store() {
     let app_yes = test::init_service(app(says_yes.clone())).await;
     let token = says_yes.create_access_token("username").finish().unwrap();
     assert_eq!(call!(app_yes, get("/protected", &token)).await, revoked());
+}
+
+#[actix_web::test]
+async fn rotation_state_is_one_entry_per_family() {
+    let store = MemoryStore::new();
+    let len = || std::future::ready(store.len());
+    blocklist_support::rotation_state_is_one_entry_per_family(store.clone(), len).await;
+}
+
+/// Issue 12 item 2: one user refreshing 100,000 times does not fill a store of 10,000 entries:
+/// other users still refresh and log out, and reuse in the flooding family is still detected.
+#[actix_web::test]
+async fn one_subject_rotating_100_000_times_leaves_room_for_everyone() {
+    let store = MemoryStore::with_capacity(10_000);
+    let jwt = manager(store.clone());
+    let app = test::init_service(app(jwt.clone())).await;
+    let rotation = RefreshRotation::new(&jwt);
+    let first = rotation.login("flooder").unwrap();
+    let mut pair = first.clone();
+    for _ in 0..100_000 {
+        let claims = jwt.decode_token(&pair.refresh_token, false).unwrap();
+        pair = rotation.refresh(&claims).await.unwrap();
+    }
+    assert!(store.len() <= 2, "{} entries", store.len());
+
+    let someone = jwt.create_refresh_token("someone").finish().unwrap();
+    assert_eq!(call!(app, post("/refresh", &someone)).await.0, 200);
+    let token = jwt.create_access_token("someone").finish().unwrap();
+    assert_eq!(call!(app, delete("/logout", &token)).await.0, 200);
+    assert_eq!(call!(app, get("/protected", &token)).await, revoked());
+
+    assert_eq!(
+        call!(app, post("/refresh", &first.refresh_token)).await,
+        revoked()
+    );
+    assert_eq!(
+        call!(app, post("/refresh", &pair.refresh_token)).await,
+        revoked()
+    );
+    assert_eq!(
+        call!(app, get("/protected", &pair.access_token)).await,
+        revoked()
+    );
+}
+
+/// Issue 12 item 2: one user logging out 20,000 tokens does not fill a store of 10,000
+/// entries: past its share its entries become one cutoff, which keeps every one of its
+/// logged-out tokens refused; other users still log out.
+#[actix_web::test]
+async fn one_subject_logging_out_20_000_times_is_compacted_into_a_cutoff() {
+    let store = MemoryStore::with_capacity(10_000);
+    let jwt = manager(store.clone());
+    let app = test::init_service(app(jwt.clone())).await;
+    let mut logged_out = Vec::new();
+    for i in 0..20_000 {
+        let token = jwt.create_access_token("flooder").finish().unwrap();
+        let claims = jwt.decode_token(&token, false).unwrap();
+        blocklist::revoke_claims(&jwt, &claims).await.unwrap();
+        if i % 1_000 == 0 {
+            logged_out.push(token);
+        }
+    }
+    assert!(
+        store.len() <= store.per_subject_limit() + 1,
+        "{}",
+        store.len()
+    );
+    for token in &logged_out {
+        assert_eq!(call!(app, get("/protected", token)).await, revoked());
+    }
+    let token = jwt.create_access_token("someone").finish().unwrap();
+    assert_eq!(call!(app, delete("/logout", &token)).await.0, 200);
+    assert_eq!(call!(app, get("/protected", &token)).await, revoked());
+    let other = jwt.create_access_token("someone").finish().unwrap();
+    assert_eq!(call!(app, get("/protected", &other)).await, ok());
 }
 
 #[actix_web::test]

@@ -25,6 +25,23 @@ async fn store() -> Option<(SqliteStore, ())> {
 
 store_tests!(store);
 
+#[actix_web::test]
+async fn rotation_state_is_one_entry_per_family() {
+    let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    let rows = || async {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM jwt_blocklist) \
+             + (SELECT count(*) FROM jwt_blocklist_subjects) \
+             + (SELECT count(*) FROM jwt_blocklist_families)",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        count as usize
+    };
+    blocklist_support::rotation_state_is_one_entry_per_family(store.clone(), rows).await;
+}
+
 /// A database file in a fresh temporary directory, removed on drop.
 struct TempDb(std::path::PathBuf);
 
@@ -73,7 +90,14 @@ async fn the_tables_are_created_if_missing_and_revocations_survive_a_restart() {
     .fetch_all(store.pool())
     .await
     .unwrap();
-    assert_eq!(tables, ["jwt_blocklist", "jwt_blocklist_subjects"]);
+    assert_eq!(
+        tables,
+        [
+            "jwt_blocklist",
+            "jwt_blocklist_families",
+            "jwt_blocklist_subjects"
+        ]
+    );
 }
 
 #[actix_web::test]
@@ -81,13 +105,30 @@ async fn purge_expired_removes_the_rows_of_expired_tokens_only() {
     let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
     let past = SystemTime::now() - Duration::from_secs(60);
     let future = SystemTime::now() + Duration::from_secs(600);
-    store.revoke("expired", Some(past)).await.unwrap();
+    // Rows that expired a while ago, as a store running for a while holds them (a store never
+    // records an entry that expires sooner than `CLOCK_SLACK` from now).
+    let long_ago = 1_000_000_i64;
+    for statement in [
+        "INSERT INTO jwt_blocklist (jti, expires_at) VALUES ('expired', ?)",
+        "INSERT INTO jwt_blocklist_subjects VALUES ('ann', 1, ?)",
+        "INSERT INTO jwt_blocklist_families VALUES ('fam', 3, ?)",
+    ] {
+        sqlx::query(statement)
+            .bind(long_ago)
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    store.revoke("recent", Some(past)).await.unwrap();
     store.revoke("live", Some(future)).await.unwrap();
     store.revoke("forever", None).await.unwrap();
-    store.revoke_subject("ann", 1, Some(past)).await.unwrap();
     store.revoke_subject("bob", 1, Some(future)).await.unwrap();
 
-    assert_eq!(store.purge_expired().await.unwrap(), 2);
+    assert_eq!(store.purge_expired().await.unwrap(), 3);
+    assert!(
+        store.is_revoked("recent").await.unwrap(),
+        "kept CLOCK_SLACK"
+    );
     assert!(!store.is_revoked("expired").await.unwrap());
     assert!(store.is_revoked("live").await.unwrap());
     assert!(store.is_revoked("forever").await.unwrap());

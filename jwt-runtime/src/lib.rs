@@ -26,6 +26,8 @@ mod manager;
 mod middleware;
 mod prepared_hmac;
 mod prepared_public_key;
+#[cfg_attr(not(any(feature = "redis", feature = "jwks")), allow(dead_code))]
+mod redact;
 mod registry;
 mod tokens;
 mod verify;

@@ -286,8 +286,8 @@ impl JwtManagerBuilder {
         self
     }
 
-    /// Keeps revoked tokens in `store`: the blocklist check asks it for every token unless a
-    /// `token_in_blocklist_loader` is set (the loader wins, as in Flask).
+    /// Keeps revoked tokens in `store`: the blocklist check asks it for every token. With a
+    /// `token_in_blocklist_loader` too, a token is refused when either says it is revoked.
     pub fn revocation_store(mut self, store: impl RevocationStore) -> Self {
         self.revocation_store = Some(Arc::new(store));
         self

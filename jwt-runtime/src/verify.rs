@@ -483,8 +483,10 @@ async fn verify_token(
     }))
 }
 
-/// The blocklist check: the registered loader, else the revocation store (fail closed: no
-/// answer within the timeout refuses the request), else never revoked.
+/// The blocklist check: the token is revoked when the registered loader says so or the
+/// revocation store does (fail closed: no answer within the timeout refuses the request).
+/// With both set, both are asked: the loader answers for what the app tracks itself, the store
+/// for what this crate records (logouts, rotated families, subject cutoffs).
 async fn is_revoked(
     manager: &JwtManager,
     req: &HttpRequest,
@@ -492,7 +494,9 @@ async fn is_revoked(
     claims: &crate::Claims,
 ) -> Result<bool, JwtError> {
     if let Some(check) = &manager.callbacks().token_in_blocklist {
-        return guarded("token_in_blocklist_loader", || check(req, header, claims)).await;
+        if guarded("token_in_blocklist_loader", || check(req, header, claims)).await? {
+            return Ok(true);
+        }
     }
     let Some(store) = manager.revocation_store() else {
         return Ok(false);

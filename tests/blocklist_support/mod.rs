@@ -136,7 +136,12 @@ pub fn manager(store: impl RevocationStore) -> JwtManager {
 
 /// [`manager`]'s builder, to add loaders.
 pub fn builder(store: impl RevocationStore) -> JwtManagerBuilder {
-    JwtManager::builder(config())
+    builder_with(config(), store)
+}
+
+/// A builder over `config` with `store`.
+pub fn builder_with(config: JwtConfig, store: impl RevocationStore) -> JwtManagerBuilder {
+    JwtManager::builder(config)
         .ignore_registered_loaders()
         .revocation_store(store)
 }
@@ -267,10 +272,10 @@ impl<S: RevocationStore> RevocationStore for Spy<S> {
 // Upstream's test_blocklist.py, with the blocklist loader replaced by a real store: "the loader
 // says revoked" becomes "the token was revoked in the store".
 
-/// Revokes `token` (decoded with `jwt`) in `store`.
-async fn revoke(jwt: &JwtManager, store: &impl RevocationStore, token: &str) {
+/// Revokes `token` (decoded with `jwt`) in `jwt`'s store, as a logout does.
+async fn revoke(jwt: &JwtManager, token: &str) {
     let claims = jwt.decode_token(token, false).unwrap();
-    store.revoke_claims(&claims).await.unwrap();
+    blocklist::revoke_claims(jwt, &claims).await.unwrap();
 }
 
 fn jti(jwt: &JwtManager, token: &str) -> String {
@@ -287,7 +292,7 @@ pub async fn test_blocklisted_access_token_revocation_skip<S: RevocationStore + 
     let jwt = manager(spy.clone());
     let app = test::init_service(app(jwt.clone())).await;
     let access_token = jwt.create_access_token("username").finish().unwrap();
-    revoke(&jwt, &spy, &access_token).await;
+    revoke(&jwt, &access_token).await;
 
     assert_eq!(
         call!(app, get("/protected_skip_blocklist", &access_token)).await,
@@ -304,7 +309,7 @@ pub async fn test_blocklisted_access_token_revocation_no_skip<S: RevocationStore
     let jwt = manager(spy.clone());
     let app = test::init_service(app(jwt.clone())).await;
     let access_token = jwt.create_access_token("username").finish().unwrap();
-    revoke(&jwt, &spy, &access_token).await;
+    revoke(&jwt, &access_token).await;
 
     assert_eq!(
         call!(app, get("/protected_noskip_blocklist", &access_token)).await,
@@ -320,7 +325,7 @@ pub async fn test_non_blocklisted_access_token<S: RevocationStore + Clone>(store
     let app = test::init_service(app(jwt.clone())).await;
     let access_token = jwt.create_access_token("username").finish().unwrap();
     let other = jwt.create_access_token("username").finish().unwrap();
-    revoke(&jwt, &spy, &other).await;
+    revoke(&jwt, &other).await;
 
     assert_eq!(call!(app, get("/protected", &access_token)).await, ok());
     assert_eq!(spy.asked(), [jti(&jwt, &access_token)]);
@@ -332,7 +337,7 @@ pub async fn test_blocklisted_access_token<S: RevocationStore + Clone>(store: S)
     let app = test::init_service(app(jwt.clone())).await;
     let access_token = jwt.create_access_token("username").finish().unwrap();
     assert_eq!(call!(app, get("/protected", &access_token)).await, ok());
-    revoke(&jwt, &store, &access_token).await;
+    revoke(&jwt, &access_token).await;
 
     assert_eq!(
         call!(app, get("/protected", &access_token)).await,
@@ -359,7 +364,7 @@ pub async fn test_blocklisted_refresh_token<S: RevocationStore + Clone>(store: S
     let jwt = manager(store.clone());
     let app = test::init_service(app(jwt.clone())).await;
     let refresh_token = jwt.create_refresh_token("username").finish().unwrap();
-    revoke(&jwt, &store, &refresh_token).await;
+    revoke(&jwt, &refresh_token).await;
 
     assert_eq!(
         call!(app, get("/refresh_protected", &refresh_token)).await,
@@ -383,7 +388,7 @@ pub async fn test_custom_blocklisted_message<S: RevocationStore + Clone>(store: 
         .unwrap();
     let app = test::init_service(app(jwt.clone())).await;
     let access_token = jwt.create_access_token("username").finish().unwrap();
-    revoke(&jwt, &store, &access_token).await;
+    revoke(&jwt, &access_token).await;
 
     assert_eq!(
         call!(app, get("/protected", &access_token)).await,
@@ -449,6 +454,12 @@ pub async fn subject_revocation_is_a_cutoff<S: RevocationStore + Clone>(store: S
     assert!(store.is_token_revoked(&ids("ann", 1_000)).await.unwrap());
     assert!(!store.is_token_revoked(&ids("ann", 1_001)).await.unwrap());
     assert!(!store.is_token_revoked(&ids("bob", 999)).await.unwrap());
+    // Issue 12 item 5: a token without `iat` cannot show it is newer than the cutoff.
+    let no_iat = TokenIds {
+        subject: Some("ann".into()),
+        ..TokenIds::default()
+    };
+    assert!(store.is_token_revoked(&no_iat).await.unwrap());
     store.revoke_subject("ann", 500, None).await.unwrap();
     assert_eq!(
         store.subject_revoked_up_to("ann").await.unwrap(),
@@ -646,6 +657,127 @@ pub async fn rotation_revoke_all_for_refuses_every_access_token<S: RevocationSto
     );
 }
 
+/// Issue 12 item 6: revoked ids, subject cutoffs and family state live in separate
+/// namespaces: revoking a `jti` spelled like a store key never moves a subject's cutoff.
+pub async fn a_jti_cannot_overwrite_a_subject_cutoff<S: RevocationStore + Clone>(store: S) {
+    store.revoke_subject("alice", 1_000, None).await.unwrap();
+    for jti in ["sub:alice", "alice", "fam:alice", "jti:sub:alice"] {
+        store.revoke(jti, None).await.unwrap();
+        store.revoke_once(jti, None).await.unwrap();
+    }
+    assert_eq!(
+        store.subject_revoked_up_to("alice").await.unwrap(),
+        Some(1_000)
+    );
+    let alice = TokenIds {
+        jti: Some("fresh-jti"),
+        subject: Some("alice".into()),
+        issued_at: Some(900),
+        ..TokenIds::default()
+    };
+    assert!(store.is_token_revoked(&alice).await.unwrap());
+    // And family state is not a revocation.
+    assert!(store.advance_family("fam-x", 0, None, None).await.unwrap());
+    let family = TokenIds {
+        family: Some("fam-x"),
+        ..TokenIds::default()
+    };
+    assert!(!store.is_token_revoked(&family).await.unwrap());
+}
+
+/// Many concurrent exchanges of one generation of a family: exactly one wins.
+pub async fn advance_family_has_exactly_one_winner<S: RevocationStore + Clone>(store: S) {
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let store = store.clone();
+            actix_web::rt::spawn(async move {
+                store
+                    .advance_family("contended-family", 3, Some("ann"), None)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        winners += usize::from(task.await.unwrap());
+    }
+    assert_eq!(winners, 1);
+    let advance = |generation| store.advance_family("contended-family", generation, None, None);
+    assert!(!advance(2).await.unwrap(), "an older generation");
+    assert!(!advance(3).await.unwrap(), "the same generation");
+    assert!(advance(4).await.unwrap());
+}
+
+/// Issue 12 item 1: with a leeway, a token is accepted after its `exp`, so its revocation must
+/// outlive `exp`. Lifetimes of 2 s, leeway 60 s, the checks 3 s and 4.5 s after issue, with a
+/// purge in between: a refresh token exchanged inside the leeway cannot be exchanged again
+/// (the family is revoked), and a logged-out access token stays refused.
+pub async fn revocations_outlive_exp_by_the_leeway<S: RevocationStore + Clone>(store: S) {
+    let jwt = builder_with(
+        JwtConfig {
+            access_token_expires: Some(Duration::from_secs(2)),
+            refresh_token_expires: Some(Duration::from_secs(2)),
+            decode_leeway: Duration::from_secs(60),
+            ..config()
+        },
+        store.clone(),
+    )
+    .build()
+    .unwrap();
+    let app = test::init_service(app(jwt.clone())).await;
+    let session = login_pair!(app).await;
+    let logged_out = jwt.create_access_token("username").finish().unwrap();
+    assert_eq!(call!(app, delete("/logout", &logged_out)).await.0, 200);
+
+    actix_web::rt::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        call!(app, get("/protected", &session.access_token)).await,
+        ok()
+    );
+    let (status, body) = exchange!(app, &session.refresh_token).await;
+    assert_eq!(status, 200, "{body}");
+    let next: TokenPair = serde_json::from_value(body).unwrap();
+
+    // Past the one-second floor an old Redis TTL had, and after a purge.
+    actix_web::rt::time::sleep(Duration::from_millis(1_500)).await;
+    store.purge().await.unwrap();
+    assert_eq!(call!(app, get("/protected", &logged_out)).await, revoked());
+    assert_eq!(exchange!(app, &session.refresh_token).await, revoked());
+    assert_eq!(exchange!(app, &next.refresh_token).await, revoked());
+    assert_eq!(
+        call!(app, get("/protected", &next.access_token)).await,
+        revoked()
+    );
+}
+
+/// Issue 12 item 2: a family's rotation state does not grow with its exchanges. `count` says
+/// how many entries the store holds.
+pub async fn rotation_state_is_one_entry_per_family<S, F, Fut>(store: S, count: F)
+where
+    S: RevocationStore + Clone,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    let jwt = manager(store);
+    let rotation = RefreshRotation::new(&jwt);
+    let mut pair = rotation.login("username").unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        let claims = jwt.decode_token(&pair.refresh_token, false).unwrap();
+        seen.push(claims.clone());
+        pair = rotation.refresh(&claims).await.unwrap();
+    }
+    assert_eq!(count().await, 1, "one entry for 200 exchanges");
+    // Every exchanged generation is still seen as reused.
+    assert!(rotation.refresh(&seen[57]).await.is_err());
+    let claims = jwt.decode_token(&pair.refresh_token, false).unwrap();
+    assert!(
+        rotation.refresh(&claims).await.is_err(),
+        "the family is revoked"
+    );
+}
+
 /// Sleeps into the next whole second of the clock.
 async fn next_second() {
     let now = SystemTime::now()
@@ -673,6 +805,9 @@ macro_rules! store_tests {
             logout_revokes_only_the_calling_token,
             revoke_once_has_exactly_one_winner,
             subject_revocation_is_a_cutoff,
+            a_jti_cannot_overwrite_a_subject_cutoff,
+            advance_family_has_exactly_one_winner,
+            revocations_outlive_exp_by_the_leeway,
             rotation_exchange_keeps_the_family,
             rotation_reuse_revokes_the_family,
             rotation_logout_revokes_the_session,

@@ -1,10 +1,13 @@
 //! [`MemoryStore`]: the embedded store, for one process.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::SystemTime;
 
-use super::{to_unix, BoxFuture, RevocationStore, StoreError, TokenIds};
+use super::{
+    issued_by, stored_expiry, to_unix, BoxFuture, RevocationStore, StoreError, TokenIds,
+    CLOCK_SLACK,
+};
 
 /// How many entries a [`MemoryStore::new`] holds: about 160 bytes per revoked `jti` (map,
 /// expiry index and the id), so about 16 MB when full.
@@ -14,13 +17,22 @@ pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 /// (several instances behind a load balancer need a shared store, e.g. `RedisStore`, feature
 /// `redis`). Cheap to clone; clones share the entries.
 ///
-/// **Bounded memory.** The store holds at most `capacity` entries (revoked ids plus revoked
-/// subjects). Every insert first purges the entries whose token has expired (an index by
-/// expiry makes this cheap), so expired entries never pile up. When the store is still full,
-/// [`revoke`](RevocationStore::revoke) fails with a [`StoreError`] (503 from
-/// [`revoke_token`](super::revoke_token)) rather than forgetting a revocation that still
-/// matters: size `capacity` for the logouts you expect within one token lifetime. Tokens that
-/// never expire are kept forever and count against the capacity.
+/// **Bounded memory.** The store holds at most `capacity` entries (revoked ids, rotated token
+/// families and revoked subjects). Every insert first purges the entries that no token can
+/// need any more (an index by expiry makes this cheap), so expired entries never pile up. When
+/// the store is still full, [`revoke`](RevocationStore::revoke) fails with a [`StoreError`]
+/// (503 from [`revoke_token`](super::revoke_token)) rather than forgetting a revocation that
+/// still matters: size `capacity` for the logouts and sessions you expect within one token
+/// lifetime. Tokens that never expire are kept forever and count against the capacity.
+///
+/// **A bounded share per subject.** One user must not be able to fill the store for everyone
+/// (log out, log in again, a hundred thousand times). Entries recorded with their subject
+/// ([`revoke_for_subject`](RevocationStore::revoke_for_subject), which
+/// [`revoke_token`](super::revoke_token) and [`RefreshRotation`](super::RefreshRotation) use)
+/// count against a per-subject limit (by default 1 % of the capacity, at least 10). Past it,
+/// the subject's entries are compacted into one subject cutoff: every token of that subject
+/// issued up to [`CLOCK_SLACK`] from now is revoked, which revokes more than was asked, never
+/// less. The user logs in again afterwards.
 ///
 /// **Concurrency.** One `RwLock`: the check of every request takes the read side, so checks
 /// run in parallel and only revocations take turns. Nothing is awaited under the lock.
@@ -30,6 +42,7 @@ pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 /// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
 ///
 /// let store = MemoryStore::with_capacity(10_000);
+/// assert_eq!(store.per_subject_limit(), 100);
 /// let jwt = JwtManager::builder(JwtConfig { secret_key: Some("change me".into()), ..Default::default() })
 ///     .revocation_store(store.clone())
 ///     .build()?;
@@ -38,14 +51,15 @@ pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 #[derive(Clone)]
 pub struct MemoryStore {
     state: Arc<RwLock<State>>,
-    capacity: usize,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemoryStore")
             .field("len", &self.len())
-            .field("capacity", &self.capacity)
+            .field("capacity", &self.limits.capacity)
+            .field("per_subject_limit", &self.limits.per_subject)
             .finish()
     }
 }
@@ -56,26 +70,88 @@ impl Default for MemoryStore {
     }
 }
 
-/// Which map an expiry index entry points into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// How much the store holds in all, and for one subject.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    capacity: usize,
+    per_subject: usize,
+}
+
+/// Which map an entry lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Kind {
     Id,
+    Family,
     Subject,
+}
+
+/// A revoked `jti` or family.
+#[derive(Debug, Clone)]
+struct IdEntry {
+    /// Unix seconds; `None` = never.
+    expiry: Option<i64>,
+    owner: Option<Arc<str>>,
+}
+
+/// The rotation state of a token family: the generation last exchanged.
+#[derive(Debug, Clone)]
+struct FamilyEntry {
+    generation: u64,
+    expiry: Option<i64>,
+    owner: Option<Arc<str>>,
 }
 
 #[derive(Default)]
 struct State {
-    /// Revoked `jti`s and families → expiry (Unix seconds; `None` = never).
-    ids: HashMap<Arc<str>, Option<i64>>,
+    /// Revoked `jti`s and families.
+    ids: HashMap<Arc<str>, IdEntry>,
+    /// Rotated families.
+    families: HashMap<Arc<str>, FamilyEntry>,
     /// Revoked subjects → (issued up to, expiry).
     subjects: HashMap<Arc<str>, (i64, Option<i64>)>,
     /// Every entry with an expiry, soonest first.
     by_expiry: BTreeSet<(i64, Kind, Arc<str>)>,
+    /// The `ids` and `families` entries recorded for each subject.
+    owned: HashMap<Arc<str>, HashSet<(Kind, Arc<str>)>>,
+}
+
+/// The key `key` already has in `map`, or a new one.
+fn key_of<V>(map: &HashMap<Arc<str>, V>, key: &str) -> Arc<str> {
+    map.get_key_value(key)
+        .map_or_else(|| Arc::from(key), |(k, _)| Arc::clone(k))
 }
 
 impl State {
     fn len(&self) -> usize {
-        self.ids.len() + self.subjects.len()
+        self.ids.len() + self.families.len() + self.subjects.len()
+    }
+
+    fn contains(&self, kind: Kind, key: &str) -> bool {
+        match kind {
+            Kind::Id => self.ids.contains_key(key),
+            Kind::Family => self.families.contains_key(key),
+            Kind::Subject => self.subjects.contains_key(key),
+        }
+    }
+
+    /// Removes `key` from `kind`'s map and from its owner's set (not from the expiry index).
+    fn remove(&mut self, kind: Kind, key: &Arc<str>) {
+        let owner = match kind {
+            Kind::Id => self.ids.remove(key).and_then(|e| e.owner),
+            Kind::Family => self.families.remove(key).and_then(|e| e.owner),
+            Kind::Subject => {
+                self.subjects.remove(key);
+                None
+            }
+        };
+        if let Some(owner) = owner {
+            if let Some(set) = self.owned.get_mut(&owner) {
+                set.remove(&(kind, Arc::clone(key)));
+                if set.is_empty() {
+                    self.owned.remove(&owner);
+                }
+            }
+        }
     }
 
     /// Drops the entries that expired at or before `now`; returns how many.
@@ -86,37 +162,21 @@ impl State {
                 break;
             }
             let (_, kind, key) = self.by_expiry.pop_first().expect("checked above");
-            match kind {
-                Kind::Id => {
-                    self.ids.remove(&key);
-                }
-                Kind::Subject => {
-                    self.subjects.remove(&key);
-                }
-            }
+            self.remove(kind, &key);
             purged += 1;
         }
         purged
     }
 
-    /// Room for `key` in `kind`'s map: it is there already, or there is space after a purge.
-    fn make_room(
-        &mut self,
-        kind: Kind,
-        key: &str,
-        capacity: usize,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    /// Room for a new entry: there is space after a purge.
+    fn make_room(&mut self, limits: Limits, now: i64) -> Result<(), StoreError> {
         self.purge(now);
-        let present = match kind {
-            Kind::Id => self.ids.contains_key(key),
-            Kind::Subject => self.subjects.contains_key(key),
-        };
-        if present || self.len() < capacity {
+        if self.len() < limits.capacity {
             Ok(())
         } else {
             Err(StoreError(format!(
-                "the in-memory revocation store is full ({capacity} unexpired entries)"
+                "the in-memory revocation store is full ({} unexpired entries)",
+                limits.capacity
             )))
         }
     }
@@ -134,48 +194,146 @@ impl State {
         }
     }
 
-    fn insert_id(&mut self, jti: &str, expires_at: Option<i64>) {
-        let key: Arc<str> = self
-            .ids
-            .get_key_value(jti)
-            .map_or_else(|| Arc::from(jti), |(k, _)| Arc::clone(k));
-        let old = self.ids.get(jti).copied();
-        // Revoked twice: keep it as long as the longer of the two asks.
-        let new = match old {
-            Some(old) => later(old, expires_at),
-            None => expires_at,
-        };
-        self.ids.insert(Arc::clone(&key), new);
-        self.reindex(Kind::Id, &key, old.flatten(), new);
+    /// Whether a new entry of `owner` fits in its share; when it does not, the owner's entries
+    /// are compacted into a subject cutoff (which also covers the new one) and `false` is
+    /// returned.
+    fn within_share(
+        &mut self,
+        owner: Option<&Arc<str>>,
+        expiry: Option<i64>,
+        limits: Limits,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let Some(owner) = owner else { return Ok(true) };
+        let held = self.owned.get(owner).map_or(0, HashSet::len);
+        if held < limits.per_subject {
+            return Ok(true);
+        }
+        self.compact(owner, expiry, limits, now)?;
+        Ok(false)
+    }
+
+    /// Replaces every entry `owner` holds by one cutoff revoking each token of `owner` issued
+    /// up to `CLOCK_SLACK` from now, kept as long as the longest of them (and `expiry`).
+    fn compact(
+        &mut self,
+        owner: &Arc<str>,
+        expiry: Option<i64>,
+        limits: Limits,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut longest = expiry;
+        for (kind, key) in self.owned.remove(owner).unwrap_or_default() {
+            let old = match kind {
+                Kind::Id => self.ids.get(&key).map(|e| e.expiry),
+                Kind::Family => self.families.get(&key).map(|e| e.expiry),
+                Kind::Subject => None,
+            };
+            if let Some(old) = old {
+                longest = later(longest, old);
+                self.reindex(kind, &key, old, None);
+            }
+            self.remove(kind, &key);
+        }
+        let cutoff = now.saturating_add(CLOCK_SLACK.as_secs() as i64);
+        self.revoke_subject(owner, cutoff, longest, limits, now)
     }
 
     fn revoke(
         &mut self,
         jti: &str,
-        expires_at: Option<i64>,
-        capacity: usize,
+        owner: Option<&str>,
+        expiry: Option<i64>,
+        limits: Limits,
         now: i64,
     ) -> Result<(), StoreError> {
-        // An expired token is refused anyway: nothing to keep.
-        if expires_at.is_some_and(|exp| exp <= now) {
-            return Ok(());
+        let key = key_of(&self.ids, jti);
+        let old = self.ids.get(jti).map(|e| e.expiry);
+        let new = match old {
+            // Revoked twice: keep it as long as the longer of the two asks.
+            Some(old) => later(old, expiry),
+            None => {
+                self.make_room(limits, now)?;
+                let owner: Option<Arc<str>> = owner.map(Arc::from);
+                if !self.within_share(owner.as_ref(), expiry, limits, now)? {
+                    return Ok(());
+                }
+                if let Some(owner) = &owner {
+                    self.own(owner, Kind::Id, &key);
+                }
+                self.ids.insert(Arc::clone(&key), IdEntry { expiry, owner });
+                self.reindex(Kind::Id, &key, None, expiry);
+                return Ok(());
+            }
+        };
+        if let Some(entry) = self.ids.get_mut(jti) {
+            entry.expiry = new;
         }
-        self.make_room(Kind::Id, jti, capacity, now)?;
-        self.insert_id(jti, expires_at);
+        self.reindex(Kind::Id, &key, old.flatten(), new);
         Ok(())
+    }
+
+    fn own(&mut self, owner: &Arc<str>, kind: Kind, key: &Arc<str>) {
+        let owner = key_of(&self.owned, owner);
+        self.owned
+            .entry(owner)
+            .or_default()
+            .insert((kind, Arc::clone(key)));
     }
 
     fn revoke_once(
         &mut self,
         jti: &str,
-        expires_at: Option<i64>,
-        capacity: usize,
+        expiry: Option<i64>,
+        limits: Limits,
         now: i64,
     ) -> Result<bool, StoreError> {
         if self.ids.contains_key(jti) {
             return Ok(false);
         }
-        self.revoke(jti, expires_at, capacity, now)?;
+        self.revoke(jti, None, expiry, limits, now)?;
+        Ok(true)
+    }
+
+    fn advance_family(
+        &mut self,
+        family: &str,
+        generation: u64,
+        owner: Option<&str>,
+        expiry: Option<i64>,
+        limits: Limits,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let key = key_of(&self.families, family);
+        if let Some(entry) = self.families.get_mut(family) {
+            if entry.generation >= generation {
+                return Ok(false);
+            }
+            entry.generation = generation;
+            let old = entry.expiry;
+            let new = later(old, expiry);
+            entry.expiry = new;
+            self.reindex(Kind::Family, &key, old, new);
+            return Ok(true);
+        }
+        self.make_room(limits, now)?;
+        let owner: Option<Arc<str>> = owner.map(Arc::from);
+        if !self.within_share(owner.as_ref(), expiry, limits, now)? {
+            // The subject's tokens are all revoked now, this one included.
+            return Ok(false);
+        }
+        if let Some(owner) = &owner {
+            self.own(owner, Kind::Family, &key);
+        }
+        self.families.insert(
+            Arc::clone(&key),
+            FamilyEntry {
+                generation,
+                expiry,
+                owner,
+            },
+        );
+        self.reindex(Kind::Family, &key, None, expiry);
         Ok(true)
     }
 
@@ -183,26 +341,34 @@ impl State {
         &mut self,
         subject: &str,
         issued_up_to: i64,
-        expires_at: Option<i64>,
-        capacity: usize,
+        expiry: Option<i64>,
+        limits: Limits,
         now: i64,
     ) -> Result<(), StoreError> {
-        if expires_at.is_some_and(|exp| exp <= now) {
-            return Ok(());
+        if !self.contains(Kind::Subject, subject) {
+            self.make_room(limits, now)?;
         }
-        self.make_room(Kind::Subject, subject, capacity, now)?;
-        let key: Arc<str> = self
-            .subjects
-            .get_key_value(subject)
-            .map_or_else(|| Arc::from(subject), |(k, _)| Arc::clone(k));
+        let key = key_of(&self.subjects, subject);
         let old = self.subjects.get(subject).copied();
         let new = match old {
-            Some((up_to, exp)) => (up_to.max(issued_up_to), later(exp, expires_at)),
-            None => (issued_up_to, expires_at),
+            Some((up_to, exp)) => (up_to.max(issued_up_to), later(exp, expiry)),
+            None => (issued_up_to, expiry),
         };
         self.subjects.insert(Arc::clone(&key), new);
         self.reindex(Kind::Subject, &key, old.and_then(|(_, exp)| exp), new.1);
         Ok(())
+    }
+
+    fn is_token_revoked(&self, token: &TokenIds<'_>) -> bool {
+        [token.jti, token.family]
+            .into_iter()
+            .flatten()
+            .any(|id| self.ids.contains_key(id))
+            || token.subject.as_ref().is_some_and(|subject| {
+                self.subjects
+                    .get(subject.as_ref())
+                    .is_some_and(|&(up_to, _)| issued_by(token.issued_at, up_to))
+            })
     }
 }
 
@@ -221,12 +387,23 @@ impl MemoryStore {
         Self::with_capacity(DEFAULT_MEMORY_CAPACITY)
     }
 
-    /// An empty store holding at most `capacity` unexpired entries.
+    /// An empty store holding at most `capacity` unexpired entries, of which one subject may
+    /// hold 1 % (at least 10) before its entries are compacted.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             state: Arc::default(),
-            capacity,
+            limits: Limits {
+                capacity,
+                per_subject: (capacity / 100).max(10),
+            },
         }
+    }
+
+    /// Compacts a subject's entries once it holds `limit` of them (at least 1), instead of
+    /// 1 % of the capacity.
+    pub fn with_per_subject_limit(mut self, limit: usize) -> Self {
+        self.limits.per_subject = limit.max(1);
+        self
     }
 
     /// How many entries the store holds now (expired ones included until the next insert
@@ -242,13 +419,18 @@ impl MemoryStore {
 
     /// The most entries the store holds.
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.limits.capacity
     }
 
-    /// Drops every entry whose token has expired; returns how many. Inserts do this already;
-    /// call it to give memory back in a store that no longer gets revocations.
+    /// How many entries one subject holds before they are compacted into a subject cutoff.
+    pub fn per_subject_limit(&self) -> usize {
+        self.limits.per_subject
+    }
+
+    /// Drops every entry no token can need any more; returns how many. Inserts do this
+    /// already; call it to give memory back in a store that no longer gets revocations.
     pub fn purge_expired(&self) -> usize {
-        self.write(|state| state.purge(now()))
+        self.write(|state, _, now| state.purge(now))
     }
 
     fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
@@ -256,50 +438,9 @@ impl MemoryStore {
         f(&self.state.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    fn write<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
-        f(&mut self.state.write().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    fn revoke_now(&self, jti: &str, expires_at: Option<SystemTime>) -> Result<(), StoreError> {
-        let expires_at = expires_at.map(to_unix);
-        self.write(|state| state.revoke(jti, expires_at, self.capacity, now()))
-    }
-
-    fn revoke_once_now(
-        &self,
-        jti: &str,
-        expires_at: Option<SystemTime>,
-    ) -> Result<bool, StoreError> {
-        let expires_at = expires_at.map(to_unix);
-        self.write(|state| state.revoke_once(jti, expires_at, self.capacity, now()))
-    }
-
-    fn revoke_subject_now(
-        &self,
-        subject: &str,
-        issued_up_to: i64,
-        expires_at: Option<SystemTime>,
-    ) -> Result<(), StoreError> {
-        let expires_at = expires_at.map(to_unix);
-        self.write(|state| {
-            state.revoke_subject(subject, issued_up_to, expires_at, self.capacity, now())
-        })
-    }
-
-    fn is_token_revoked_now(&self, token: &TokenIds<'_>) -> bool {
-        self.read(|state| {
-            [token.jti, token.family]
-                .into_iter()
-                .flatten()
-                .any(|id| state.ids.contains_key(id))
-                || match (&token.subject, token.issued_at) {
-                    (Some(subject), Some(iat)) => state
-                        .subjects
-                        .get(subject.as_ref())
-                        .is_some_and(|&(up_to, _)| iat <= up_to),
-                    _ => false,
-                }
-        })
+    fn write<T>(&self, f: impl FnOnce(&mut State, Limits, i64) -> T) -> T {
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        f(&mut state, self.limits, now())
     }
 }
 
@@ -309,7 +450,7 @@ impl RevocationStore for MemoryStore {
         jti: &'a str,
         expires_at: Option<SystemTime>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(std::future::ready(self.revoke_now(jti, expires_at)))
+        self.revoke_for_subject(jti, None, expires_at)
     }
 
     fn is_revoked<'a>(&'a self, jti: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
@@ -318,12 +459,39 @@ impl RevocationStore for MemoryStore {
         )))
     }
 
+    fn revoke_for_subject<'a>(
+        &'a self,
+        jti: &'a str,
+        subject: Option<&'a str>,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(std::future::ready(self.write(|state, limits, now| {
+            let expiry = stored_expiry(expires_at, now);
+            state.revoke(jti, subject, expiry, limits, now)
+        })))
+    }
+
     fn revoke_once<'a>(
         &'a self,
         jti: &'a str,
         expires_at: Option<SystemTime>,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(std::future::ready(self.revoke_once_now(jti, expires_at)))
+        Box::pin(std::future::ready(self.write(|state, limits, now| {
+            state.revoke_once(jti, stored_expiry(expires_at, now), limits, now)
+        })))
+    }
+
+    fn advance_family<'a>(
+        &'a self,
+        family: &'a str,
+        generation: u64,
+        subject: Option<&'a str>,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(std::future::ready(self.write(|state, limits, now| {
+            let expiry = stored_expiry(expires_at, now);
+            state.advance_family(family, generation, subject, expiry, limits, now)
+        })))
     }
 
     fn revoke_subject<'a>(
@@ -332,11 +500,10 @@ impl RevocationStore for MemoryStore {
         issued_up_to: i64,
         expires_at: Option<SystemTime>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(std::future::ready(self.revoke_subject_now(
-            subject,
-            issued_up_to,
-            expires_at,
-        )))
+        Box::pin(std::future::ready(self.write(|state, limits, now| {
+            let expiry = stored_expiry(expires_at, now);
+            state.revoke_subject(subject, issued_up_to, expiry, limits, now)
+        })))
     }
 
     fn subject_revoked_up_to<'a>(
@@ -352,7 +519,13 @@ impl RevocationStore for MemoryStore {
         &'a self,
         token: &'a TokenIds<'a>,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(std::future::ready(Ok(self.is_token_revoked_now(token))))
+        Box::pin(std::future::ready(Ok(
+            self.read(|state| state.is_token_revoked(token))
+        )))
+    }
+
+    fn purge<'a>(&'a self) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(std::future::ready(Ok(self.purge_expired() as u64)))
     }
 }
 
@@ -360,15 +533,31 @@ impl RevocationStore for MemoryStore {
 mod tests {
     use super::*;
 
+    const LIMITS: Limits = Limits {
+        capacity: 3,
+        per_subject: 10,
+    };
+
+    /// The answer of a store future that is ready at once, as every `MemoryStore` one is.
+    fn now_or_never<T>(fut: BoxFuture<'_, T>) -> T {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::pin!(fut).poll(&mut cx) {
+            std::task::Poll::Ready(value) => value,
+            std::task::Poll::Pending => panic!("a MemoryStore future was not ready"),
+        }
+    }
+
+    use std::future::Future;
+
     #[test]
     fn expired_entries_are_purged_on_insert_and_free_their_room() {
         let mut state = State::default();
-        state.revoke("a", Some(110), 2, 100).unwrap();
-        state.revoke("b", Some(120), 2, 100).unwrap();
-        state.revoke("forever", None, 3, 100).unwrap();
+        state.revoke("a", None, Some(110), LIMITS, 100).unwrap();
+        state.revoke("b", None, Some(120), LIMITS, 100).unwrap();
+        state.revoke("forever", None, None, LIMITS, 100).unwrap();
         assert_eq!(state.len(), 3);
         // At 115 `a` has expired: the next insert drops it and takes its room.
-        state.revoke("c", Some(200), 3, 115).unwrap();
+        state.revoke("c", None, Some(200), LIMITS, 115).unwrap();
         assert_eq!(state.len(), 3);
         assert!(!state.ids.contains_key("a"));
         assert_eq!(state.purge(150), 1, "`b`");
@@ -377,30 +566,47 @@ mod tests {
 
     #[test]
     fn a_full_store_refuses_rather_than_forgets() {
+        let limits = Limits {
+            capacity: 2,
+            per_subject: 10,
+        };
         let mut state = State::default();
-        state.revoke("a", Some(200), 2, 100).unwrap();
-        state.revoke("b", None, 2, 100).unwrap();
-        let err = state.revoke("c", Some(200), 2, 100).unwrap_err();
+        state.revoke("a", None, Some(200), limits, 100).unwrap();
+        state.revoke("b", None, None, limits, 100).unwrap();
+        let err = state.revoke("c", None, Some(200), limits, 100).unwrap_err();
         assert!(
             err.to_string().contains("full (2 unexpired entries)"),
             "{err}"
         );
         assert!(state.ids.contains_key("a") && state.ids.contains_key("b"));
-        // Revoking an id that is already there needs no room; an expired one needs none.
-        state.revoke("a", Some(300), 2, 100).unwrap();
-        state.revoke("old", Some(90), 2, 100).unwrap();
+        // Revoking an id that is already there needs no room.
+        state.revoke("a", None, Some(300), limits, 100).unwrap();
         assert_eq!(state.len(), 2);
     }
 
     #[test]
     fn revoking_twice_keeps_the_later_expiry_and_one_index_entry() {
         let mut state = State::default();
-        state.revoke("a", Some(160), 10, 100).unwrap();
-        state.revoke("a", Some(130), 10, 100).unwrap();
-        state.revoke("a", Some(190), 10, 100).unwrap();
-        assert_eq!((state.ids["a"], state.by_expiry.len()), (Some(190), 1));
-        state.revoke("a", None, 10, 100).unwrap();
-        assert_eq!((state.ids["a"], state.by_expiry.len()), (None, 0));
+        state.revoke("a", None, Some(160), LIMITS, 100).unwrap();
+        state.revoke("a", None, Some(130), LIMITS, 100).unwrap();
+        state.revoke("a", None, Some(190), LIMITS, 100).unwrap();
+        assert_eq!(
+            (state.ids["a"].expiry, state.by_expiry.len()),
+            (Some(190), 1)
+        );
+        state.revoke("a", None, None, LIMITS, 100).unwrap();
+        assert_eq!((state.ids["a"].expiry, state.by_expiry.len()), (None, 0));
+    }
+
+    // Issue 12 item 1: a token accepted inside the leeway after its `exp` is exchanged once.
+    #[test]
+    fn revoke_once_records_a_token_past_its_exp() {
+        let store = MemoryStore::new();
+        let past = SystemTime::now() - std::time::Duration::from_secs(3);
+        assert!(now_or_never(store.revoke_once("late", Some(past))).unwrap());
+        assert!(!now_or_never(store.revoke_once("late", Some(past))).unwrap());
+        assert_eq!(store.purge_expired(), 0, "kept for at least CLOCK_SLACK");
+        assert!(now_or_never(store.is_revoked("late")).unwrap());
     }
 
     #[test]
@@ -412,7 +618,9 @@ mod tests {
                     let store = store.clone();
                     scope.spawn(move || {
                         (0..1000)
-                            .filter(|i| store.revoke_once_now(&i.to_string(), None).unwrap())
+                            .filter(|i| {
+                                now_or_never(store.revoke_once(&i.to_string(), None)).unwrap()
+                            })
                             .count()
                     })
                 })
@@ -426,16 +634,73 @@ mod tests {
     #[test]
     fn subject_cutoff_revokes_tokens_issued_up_to_it_and_only_moves_forward() {
         let store = MemoryStore::new();
-        store.revoke_subject_now("ann", 100, None).unwrap();
+        now_or_never(store.revoke_subject("ann", 100, None)).unwrap();
         let token = |iat| TokenIds {
+            subject: Some("ann".into()),
+            issued_at: iat,
+            ..TokenIds::default()
+        };
+        let revoked = |iat| now_or_never(store.is_token_revoked(&token(iat))).unwrap();
+        assert!(revoked(Some(99)));
+        assert!(revoked(Some(100)));
+        assert!(!revoked(Some(101)));
+        assert!(
+            revoked(None),
+            "a token without `iat` is not trusted to be newer"
+        );
+        now_or_never(store.revoke_subject("ann", 50, None)).unwrap();
+        assert!(revoked(Some(100)));
+    }
+
+    #[test]
+    fn a_family_advances_once_per_generation_in_one_entry() {
+        let mut state = State::default();
+        let advance = |state: &mut State, generation| {
+            state
+                .advance_family("fam", generation, Some("ann"), Some(500), LIMITS, 100)
+                .unwrap()
+        };
+        assert!(advance(&mut state, 0));
+        assert!(!advance(&mut state, 0), "the same token twice");
+        for generation in 1..1000 {
+            assert!(advance(&mut state, generation));
+        }
+        assert!(!advance(&mut state, 998), "an older token");
+        assert_eq!((state.len(), state.by_expiry.len()), (1, 1));
+    }
+
+    #[test]
+    fn a_subject_past_its_share_is_compacted_into_a_cutoff() {
+        let limits = Limits {
+            capacity: 100,
+            per_subject: 5,
+        };
+        let mut state = State::default();
+        for i in 0..5 {
+            let jti = format!("ann-{i}");
+            state
+                .revoke(&jti, Some("ann"), Some(300 + i), limits, 100)
+                .unwrap();
+        }
+        state
+            .revoke("bob-0", Some("bob"), Some(300), limits, 100)
+            .unwrap();
+        assert_eq!(state.len(), 6);
+        // The sixth of ann's: her five entries become one cutoff, kept as long as the longest.
+        state
+            .revoke("ann-5", Some("ann"), Some(250), limits, 100)
+            .unwrap();
+        assert_eq!(state.len(), 2, "bob's id and ann's cutoff");
+        let cutoff = 100 + CLOCK_SLACK.as_secs() as i64;
+        assert_eq!(state.subjects["ann"], (cutoff, Some(304)));
+        let ann = |iat| TokenIds {
+            jti: Some("ann-5"),
             subject: Some("ann".into()),
             issued_at: Some(iat),
             ..TokenIds::default()
         };
-        assert!(store.is_token_revoked_now(&token(99)));
-        assert!(store.is_token_revoked_now(&token(100)));
-        assert!(!store.is_token_revoked_now(&token(101)));
-        store.revoke_subject_now("ann", 50, None).unwrap();
-        assert!(store.is_token_revoked_now(&token(100)));
+        assert!(state.is_token_revoked(&ann(100)));
+        assert!(state.ids.contains_key("bob-0"));
+        assert!(!state.owned.contains_key("ann"));
     }
 }

@@ -1,11 +1,11 @@
-//! Revocation: the [`RevocationStore`] trait the blocklist check asks when no
-//! `token_in_blocklist_loader` is registered (a registered loader wins, as in Flask), and the
-//! stores we ship:
+//! Revocation: the [`RevocationStore`] trait the blocklist check asks (besides a
+//! `token_in_blocklist_loader`, when one is registered: a token either revokes is refused),
+//! and the stores we ship:
 //!
 //! | Store | Feature | Shared by several app instances | Bounded by |
 //! |---|---|---|---|
-//! | [`MemoryStore`] | always | no (one process) | a capacity; expired entries purged on insert |
-//! | `RedisStore` | `redis` | yes | Redis TTLs: each entry lives as long as its token |
+//! | [`MemoryStore`] | always | no (one process) | a capacity, and a share of it per subject; expired entries purged on insert |
+//! | `RedisStore` | `redis` | yes | Redis TTLs: each entry lives as long as its token can be accepted |
 //! | `SqliteStore` | `sqlx-sqlite` | yes, through one database file | `SqliteStore::purge_expired` |
 //!
 //! Logging out is one call in a protected handler, [`revoke_token`]:
@@ -30,6 +30,12 @@
 //! refresh-token rotation with reuse detection) and every token of a user issued up to a
 //! moment ([`RefreshRotation::revoke_all_for`]). [`RevocationStore::is_token_revoked`] answers
 //! for all three in one round trip.
+//!
+//! **Retention.** A revocation is kept until the last instant its token could still be
+//! accepted: the token's `exp` plus the manager's `decode_leeway`, plus [`CLOCK_SLACK`] for
+//! clocks of app instances and stores that disagree ([`keep_until`]). [`revoke_token`] and
+//! [`RefreshRotation`] compute this for you; code that calls [`RevocationStore::revoke`]
+//! itself should pass [`keep_until`]'s answer, not the bare `exp`.
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -43,6 +49,30 @@ use crate::claims::Claims;
 use crate::error::{JwtError, JwtErrorKind};
 use crate::manager::JwtManager;
 
+/// How much longer than the last instant a token can be accepted every store keeps its
+/// revocation, and the least time any revocation is kept after it is recorded: room for the
+/// clocks of app instances and of the store to disagree.
+pub const CLOCK_SLACK: Duration = Duration::from_secs(60);
+
+/// Until when a revocation of a token expiring at `exp` (Unix seconds) must be kept by a
+/// manager that accepts expired tokens for `leeway`: `exp + leeway + CLOCK_SLACK`. `None`
+/// (keep forever) for a token without `exp`, or one whose deadline no clock can represent.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use actix_jwt_extended_runtime::blocklist::{keep_until, CLOCK_SLACK};
+///
+/// let until = keep_until(Some(1_000), Duration::from_secs(30)).unwrap();
+/// assert_eq!(until, UNIX_EPOCH + Duration::from_secs(1_030) + CLOCK_SLACK);
+/// assert_eq!(keep_until(None, Duration::ZERO), None);
+/// assert_eq!(keep_until(Some(i64::MAX), Duration::from_secs(30)), None);
+/// ```
+pub fn keep_until(exp: Option<i64>, leeway: Duration) -> Option<SystemTime> {
+    from_unix(exp?)?
+        .checked_add(leeway)?
+        .checked_add(CLOCK_SLACK)
+}
+
 mod memory;
 #[cfg(feature = "redis")]
 mod redis_store;
@@ -53,7 +83,7 @@ mod sqlite;
 pub use memory::{MemoryStore, DEFAULT_MEMORY_CAPACITY};
 #[cfg(feature = "redis")]
 pub use redis_store::{RedisStore, DEFAULT_REDIS_PREFIX};
-pub use rotation::{RefreshRotation, TokenPair, FAMILY_CLAIM};
+pub use rotation::{RefreshRotation, TokenPair, FAMILY_CLAIM, GENERATION_CLAIM};
 #[cfg(feature = "sqlx-sqlite")]
 pub use sqlite::SqliteStore;
 
@@ -91,7 +121,8 @@ pub struct TokenIds<'a> {
     pub family: Option<&'a str>,
     /// The identity claim, as text (see [`subject_of`]).
     pub subject: Option<Cow<'a, str>>,
-    /// `iat`, in Unix seconds.
+    /// `iat`, in Unix seconds. A token without `iat` counts as issued before any subject
+    /// cutoff (fail closed).
     pub issued_at: Option<i64>,
 }
 
@@ -117,16 +148,23 @@ pub fn subject_of(identity: &Value) -> Cow<'_, str> {
     }
 }
 
-/// Where revoked token ids (`jti`) are kept until the token would have expired anyway.
+/// Where revoked token ids (`jti`) are kept until the token can no longer be accepted.
 ///
 /// Only [`revoke`](Self::revoke) and [`is_revoked`](Self::is_revoked) are required; the
 /// provided methods build on them. The shipped stores override all of them: atomically where
-/// it matters, and [`is_token_revoked`](Self::is_token_revoked) in one round trip.
+/// it matters, [`is_token_revoked`](Self::is_token_revoked) in one round trip, and
+/// [`advance_family`](Self::advance_family) in one entry per token family.
 ///
 /// Token families share the `jti` namespace (family ids are UUIDs, like `jti`s); the
-/// revocations of a subject ("every token of this user issued up to `t`") have their own.
+/// revocations of a subject ("every token of this user issued up to `t`") and the rotation
+/// state of families have namespaces of their own.
+///
+/// Every store keeps what it records at least until `expires_at` and at least
+/// [`CLOCK_SLACK`] after recording it, even when `expires_at` has passed: an entry that
+/// vanished at once would let `revoke_once` answer "first use" forever.
 pub trait RevocationStore: Send + Sync + 'static {
-    /// Revokes `jti` until `expires_at` (`None`: the token never expires, keep it forever).
+    /// Revokes `jti` until `expires_at` (`None`: keep it forever). Pass [`keep_until`] of the
+    /// token's `exp`, not the bare `exp`, when the manager has a `decode_leeway`.
     fn revoke<'a>(
         &'a self,
         jti: &'a str,
@@ -136,9 +174,22 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// Whether `jti` is revoked.
     fn is_revoked<'a>(&'a self, jti: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
 
-    /// Revokes `jti` unless it already is, and says whether this call revoked it: the
-    /// "exchange once" step of refresh-token rotation. The shipped stores do this atomically
-    /// (two concurrent calls never both get `true`); this default is not atomic.
+    /// [`revoke`](Self::revoke), telling the store whose token it is, so that a store with a
+    /// capacity can bound what one subject holds (see [`MemoryStore`]). The default ignores
+    /// `subject`.
+    fn revoke_for_subject<'a>(
+        &'a self,
+        jti: &'a str,
+        subject: Option<&'a str>,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let _ = subject;
+        self.revoke(jti, expires_at)
+    }
+
+    /// Revokes `jti` unless it already is, and says whether this call revoked it. The shipped
+    /// stores do this atomically (two concurrent calls never both get `true`); this default is
+    /// not atomic.
     fn revoke_once<'a>(
         &'a self,
         jti: &'a str,
@@ -150,6 +201,29 @@ pub trait RevocationStore: Send + Sync + 'static {
             }
             self.revoke(jti, expires_at).await?;
             Ok(true)
+        })
+    }
+
+    /// The exchange step of refresh-token rotation: records that the refresh token of
+    /// `generation` in `family` is exchanged, and says whether it may be (`true`), which is
+    /// only when no token of that family of this or a later generation was exchanged before.
+    /// `false` means the token is presented a second time: reuse.
+    ///
+    /// A family's state is one entry whatever the number of exchanges, kept until
+    /// `expires_at` (at least; a later call can only extend it). The shipped stores do this
+    /// atomically. The default records one [`revoke_once`](Self::revoke_once) id per
+    /// exchange (`<family>#<generation>`), which is as correct but grows with the exchanges.
+    fn advance_family<'a>(
+        &'a self,
+        family: &'a str,
+        generation: u64,
+        subject: Option<&'a str>,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let _ = subject;
+        Box::pin(async move {
+            let id = format!("{family}#{generation}");
+            self.revoke_once(&id, expires_at).await
         })
     }
 
@@ -182,7 +256,8 @@ pub trait RevocationStore: Send + Sync + 'static {
     }
 
     /// Whether a token is revoked under any of its ids: its `jti`, its family, or its subject
-    /// (issued at or before the subject's cutoff). The default asks the methods above in turn.
+    /// (issued at or before the subject's cutoff, or without `iat`). The default asks the
+    /// methods above in turn.
     fn is_token_revoked<'a>(
         &'a self,
         token: &'a TokenIds<'a>,
@@ -193,24 +268,26 @@ pub trait RevocationStore: Send + Sync + 'static {
                     return Ok(true);
                 }
             }
-            if let (Some(subject), Some(iat)) = (&token.subject, token.issued_at) {
+            if let Some(subject) = &token.subject {
                 if let Some(cutoff) = self.subject_revoked_up_to(subject).await? {
-                    return Ok(iat <= cutoff);
+                    return Ok(issued_by(token.issued_at, cutoff));
                 }
             }
             Ok(false)
         })
     }
 
-    /// Revokes the token with these claims (its `jti`) until it expires (its `exp`).
-    fn revoke_claims<'a>(&'a self, claims: &'a Claims) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            let jti = claims.jti().ok_or_else(|| {
-                StoreError("the token has no `jti` claim, it cannot be revoked".into())
-            })?;
-            self.revoke(jti, claims.exp().map(from_unix)).await
-        })
+    /// Drops the entries no token can need any more; returns how many. Stores that expire
+    /// entries on their own (Redis TTLs) have nothing to do; the default does nothing.
+    fn purge<'a>(&'a self) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async { Ok(0) })
     }
+}
+
+/// Whether a token issued at `issued_at` falls under a subject cutoff: issued at or before it,
+/// or of unknown age (fail closed).
+pub(crate) fn issued_by(issued_at: Option<i64>, cutoff: i64) -> bool {
+    issued_at.is_none_or(|iat| iat <= cutoff)
 }
 
 /// A shared store is a store: `Arc<MyStore>` or `Arc<dyn RevocationStore>` (what
@@ -259,19 +336,62 @@ impl<T: RevocationStore + ?Sized> RevocationStore for Arc<T> {
         (**self).is_token_revoked(token)
     }
 
-    fn revoke_claims<'a>(&'a self, claims: &'a Claims) -> BoxFuture<'a, Result<(), StoreError>> {
-        (**self).revoke_claims(claims)
+    fn revoke_for_subject<'a>(
+        &'a self,
+        jti: &'a str,
+        subject: Option<&'a str>,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).revoke_for_subject(jti, subject, expires_at)
+    }
+
+    fn advance_family<'a>(
+        &'a self,
+        family: &'a str,
+        generation: u64,
+        subject: Option<&'a str>,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        (**self).advance_family(family, generation, subject, expires_at)
+    }
+
+    fn purge<'a>(&'a self) -> BoxFuture<'a, Result<u64, StoreError>> {
+        (**self).purge()
     }
 }
 
 /// Revokes the token with these claims in the revocation store of the current request's
-/// [`JwtManager`] (logout), waiting at most the manager's revocation timeout.
+/// [`JwtManager`] (logout), waiting at most the manager's revocation timeout. See
+/// [`revoke_claims`].
 ///
 /// Fails with 503 when the store cannot answer, and with 500 when the manager has no store.
 pub async fn revoke_token(claims: &Claims) -> Result<(), JwtError> {
     let manager = JwtManager::current().ok_or_else(JwtError::no_manager)?;
-    let store = store_of(&manager)?;
-    within(manager.revocation_timeout(), store.revoke_claims(claims)).await
+    revoke_claims(&manager, claims).await
+}
+
+/// Revokes the token with these claims (its `jti`) in `manager`'s revocation store, until it
+/// can no longer be accepted ([`keep_until`] of its `exp` with the manager's `decode_leeway`),
+/// attributed to its subject. Waits at most the manager's revocation timeout.
+///
+/// Fails with 503 when the store cannot answer, 500 when the manager has no store, and 422
+/// when the token has no `jti`.
+pub async fn revoke_claims(manager: &JwtManager, claims: &Claims) -> Result<(), JwtError> {
+    let store = store_of(manager)?;
+    let config = manager.config();
+    let jti = claims.jti().ok_or_else(|| {
+        JwtError::new(
+            JwtErrorKind::Decode,
+            "the token has no `jti` claim, it cannot be revoked",
+        )
+    })?;
+    let subject = claims.get(&config.identity_claim).map(subject_of);
+    let until = keep_until(claims.exp(), config.decode_leeway);
+    within(
+        manager.revocation_timeout(),
+        store.revoke_for_subject(jti, subject.as_deref(), until),
+    )
+    .await
 }
 
 /// The store of `manager`, or the 500 that explains how to set one.
@@ -302,11 +422,19 @@ pub(crate) fn to_unix(t: SystemTime) -> i64 {
     }
 }
 
-/// The instant of `secs` Unix seconds.
-pub(crate) fn from_unix(secs: i64) -> SystemTime {
+/// The instant of `secs` Unix seconds; `None` beyond what `SystemTime` holds.
+pub(crate) fn from_unix(secs: i64) -> Option<SystemTime> {
+    let offset = Duration::from_secs(secs.unsigned_abs());
     if secs >= 0 {
-        UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
+        UNIX_EPOCH.checked_add(offset)
     } else {
-        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+        UNIX_EPOCH.checked_sub(offset)
     }
+}
+
+/// The Unix second until which a store keeps an entry asked to last until `expires_at`: never
+/// earlier than [`CLOCK_SLACK`] from `now` (`None`: forever).
+pub(crate) fn stored_expiry(expires_at: Option<SystemTime>, now: i64) -> Option<i64> {
+    let floor = now.saturating_add(CLOCK_SLACK.as_secs() as i64);
+    expires_at.map(|t| to_unix(t).max(floor))
 }

@@ -6,19 +6,22 @@ use std::time::{Duration, SystemTime};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, FromRedisValue, RedisError};
 
-use super::{BoxFuture, RevocationStore, StoreError, TokenIds};
+use super::{issued_by, BoxFuture, RevocationStore, StoreError, TokenIds, CLOCK_SLACK};
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
+use crate::redact::redact_url;
 
-/// The default key prefix: a revoked `jti` is the key `jwt_blocklist:<jti>`.
+/// The default key prefix: a revoked `jti` is the key `jwt_blocklist:jti:<jti>`.
 pub const DEFAULT_REDIS_PREFIX: &str = "jwt_blocklist:";
 
 /// Revoked tokens in Redis, so that every instance of an app behind a load balancer refuses a
 /// token revoked through any of them. Cheap to clone; clones share the connection.
 ///
-/// * A revoked `jti` is the key `<prefix><jti>` with a TTL equal to the token's remaining
-///   lifetime (Redis forgets it when the token would have expired anyway; no TTL for a token
-///   without `exp`). Token families use the same keys; a user's revocation cutoff is the key
-///   `<prefix>sub:<identity>` holding the cutoff's Unix time.
+/// * A revoked `jti` is the key `<prefix>jti:<jti>` with a TTL until the token can no longer
+///   be accepted (Redis forgets it then; at least [`CLOCK_SLACK`]; no TTL for a token without
+///   `exp`). Revoked token families use the same keys. A user's revocation cutoff is the key
+///   `<prefix>sub:<identity>` holding the cutoff's Unix time, and a family's rotation state
+///   the key `<prefix>fam:<family>` holding the last generation exchanged: three namespaces,
+///   so no `jti` can overwrite a cutoff.
 /// * One multiplexed connection, managed: when Redis restarts or the network fails, it
 ///   reconnects in the background (retrying with a backoff of at most 1 s), with no restart
 ///   of the app. Meanwhile every check fails, so requests are refused with 503 (fail closed).
@@ -59,9 +62,11 @@ impl std::fmt::Debug for RedisStore {
 impl RedisStore {
     /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`, or
     /// `rediss://` for TLS when the `redis` crate has a TLS feature). Fails when the URL is
-    /// invalid or Redis cannot be reached now; once connected, outages are survived.
+    /// invalid or Redis cannot be reached now; once connected, outages are survived. Errors
+    /// name the URL without its password.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(|e| StoreError(format!("{url}: {e}")))?;
+        let shown = redact_url(url);
+        let client = redis::Client::open(url).map_err(|e| StoreError(format!("{shown}: {e}")))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(DEFAULT_REVOCATION_TIMEOUT))
@@ -71,8 +76,8 @@ impl RedisStore {
             client.get_connection_manager_with_config(config),
         )
         .await
-        .map_err(|_| StoreError(format!("{url}: no connection in time")))?
-        .map_err(|e| StoreError(format!("{url}: {e}")))?;
+        .map_err(|_| StoreError(format!("{shown}: no connection in time")))?
+        .map_err(|e| StoreError(format!("{shown}: {e}")))?;
         Ok(Self::from_connection(connection))
     }
 
@@ -104,7 +109,11 @@ impl RedisStore {
     }
 
     fn id_key(&self, id: &str) -> String {
-        format!("{}{id}", self.prefix)
+        format!("{}jti:{id}", self.prefix)
+    }
+
+    fn family_key(&self, family: &str) -> String {
+        format!("{}fam:{family}", self.prefix)
     }
 
     fn subject_key(&self, subject: &str) -> String {
@@ -142,6 +151,23 @@ impl RedisStore {
     }
 }
 
+/// Sets `KEYS[1]` to the generation `ARGV[1]` if it holds none or a smaller one, with the later
+/// of its current expiry and `ARGV[2]` seconds (`''`: never); answers 1 when it did, 0 when the
+/// generation was exchanged before.
+const ADVANCE_FAMILY: &str = r"
+local current = tonumber(redis.call('GET', KEYS[1]))
+if current and current >= tonumber(ARGV[1]) then return 0 end
+local pttl = redis.call('PTTL', KEYS[1])
+if ARGV[2] == '' or pttl == -1 then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  local px = tonumber(ARGV[2]) * 1000
+  if pttl > px then px = pttl end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', px)
+end
+return 1
+";
+
 /// Sets `KEYS[1]` to `ARGV[1]` (or to its current value when `ARGV[3]` is `1` and that is
 /// larger) with the later of its current expiry and `ARGV[2]` seconds (`''`: never), atomically,
 /// as the other stores do: revoking twice never shortens a revocation nor moves a cutoff back.
@@ -162,13 +188,14 @@ end
 return 1
 ";
 
-/// Whole seconds until `expires_at`, rounded up, at least 1 (Redis refuses `EX 0`; an
-/// already expired token needs no entry, but a one-second one is harmless).
+/// Whole seconds until `expires_at`, rounded up, at least [`CLOCK_SLACK`]: an entry asked for
+/// a past instant is still kept a while (see [`RevocationStore`]).
 fn ttl_secs(expires_at: SystemTime) -> u64 {
-    match expires_at.duration_since(SystemTime::now()) {
-        Ok(d) => (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1),
-        Err(_) => 1,
-    }
+    let remaining = match expires_at.duration_since(SystemTime::now()) {
+        Ok(d) => d.as_secs() + u64::from(d.subsec_nanos() > 0),
+        Err(_) => 0,
+    };
+    remaining.max(CLOCK_SLACK.as_secs())
 }
 
 fn redis_error(e: RedisError) -> StoreError {
@@ -209,6 +236,27 @@ impl RevocationStore for RedisStore {
         })
     }
 
+    fn advance_family<'a>(
+        &'a self,
+        family: &'a str,
+        generation: u64,
+        _subject: Option<&'a str>,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let mut cmd = redis::cmd("EVAL");
+            cmd.arg(ADVANCE_FAMILY)
+                .arg(1)
+                .arg(self.family_key(family))
+                .arg(generation);
+            match expires_at {
+                Some(expires_at) => cmd.arg(ttl_secs(expires_at)),
+                None => cmd.arg(""),
+            };
+            self.query::<bool>(cmd).await
+        })
+    }
+
     fn revoke_subject<'a>(
         &'a self,
         subject: &'a str,
@@ -240,10 +288,7 @@ impl RevocationStore for RedisStore {
         Box::pin(async move {
             // One round trip: MGET <jti> <family> <subject>.
             let ids: Vec<&str> = [token.jti, token.family].into_iter().flatten().collect();
-            let subject = match (&token.subject, token.issued_at) {
-                (Some(subject), Some(iat)) => Some((subject, iat)),
-                _ => None,
-            };
+            let subject = token.subject.as_ref();
             if ids.is_empty() && subject.is_none() {
                 return Ok(false);
             }
@@ -251,17 +296,17 @@ impl RevocationStore for RedisStore {
             for id in &ids {
                 cmd.arg(self.id_key(id));
             }
-            if let Some((subject, _)) = subject {
+            if let Some(subject) = subject {
                 cmd.arg(self.subject_key(subject));
             }
             let values: Vec<Option<String>> = self.query(cmd).await?;
             if values.iter().take(ids.len()).any(Option::is_some) {
                 return Ok(true);
             }
-            Ok(match (subject, values.get(ids.len())) {
-                (Some((_, iat)), Some(Some(cutoff))) => cutoff
+            Ok(match values.get(ids.len()) {
+                Some(Some(cutoff)) => cutoff
                     .parse::<i64>()
-                    .map(|cutoff| iat <= cutoff)
+                    .map(|cutoff| issued_by(token.issued_at, cutoff))
                     // Unreadable cutoff: not ours to guess, refuse (fail closed).
                     .unwrap_or(true),
                 _ => false,

@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{from_unix, store_of, subject_of, to_unix, within, TokenIds};
+use super::{
+    keep_until, revoke_claims, store_of, subject_of, to_unix, within, TokenIds, CLOCK_SLACK,
+};
 use crate::claims::Claims;
 use crate::error::{JwtError, JwtErrorKind};
 use crate::manager::JwtManager;
@@ -14,6 +16,11 @@ use crate::manager::JwtManager;
 /// The claim that ties the tokens of one login session together: every token
 /// [`RefreshRotation`] issues for a login and its refreshes carries the same value.
 pub const FAMILY_CLAIM: &str = "family";
+
+/// The claim that numbers the refresh tokens of one family: 0 for the login's, one more at
+/// each exchange. A family's rotation state is the last generation exchanged, so it takes one
+/// store entry however often the family is refreshed.
+pub const GENERATION_CLAIM: &str = "family_gen";
 
 /// An access token and a refresh token; serialises as
 /// `{"access_token": "...", "refresh_token": "..."}`, ready for `HttpResponse::json`.
@@ -63,7 +70,10 @@ pub struct TokenPair {
 /// and its subject in one go ([`RevocationStore::is_token_revoked`](super::RevocationStore::is_token_revoked)),
 /// so revoked families and users are refused everywhere.
 ///
-/// Notes: revocation marks live as long as the longest configured token lifetime
+/// Notes: the rotation state of a family is one store entry (the last generation exchanged,
+/// [`GENERATION_CLAIM`]), kept until the newest exchanged refresh token can no longer be
+/// accepted (`exp` + `decode_leeway` + [`CLOCK_SLACK`]), so reuse is detected inside the
+/// leeway too. Revocation marks live as long as the longest configured token lifetime
 /// (`access_token_expires`, `refresh_token_expires`; forever if either is `None`), so tokens
 /// minted by hand with a longer `expires_in` may outlive a family or user revocation. The
 /// identity cutoff has the one-second resolution of `iat`: a token issued in the same second
@@ -102,7 +112,7 @@ impl RefreshRotation {
             )
         })?;
         let family = uuid::Uuid::new_v4().to_string();
-        self.issue(&identity, None, &family, true)
+        self.issue(&identity, None, &family, 0, true)
     }
 
     /// Exchanges the refresh token with these `claims` (use `get_jwt()` under
@@ -114,6 +124,7 @@ impl RefreshRotation {
     pub async fn refresh(&self, claims: &Claims) -> Result<TokenPair, JwtError> {
         let store = store_of(&self.manager)?;
         let timeout = self.manager.revocation_timeout();
+        let config = self.manager.config();
         if !claims.is_refresh() {
             return Err(JwtError::new(
                 JwtErrorKind::WrongTokenType,
@@ -128,39 +139,59 @@ impl RefreshRotation {
             Some(family) => Cow::Borrowed(family),
             None => Cow::Owned(format!("{jti}.family")),
         };
-        let identity_claim = &self.manager.config().identity_claim;
+        let generation = match claims.get(GENERATION_CLAIM) {
+            None => 0,
+            Some(value) => value.as_u64().filter(|&g| g < u64::MAX).ok_or_else(|| {
+                JwtError::new(
+                    JwtErrorKind::Decode,
+                    format!("Invalid claim: {GENERATION_CLAIM}"),
+                )
+            })?,
+        };
+        let identity_claim = &config.identity_claim;
+        let subject = claims.get(identity_claim).map(subject_of);
         let ids = TokenIds {
-            jti: None,
+            jti: Some(jti),
             family: Some(&family),
-            subject: claims.get(identity_claim).map(subject_of),
+            subject: subject.clone(),
             issued_at: claims.iat(),
         };
         if within(timeout, store.is_token_revoked(&ids)).await? {
             return Err(self.revoked(claims));
         }
-        let expires_at = claims.exp().map(from_unix);
-        if !within(timeout, store.revoke_once(jti, expires_at)).await? {
+        // Kept while this token can still be presented, so that its reuse is seen.
+        let keep = keep_until(claims.exp(), config.decode_leeway);
+        let advanced = store.advance_family(&family, generation, subject.as_deref(), keep);
+        if !within(timeout, advanced).await? {
             // Exchanged before: whoever presents it now, the family is compromised.
-            within(timeout, store.revoke(&family, self.marks_expire_at())).await?;
+            let revoke =
+                store.revoke_for_subject(&family, subject.as_deref(), self.marks_expire_at());
+            within(timeout, revoke).await?;
             return Err(self.revoked(claims));
         }
         let identity = claims.get(identity_claim).cloned().unwrap_or(Value::Null);
-        self.issue(&identity, Some(identity_claim), &family, false)
+        self.issue(
+            &identity,
+            Some(identity_claim),
+            &family,
+            generation + 1,
+            false,
+        )
     }
 
     /// Revokes the session of the token with these claims: its whole family when it has one
     /// (access and refresh tokens alike), else the token itself.
     pub async fn logout(&self, claims: &Claims) -> Result<(), JwtError> {
         match claims.get(FAMILY_CLAIM).and_then(Value::as_str) {
-            Some(family) => self.revoke_family(family).await,
-            None => {
+            Some(family) => {
                 let store = store_of(&self.manager)?;
-                within(
-                    self.manager.revocation_timeout(),
-                    store.revoke_claims(claims),
-                )
-                .await
+                let identity_claim = &self.manager.config().identity_claim;
+                let subject = claims.get(identity_claim).map(subject_of);
+                let revoke =
+                    store.revoke_for_subject(family, subject.as_deref(), self.marks_expire_at());
+                within(self.manager.revocation_timeout(), revoke).await
             }
+            None => revoke_claims(&self.manager, claims).await,
         }
     }
 
@@ -195,14 +226,15 @@ impl RefreshRotation {
         .await
     }
 
-    /// A new pair of `family` for `identity`; `exact_claim` keeps the identity claim exactly
-    /// as given (a refresh re-issues the claim value, which must not go through the
-    /// `user_identity_loader` twice).
+    /// A new pair of `family` for `identity`, the refresh token of `generation`; `exact_claim`
+    /// keeps the identity claim exactly as given (a refresh re-issues the claim value, which
+    /// must not go through the `user_identity_loader` twice).
     fn issue(
         &self,
         identity: &Value,
         exact_claim: Option<&str>,
         family: &str,
+        generation: u64,
         fresh: bool,
     ) -> Result<TokenPair, JwtError> {
         let mut access = self
@@ -213,7 +245,8 @@ impl RefreshRotation {
         let mut refresh = self
             .manager
             .create_refresh_token(identity)
-            .claim(FAMILY_CLAIM, family);
+            .claim(FAMILY_CLAIM, family)
+            .claim(GENERATION_CLAIM, generation);
         if let Some(claim) = exact_claim {
             access = access.claim(claim, identity);
             refresh = refresh.claim(claim, identity);
@@ -225,14 +258,18 @@ impl RefreshRotation {
     }
 
     /// Until when a family or subject revocation must be kept: until every token it can
-    /// concern has expired, i.e. the longest configured lifetime from now.
+    /// concern can no longer be accepted, i.e. the longest configured lifetime from now, plus
+    /// the leeway and [`CLOCK_SLACK`]. `None` (forever) when a lifetime is unlimited.
     fn marks_expire_at(&self) -> Option<SystemTime> {
         let config = self.manager.config();
         // As in Flask, a zero lifetime means "never expires".
         let lifetime = |d: Option<Duration>| d.filter(|d| !d.is_zero());
         let longest =
             lifetime(config.access_token_expires)?.max(lifetime(config.refresh_token_expires)?);
-        Some(SystemTime::now() + longest)
+        SystemTime::now()
+            .checked_add(longest)?
+            .checked_add(config.decode_leeway)?
+            .checked_add(CLOCK_SLACK)
     }
 
     fn revoked(&self, claims: &Claims) -> JwtError {

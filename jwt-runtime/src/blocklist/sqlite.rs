@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
-use super::{to_unix, BoxFuture, RevocationStore, StoreError, TokenIds};
+use super::{stored_expiry, to_unix, BoxFuture, RevocationStore, StoreError, TokenIds};
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 
 /// Revoked tokens in an SQLite database, through an sqlx pool: Flask-JWT-Extended's
@@ -17,11 +17,14 @@ use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 /// CREATE TABLE jwt_blocklist (jti TEXT PRIMARY KEY NOT NULL, expires_at INTEGER);
 /// CREATE TABLE jwt_blocklist_subjects (subject TEXT PRIMARY KEY NOT NULL,
 ///                                      revoked_up_to INTEGER NOT NULL, expires_at INTEGER);
+/// CREATE TABLE jwt_blocklist_families (family TEXT PRIMARY KEY NOT NULL,
+///                                      generation INTEGER NOT NULL, expires_at INTEGER);
 /// ```
 ///
-/// `expires_at` is the token's `exp` in Unix seconds (`NULL`: never expires). Rows of expired
-/// tokens no longer matter; [`purge_expired`](Self::purge_expired) deletes them, e.g. from a
-/// periodic task. Every query is bounded by the store's timeout (default
+/// `expires_at` is, in Unix seconds, the last instant the token could still be accepted
+/// (`NULL`: never expires); a family of rotated refresh tokens is one row however often it is
+/// refreshed. Rows past `expires_at` no longer matter; [`purge_expired`](Self::purge_expired)
+/// deletes them, e.g. from a periodic task. Every query is bounded by the store's timeout (default
 /// [`DEFAULT_REVOCATION_TIMEOUT`]).
 ///
 /// ```no_run
@@ -38,7 +41,7 @@ pub struct SqliteStore {
     timeout: Duration,
 }
 
-const CREATE: [&str; 4] = [
+const CREATE: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS jwt_blocklist \
      (jti TEXT PRIMARY KEY NOT NULL, expires_at INTEGER)",
     "CREATE INDEX IF NOT EXISTS jwt_blocklist_expires_at ON jwt_blocklist (expires_at)",
@@ -46,6 +49,10 @@ const CREATE: [&str; 4] = [
      (subject TEXT PRIMARY KEY NOT NULL, revoked_up_to INTEGER NOT NULL, expires_at INTEGER)",
     "CREATE INDEX IF NOT EXISTS jwt_blocklist_subjects_expires_at \
      ON jwt_blocklist_subjects (expires_at)",
+    "CREATE TABLE IF NOT EXISTS jwt_blocklist_families \
+     (family TEXT PRIMARY KEY NOT NULL, generation INTEGER NOT NULL, expires_at INTEGER)",
+    "CREATE INDEX IF NOT EXISTS jwt_blocklist_families_expires_at \
+     ON jwt_blocklist_families (expires_at)",
 ];
 
 /// Revoking twice keeps the later expiry (`NULL`, never, being the latest).
@@ -67,16 +74,27 @@ const REVOKE_SUBJECT: &str =
      WHEN jwt_blocklist_subjects.expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL \
      ELSE max(jwt_blocklist_subjects.expires_at, excluded.expires_at) END";
 
+/// Moves a family to a later generation, keeping the later expiry; changes no row when the
+/// generation was exchanged before.
+const ADVANCE_FAMILY: &str =
+    "INSERT INTO jwt_blocklist_families (family, generation, expires_at) VALUES (?, ?, ?) \
+     ON CONFLICT (family) DO UPDATE SET generation = excluded.generation, expires_at = CASE \
+     WHEN jwt_blocklist_families.expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL \
+     ELSE max(jwt_blocklist_families.expires_at, excluded.expires_at) END \
+     WHERE jwt_blocklist_families.generation < excluded.generation";
+
 const SUBJECT_REVOKED_UP_TO: &str =
     "SELECT revoked_up_to FROM jwt_blocklist_subjects WHERE subject = ?";
 
-/// One query for the three ids; a `NULL` id matches nothing.
+/// One query for the three ids; a `NULL` id matches nothing. A token without `iat` is bound
+/// as the smallest integer: any cutoff of its subject covers it (fail closed).
 const IS_TOKEN_REVOKED: &str = "SELECT EXISTS (SELECT 1 FROM jwt_blocklist WHERE jti IN (?, ?)) \
      OR EXISTS (SELECT 1 FROM jwt_blocklist_subjects WHERE subject = ? AND revoked_up_to >= ?)";
 
-const PURGE: [&str; 2] = [
+const PURGE: [&str; 3] = [
     "DELETE FROM jwt_blocklist WHERE expires_at <= ?",
     "DELETE FROM jwt_blocklist_subjects WHERE expires_at <= ?",
+    "DELETE FROM jwt_blocklist_families WHERE expires_at <= ?",
 ];
 
 impl SqliteStore {
@@ -129,9 +147,9 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// Deletes the rows of tokens that have expired; returns how many.
+    /// Deletes the rows that no token can need any more; returns how many.
     pub async fn purge_expired(&self) -> Result<u64, StoreError> {
-        let now = to_unix(SystemTime::now());
+        let now = now();
         let mut purged = 0;
         for statement in PURGE {
             let done = self
@@ -160,7 +178,8 @@ impl RevocationStore for SqliteStore {
         expires_at: Option<SystemTime>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let query = sqlx::query(REVOKE).bind(jti).bind(expires_at.map(to_unix));
+            let expiry = stored_expiry(expires_at, now());
+            let query = sqlx::query(REVOKE).bind(jti).bind(expiry);
             self.bounded(query.execute(&self.pool)).await?;
             Ok(())
         })
@@ -181,7 +200,7 @@ impl RevocationStore for SqliteStore {
         Box::pin(async move {
             let query = sqlx::query(REVOKE_ONCE)
                 .bind(jti)
-                .bind(expires_at.map(to_unix));
+                .bind(stored_expiry(expires_at, now()));
             let done = self.bounded(query.execute(&self.pool)).await?;
             Ok(done.rows_affected() == 1)
         })
@@ -197,7 +216,7 @@ impl RevocationStore for SqliteStore {
             let query = sqlx::query(REVOKE_SUBJECT)
                 .bind(subject)
                 .bind(issued_up_to)
-                .bind(expires_at.map(to_unix));
+                .bind(stored_expiry(expires_at, now()));
             self.bounded(query.execute(&self.pool)).await?;
             Ok(())
         })
@@ -222,8 +241,35 @@ impl RevocationStore for SqliteStore {
                 .bind(token.jti)
                 .bind(token.family)
                 .bind(token.subject.as_deref())
-                .bind(token.issued_at);
+                .bind(token.issued_at.unwrap_or(i64::MIN));
             self.bounded(query.fetch_one(&self.pool)).await
         })
     }
+
+    fn advance_family<'a>(
+        &'a self,
+        family: &'a str,
+        generation: u64,
+        _subject: Option<&'a str>,
+        expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let generation = i64::try_from(generation)
+                .map_err(|_| StoreError(format!("generation {generation} is out of range")))?;
+            let query = sqlx::query(ADVANCE_FAMILY)
+                .bind(family)
+                .bind(generation)
+                .bind(stored_expiry(expires_at, now()));
+            let done = self.bounded(query.execute(&self.pool)).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    fn purge<'a>(&'a self) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(self.purge_expired())
+    }
+}
+
+fn now() -> i64 {
+    to_unix(SystemTime::now())
 }
