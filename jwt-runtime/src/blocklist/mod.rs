@@ -6,6 +6,7 @@
 //! |---|---|---|---|
 //! | [`MemoryStore`] | always | no (one process) | a capacity, and a share of it per subject; expired entries purged on insert |
 //! | `RedisStore` | `redis` | yes | Redis TTLs: each entry lives as long as its token can be accepted |
+//! | `CachedRedisStore` | `redis` | yes; checks answered from memory, invalidated by Redis | as `RedisStore`, plus a bounded local cache |
 //! | `SqliteStore` | `sqlx-sqlite` | yes, through one database file | `SqliteStore::purge_expired` |
 //!
 //! Logging out is one call in a protected handler, [`revoke_token`]:
@@ -75,12 +76,18 @@ pub fn keep_until(exp: Option<i64>, leeway: Duration) -> Option<SystemTime> {
 
 mod memory;
 #[cfg(feature = "redis")]
+mod redis_cached;
+#[cfg(feature = "redis")]
 mod redis_store;
 mod rotation;
 #[cfg(feature = "sqlx-sqlite")]
 mod sqlite;
 
 pub use memory::{MemoryStore, DEFAULT_MEMORY_CAPACITY};
+#[cfg(feature = "redis")]
+pub use redis_cached::{
+    CachedRedisStore, RedisCacheStats, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
+};
 #[cfg(feature = "redis")]
 pub use redis_store::{RedisStore, DEFAULT_REDIS_PREFIX};
 pub use rotation::{RefreshRotation, TokenPair, FAMILY_CLAIM, GENERATION_CLAIM};

@@ -108,19 +108,24 @@ impl RedisStore {
         &self.prefix
     }
 
-    fn id_key(&self, id: &str) -> String {
+    /// The bound on every command.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub(super) fn id_key(&self, id: &str) -> String {
         format!("{}jti:{id}", self.prefix)
     }
 
-    fn family_key(&self, family: &str) -> String {
+    pub(super) fn family_key(&self, family: &str) -> String {
         format!("{}fam:{family}", self.prefix)
     }
 
-    fn subject_key(&self, subject: &str) -> String {
+    pub(super) fn subject_key(&self, subject: &str) -> String {
         format!("{}sub:{subject}", self.prefix)
     }
 
-    async fn query<T: FromRedisValue>(&self, cmd: Cmd) -> Result<T, StoreError> {
+    pub(super) async fn query<T: FromRedisValue>(&self, cmd: Cmd) -> Result<T, StoreError> {
         let mut connection = self.connection.clone();
         match tokio::time::timeout(self.timeout, cmd.query_async(&mut connection)).await {
             Ok(result) => result.map_err(redis_error),
@@ -287,30 +292,51 @@ impl RevocationStore for RedisStore {
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
             // One round trip: MGET <jti> <family> <subject>.
-            let ids: Vec<&str> = [token.jti, token.family].into_iter().flatten().collect();
-            let subject = token.subject.as_ref();
-            if ids.is_empty() && subject.is_none() {
+            let keys = self.token_keys(token);
+            if keys.is_empty() {
                 return Ok(false);
             }
-            let mut cmd = redis::cmd("MGET");
-            for id in &ids {
-                cmd.arg(self.id_key(id));
-            }
-            if let Some(subject) = subject {
-                cmd.arg(self.subject_key(subject));
-            }
-            let values: Vec<Option<String>> = self.query(cmd).await?;
-            if values.iter().take(ids.len()).any(Option::is_some) {
-                return Ok(true);
-            }
-            Ok(match values.get(ids.len()) {
-                Some(Some(cutoff)) => cutoff
-                    .parse::<i64>()
-                    .map(|cutoff| issued_by(token.issued_at, cutoff))
-                    // Unreadable cutoff: not ours to guess, refuse (fail closed).
-                    .unwrap_or(true),
-                _ => false,
-            })
+            let values = self.get_many(&keys).await?;
+            Ok(token_verdict(token, &values))
         })
+    }
+}
+
+impl RedisStore {
+    /// The keys under which `token` may be revoked: its `jti`, its family, its subject (in
+    /// that order, each when the token has it).
+    pub(super) fn token_keys(&self, token: &TokenIds<'_>) -> Vec<String> {
+        let ids = [token.jti, token.family].into_iter().flatten();
+        let mut keys: Vec<String> = ids.map(|id| self.id_key(id)).collect();
+        if let Some(subject) = &token.subject {
+            keys.push(self.subject_key(subject));
+        }
+        keys
+    }
+
+    /// `MGET keys`.
+    pub(super) async fn get_many(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<Option<String>>, StoreError> {
+        let mut cmd = redis::cmd("MGET");
+        cmd.arg(keys);
+        self.query(cmd).await
+    }
+}
+
+/// Whether `token` is revoked, from the values of its [`RedisStore::token_keys`].
+pub(super) fn token_verdict(token: &TokenIds<'_>, values: &[Option<String>]) -> bool {
+    let ids = usize::from(token.jti.is_some()) + usize::from(token.family.is_some());
+    if values.iter().take(ids).any(Option::is_some) {
+        return true;
+    }
+    match values.get(ids) {
+        Some(Some(cutoff)) => cutoff
+            .parse::<i64>()
+            .map(|cutoff| issued_by(token.issued_at, cutoff))
+            // Unreadable cutoff: not ours to guess, refuse (fail closed).
+            .unwrap_or(true),
+        _ => false,
     }
 }
