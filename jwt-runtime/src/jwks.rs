@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::header::ACCEPT;
 use actix_web::http::Uri;
 use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
 use crate::error::ConfigError;
@@ -227,19 +228,23 @@ impl JwksSource {
         self.fetch().await
     }
 
-    /// Makes sure the cache can verify `token`: refreshes it (rate-limited) when the token's
-    /// `kid` is unknown or the cache is due. Never fails; a token the keys cannot verify is
-    /// refused by the verification that follows.
-    pub async fn prepare(&self, token: &str) {
+    /// Makes sure the cache can verify `token`, whose `alg` must be one of `algorithms` (the
+    /// manager's, [`JwtConfig::effective_decode_algorithms`](crate::JwtConfig::effective_decode_algorithms)):
+    /// refreshes the cache (rate-limited) when the token's `kid` is unknown or the cache is due.
+    /// Never fails; a token the keys cannot verify is refused by the verification that follows.
+    ///
+    /// A token with another `alg` starts no fetch, whatever its `kid`: the verification will
+    /// refuse it anyway, and made-up tokens must not make the app call the provider.
+    pub async fn prepare(&self, token: &str, algorithms: &[Algorithm]) {
         let Ok(header) = crate::decode::get_unverified_jwt_headers(token) else {
             return;
         };
         // `none`, HMAC or unknown algorithms never verify with a JWKS key: no fetch for them.
-        let signed_with_a_key_pair = header
+        let verifiable = header
             .alg()
-            .and_then(|alg| alg.parse::<jsonwebtoken::Algorithm>().ok())
-            .is_some_and(crate::config::is_asymmetric);
-        if !signed_with_a_key_pair {
+            .and_then(|alg| alg.parse::<Algorithm>().ok())
+            .is_some_and(|alg| crate::config::is_asymmetric(alg) && algorithms.contains(&alg));
+        if !verifiable {
             return;
         }
         let kid = header.kid();
