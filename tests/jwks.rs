@@ -20,6 +20,7 @@ const RSA_B_PRIVATE: &str = include_str!("fixtures/keys/rsa_b_private.pem");
 const EC_P256_A_PRIVATE: &str = include_str!("fixtures/keys/ec_p256_a_private.pem");
 
 const UNKNOWN_KID: &str = "Unable to find a signing key that matches the token's kid";
+const KEYS_UNAVAILABLE: &str = "signing keys unavailable";
 /// What the verifiers accept, as their managers' `effective_decode_algorithms` say.
 const ALGORITHMS: [Algorithm; 1] = [Algorithm::RS256];
 /// This API's client ID at the provider: the `aud` of the tokens meant for it.
@@ -276,6 +277,11 @@ async fn provider_briefly_down_keeps_cached_keys() {
     let error = source.last_error().expect("the failure is recorded");
     assert!(error.contains("503"), "{error}");
     assert_eq!(source.kids(), ["p1"]);
+    // While the keys cannot be refreshed, a `kid` the cache lacks may be a new key: 503, not 422.
+    assert_eq!(
+        get_protected(&jwt, &forged("p9")).await,
+        (503, json!({ "msg": KEYS_UNAVAILABLE }))
+    );
     assert_eq!(
         source.refresh().await.unwrap_err().reason,
         "HTTP status 503 Service Unavailable"
@@ -287,8 +293,16 @@ async fn provider_briefly_down_keeps_cached_keys() {
     keys.set_current("p2").unwrap();
     let token2 = issuer.create_access_token("username").finish().unwrap();
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-    until_status(&jwt, &token2, 200).await;
+    let answers = until_status(&jwt, &token2, 200).await;
+    for (status, _) in &answers {
+        assert!(matches!(status, 200 | 503), "{answers:?}");
+    }
     assert_eq!(source.last_error(), None);
+    // Healthy again: an unknown `kid` is refused as before.
+    assert_eq!(
+        get_protected(&jwt, &forged("p9")).await,
+        (422, json!({ "msg": UNKNOWN_KID }))
+    );
     provider.handle.stop(false).await;
 }
 
@@ -505,6 +519,80 @@ async fn jwks_verifier_refuses_tokens_for_other_clients() {
         );
     }
     provider.handle.stop(false).await;
+}
+
+// A provider that is down while the API starts and comes up two seconds later: valid tokens
+// are answered 503 (retryable) until its keys arrive, then 200, never a 4xx, which clients take
+// for "log the user out". The failed fetches are retried soon, not after the default 30 s gap.
+#[actix_web::test]
+async fn provider_down_at_start_up_answers_503_then_200() {
+    let (keys, issuer) = issuer();
+    let provider = Provider::start(keys);
+    provider.down.store(true, Ordering::SeqCst);
+    let down = provider.down.clone();
+    actix_web::rt::spawn(async move {
+        actix_web::rt::time::sleep(Duration::from_secs(2)).await;
+        down.store(false, Ordering::SeqCst);
+    });
+    let source = JwksSource::builder(&provider.url)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let jwt = verifier(&source);
+    let token = issuer.create_access_token("username").finish().unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..150 {
+        let answer = get_protected(&jwt, &token).await;
+        let done = answer.0 == 200;
+        seen.push(answer);
+        if done {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        seen[0],
+        (503, json!({ "msg": KEYS_UNAVAILABLE })),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.last().unwrap(),
+        &(200, json!({"foo": "bar"})),
+        "{seen:?}"
+    );
+    for answer in &seen[..seen.len() - 1] {
+        assert_eq!(
+            answer,
+            &(503, json!({ "msg": KEYS_UNAVAILABLE })),
+            "{seen:?}"
+        );
+    }
+    assert_eq!(source.last_error(), None);
+    provider.handle.stop(false).await;
+}
+
+// A provider that refuses connections: valid tokens are answered 503, not 422.
+#[actix_web::test]
+async fn unreachable_provider_answers_503() {
+    let (_keys, issuer) = issuer();
+    let source = JwksSource::builder("http://127.0.0.1:1/jwks.json")
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let jwt = verifier(&source);
+    let token = issuer.create_access_token("username").finish().unwrap();
+    assert_eq!(
+        get_protected(&jwt, &token).await,
+        (503, json!({ "msg": KEYS_UNAVAILABLE }))
+    );
+    assert_eq!(source.fetches(), 1);
+    // A direct decode says the same, with the cause for logs.
+    let err = jwt.decode_token(&token, false).unwrap_err();
+    assert_eq!(err.kind(), JwtErrorKind::SigningKeysUnavailable);
+    assert!(
+        err.detail().is_some_and(|d| d.contains("127.0.0.1:1")),
+        "{err:?}"
+    );
 }
 
 // Providers publish keys we cannot use (encryption keys, secrets, unknown types): they are

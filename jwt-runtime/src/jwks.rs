@@ -11,11 +11,15 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::key_set::{entry_from_jwk, KeyEntry, KeySet};
 
 /// A JWKS larger than this is refused (a real one is a few kilobytes).
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
+
+/// The wait before retrying a failed fetch; it doubles with each further failure, up to
+/// `min_refresh_gap`. An outage then costs seconds of 503s, not a whole gap.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
 
 /// Why a JWKS refresh failed; the cached keys stay in use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,8 +42,15 @@ pub struct JwksError {
 ///   so removed keys stop verifying.
 ///
 /// A failed refresh (provider down, bad answer) keeps the cached keys in service and is
-/// retried after `min_refresh_gap`; [`last_error`](Self::last_error) tells what failed. A
-/// refresh replaces the whole cache at once.
+/// retried by the next tokens after a short backoff (1 s, doubling up to `min_refresh_gap`);
+/// [`last_error`](Self::last_error) tells what failed. A refresh replaces the whole cache at
+/// once.
+///
+/// While the keys cannot be fetched (never fetched yet, or the last fetch failed), a token
+/// whose key is not cached is refused with 503 `{"msg": "signing keys unavailable"}`
+/// ([`JwtErrorKind::SigningKeysUnavailable`](crate::JwtErrorKind::SigningKeysUnavailable)):
+/// its key may be one the provider has and we could not get, so the client should retry, not
+/// drop its token. Once a fetch succeeds, an unknown `kid` is an invalid token again (422).
 ///
 /// The request pipeline awaits [`prepare`](Self::prepare) before decoding, so a token with a
 /// `kid` the cache does not know yet triggers a (rate-limited) refresh first. Direct calls to
@@ -89,8 +100,30 @@ struct Status {
     fetched_at: Option<Instant>,
     last_attempt: Option<Instant>,
     last_error: Option<String>,
+    /// Fetches failed in a row since the last success (or since the start).
+    failures: u32,
     fetches: u64,
     background: bool,
+}
+
+impl Status {
+    /// Whether the cache is fit to call a `kid` unknown: filled, and the last fetch succeeded.
+    fn healthy(&self) -> bool {
+        self.fetched_at.is_some() && self.failures == 0
+    }
+
+    /// Whether a token may start a fetch at `now`: `gap` after a success, a backoff growing
+    /// from [`FIRST_RETRY`] to `gap` after failures.
+    fn may_fetch(&self, now: Instant, gap: Duration) -> bool {
+        let wait = match self.failures {
+            0 => gap,
+            n => FIRST_RETRY
+                .saturating_mul(2u32.saturating_pow(n - 1))
+                .min(gap),
+        };
+        self.last_attempt
+            .is_none_or(|at| now.duration_since(at) >= wait)
+    }
 }
 
 impl std::fmt::Debug for JwksSource {
@@ -122,7 +155,9 @@ impl JwksSourceBuilder {
     }
 
     /// The least time between two fetches that tokens cause (an unknown `kid`, a stale
-    /// cache, a retry after a failure). Default 30 seconds. [`JwksSource::refresh`] ignores it.
+    /// cache). Default 30 seconds. After a failed fetch the next one comes sooner: 1 s later,
+    /// the wait doubling with each further failure up to this gap. [`JwksSource::refresh`]
+    /// ignores it.
     pub fn min_refresh_gap(mut self, gap: Duration) -> Self {
         self.min_refresh_gap = gap;
         self
@@ -230,8 +265,9 @@ impl JwksSource {
 
     /// Makes sure the cache can verify `token`, whose `alg` must be one of `algorithms` (the
     /// manager's, [`JwtConfig::effective_decode_algorithms`](crate::JwtConfig::effective_decode_algorithms)):
-    /// refreshes the cache (rate-limited) when the token's `kid` is unknown or the cache is due.
-    /// Never fails; a token the keys cannot verify is refused by the verification that follows.
+    /// refreshes the cache (rate-limited) when the token's `kid` is unknown or the cache is due,
+    /// or waits for a refresh under way that may bring the `kid`. Never fails; a token the keys
+    /// cannot verify is refused by the verification that follows.
     ///
     /// A token with another `alg` starts no fetch, whatever its `kid`: the verification will
     /// refuse it anyway, and made-up tokens must not make the app call the provider.
@@ -248,7 +284,10 @@ impl JwksSource {
             return;
         }
         let kid = header.kid();
-        if !self.wants_refresh(kid) {
+        // A fetch under way (another request's, a background refresh) may bring an unknown
+        // `kid`: waiting for it beats refusing a valid token.
+        let awaits_fetch = self.inner.keys.find(kid).is_none() && self.fetching();
+        if !self.wants_refresh(kid) && !awaits_fetch {
             return;
         }
         let _fetching = self.inner.fetch_lock.lock().await;
@@ -256,6 +295,29 @@ impl JwksSource {
         if self.wants_refresh(kid) {
             let _ = self.fetch().await;
         }
+    }
+
+    /// The error for a token whose key is not cached, when the keys cannot be fetched (never
+    /// fetched yet, or the last fetch failed): the key may exist at the provider, so the token
+    /// is not called invalid. `None` while the provider answers.
+    pub(crate) fn unavailable(&self) -> Option<JwtError> {
+        let status = self.status();
+        if status.healthy() {
+            return None;
+        }
+        let detail = status.last_error.clone().unwrap_or_else(|| {
+            format!(
+                "the JWKS from `{}` has not been fetched yet",
+                self.inner.url
+            )
+        });
+        Some(
+            JwtError::new(
+                JwtErrorKind::SigningKeysUnavailable,
+                "signing keys unavailable",
+            )
+            .with_detail(detail),
+        )
     }
 
     /// The cached key for `kid`; when it is missing or the cache is due, a refresh is
@@ -275,14 +337,17 @@ impl JwksSource {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether a fetch is under way.
+    fn fetching(&self) -> bool {
+        self.inner.fetch_lock.try_lock().is_err()
+    }
+
     /// Whether a token with `kid` calls for a fetch now: the key is unknown or the cache is
-    /// due, and the last fetch is at least `min_refresh_gap` old.
+    /// due, and the rate limit allows one (see [`Status::may_fetch`]).
     fn wants_refresh(&self, kid: Option<&str>) -> bool {
         let status = self.status();
         let now = Instant::now();
-        let may_fetch = status
-            .last_attempt
-            .is_none_or(|at| now.duration_since(at) >= self.inner.min_refresh_gap);
+        let may_fetch = status.may_fetch(now, self.inner.min_refresh_gap);
         let due = status
             .fetched_at
             .is_none_or(|at| now.duration_since(at) >= self.inner.refresh_interval);
@@ -318,11 +383,10 @@ impl JwksSource {
         }
     }
 
-    /// The rate limit alone: whether the last fetch is at least `min_refresh_gap` old.
+    /// The rate limit alone (see [`Status::may_fetch`]).
     fn gap_allows(&self) -> bool {
         self.status()
-            .last_attempt
-            .is_none_or(|at| at.elapsed() >= self.inner.min_refresh_gap)
+            .may_fetch(Instant::now(), self.inner.min_refresh_gap)
     }
 
     /// One fetch; the caller holds `fetch_lock`.
@@ -343,6 +407,7 @@ impl JwksSource {
                 self.inner.keys.replace_all(keys);
                 status.fetched_at = Some(Instant::now());
                 status.last_error = None;
+                status.failures = 0;
                 Ok(count)
             }
             Err(reason) => {
@@ -351,6 +416,7 @@ impl JwksSource {
                     reason,
                 };
                 status.last_error = Some(error.to_string());
+                status.failures = status.failures.saturating_add(1);
                 Err(error)
             }
         }

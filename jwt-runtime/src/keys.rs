@@ -65,6 +65,19 @@ impl KeySources {
         None
     }
 
+    /// Why no key verifies a token with `kid`: the JWKS cannot be fetched (503, worth
+    /// retrying), else the token names no known key (422).
+    fn missing(&self, kid: Option<&str>) -> JwtError {
+        #[cfg(feature = "jwks")]
+        if let Some(unavailable) = self.jwks.as_ref().and_then(|jwks| jwks.unavailable()) {
+            return unavailable;
+        }
+        match kid {
+            Some(_) => decode_error("Unable to find a signing key that matches the token's kid"),
+            None => decode_error("Token is missing the \"kid\" header"),
+        }
+    }
+
     /// A JWKS holds a third party's keys, which sign tokens for every client of that party
     /// (ID tokens too): without an audience check, any of them would pass.
     fn check_audience(&self, config: &JwtConfig) -> Result<(), ConfigError> {
@@ -331,10 +344,10 @@ impl Keys {
         if !self.sources.verifies() || (kid.is_none() && self.decoding.is_some()) {
             return configured();
         }
-        let entry = self.sources.find(kid).ok_or_else(|| match kid {
-            Some(_) => decode_error("Unable to find a signing key that matches the token's kid"),
-            None => decode_error("Token is missing the \"kid\" header"),
-        })?;
+        let entry = self
+            .sources
+            .find(kid)
+            .ok_or_else(|| self.sources.missing(kid))?;
         if entry.algorithm.is_some_and(|bound| bound != algorithm) {
             // PyJWT's answer when a JWK's `alg` differs from the token's.
             return Err(decode_error("The specified alg value is not allowed"));
