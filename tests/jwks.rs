@@ -595,6 +595,48 @@ async fn unreachable_provider_answers_503() {
     );
 }
 
+// Credentials in a JWKS URL never show in errors, `Debug` output or the URL the source reports
+// (what apps log).
+#[actix_web::test]
+async fn jwks_url_credentials_are_redacted() {
+    const SECRET: &str = "s3cr3t-pw";
+    let url = format!("https://jwks-user:{SECRET}@127.0.0.1:1/jwks.json");
+    let source = JwksSource::builder(&url)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let err = source.refresh().await.unwrap_err();
+    let (_keys, issuer) = issuer();
+    let token = issuer.create_access_token("username").finish().unwrap();
+    let refused = verifier(&source).decode_token(&token, false).unwrap_err();
+    let shown = [
+        format!("{:?}", JwksSource::builder(&url)),
+        format!("{source:?}"),
+        source.url().to_owned(),
+        err.to_string(),
+        format!("{err:?}"),
+        source.last_error().unwrap(),
+        format!("{refused:?}"),
+    ];
+    for text in &shown {
+        assert!(
+            !text.contains(SECRET) && !text.contains("jwks-user"),
+            "{text}"
+        );
+    }
+    assert_eq!(source.url(), "https://***@127.0.0.1:1/jwks.json");
+    assert_eq!(err.url, source.url());
+    // Nor in the errors of URLs refused when the source is built.
+    for bad in [
+        format!("http://jwks-user:{SECRET}@idp.example/jwks.json"),
+        format!("https://jwks-user:{SECRET}@idp example/jwks.json"),
+        format!("ftp://jwks-user:{SECRET}@idp.example/jwks.json"),
+    ] {
+        let err = JwksSource::new(&bad).unwrap_err();
+        assert!(!err.to_string().contains(SECRET), "{err}");
+    }
+}
+
 // Providers publish keys we cannot use (encryption keys, secrets, unknown types): they are
 // skipped, the rest serve. A document that is not a JWKS fails the refresh, keeping the cache.
 #[actix_web::test]

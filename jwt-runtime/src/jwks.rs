@@ -25,7 +25,7 @@ const FIRST_RETRY: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot refresh the JWKS from `{url}`: {reason}")]
 pub struct JwksError {
-    /// The JWKS URL.
+    /// The JWKS URL, credentials redacted (see [`JwksSource::url`]).
     pub url: String,
     /// What went wrong (connection, status, body).
     pub reason: String,
@@ -58,6 +58,9 @@ pub struct JwksError {
 /// refresh on the current actix arbiter); await `prepare` yourself before them, and
 /// [`refresh`](Self::refresh) at start-up to fill the cache.
 ///
+/// Credentials in the URL (`https://user:password@idp/...`) never appear in errors, `Debug`
+/// output or [`url`](Self::url): they show as `***`.
+///
 /// The client is actix's `awc` over rustls with the webpki root certificates; plain `http`
 /// is accepted only for loopback hosts unless [`allow_http`](JwksSourceBuilder::allow_http).
 ///
@@ -85,6 +88,9 @@ pub struct JwksSource {
 }
 
 struct Inner {
+    /// The URL as given, credentials included: only the HTTP client sees it.
+    fetch_url: String,
+    /// `fetch_url` with its credentials redacted: the only form errors and `Debug` show.
     url: String,
     refresh_interval: Duration,
     min_refresh_gap: Duration,
@@ -137,13 +143,25 @@ impl std::fmt::Debug for JwksSource {
 
 /// Options of a [`JwksSource`]; [`build`](Self::build) checks the URL.
 #[must_use = "call `.build()` to get the source"]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct JwksSourceBuilder {
     url: String,
     refresh_interval: Duration,
     min_refresh_gap: Duration,
     timeout: Duration,
     allow_http: bool,
+}
+
+impl std::fmt::Debug for JwksSourceBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksSourceBuilder")
+            .field("url", &redact_url(&self.url))
+            .field("refresh_interval", &self.refresh_interval)
+            .field("min_refresh_gap", &self.min_refresh_gap)
+            .field("timeout", &self.timeout)
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
 }
 
 impl JwksSourceBuilder {
@@ -178,11 +196,12 @@ impl JwksSourceBuilder {
 
     /// The source, with an empty cache: the first token (or [`JwksSource::refresh`]) fills it.
     pub fn build(self) -> Result<JwksSource, ConfigError> {
+        let shown_url = redact_url(&self.url);
         let bad = |reason: String| ConfigError::new("JWKS URL", reason);
         let uri: Uri = self
             .url
             .parse()
-            .map_err(|e| bad(format!("`{}` is not a URL: {e}", self.url)))?;
+            .map_err(|e| bad(format!("`{shown_url}` is not a URL: {e}")))?;
         let host = uri.host().unwrap_or_default();
         match uri.scheme_str() {
             Some("https") => {}
@@ -190,15 +209,15 @@ impl JwksSourceBuilder {
                 if self.allow_http || matches!(host, "localhost" | "127.0.0.1" | "[::1]") => {}
             Some("http") => {
                 return Err(bad(format!(
-                    "`{}` is plain http: use https (or `allow_http(true)`)",
-                    self.url
+                    "`{shown_url}` is plain http: use https (or `allow_http(true)`)"
                 )))
             }
-            _ => return Err(bad(format!("`{}` is not an http(s) URL", self.url))),
+            _ => return Err(bad(format!("`{shown_url}` is not an http(s) URL"))),
         }
         Ok(JwksSource {
             inner: Arc::new(Inner {
-                url: self.url,
+                fetch_url: self.url,
+                url: shown_url,
                 refresh_interval: self.refresh_interval,
                 min_refresh_gap: self.min_refresh_gap,
                 timeout: self.timeout,
@@ -227,7 +246,7 @@ impl JwksSource {
         Self::builder(url).build()
     }
 
-    /// The JWKS URL.
+    /// The JWKS URL as it may be logged: credentials in it (`user:password@`) show as `***`.
     pub fn url(&self) -> &str {
         &self.inner.url
     }
@@ -413,7 +432,9 @@ impl JwksSource {
             Err(reason) => {
                 let error = JwksError {
                     url: self.inner.url.clone(),
-                    reason,
+                    // The HTTP client's messages do not quote the URL today; if one ever
+                    // does, its credentials still stay out.
+                    reason: hide_userinfo(&self.inner.fetch_url, &reason),
                 };
                 status.last_error = Some(error.to_string());
                 status.failures = status.failures.saturating_add(1);
@@ -433,7 +454,7 @@ impl JwksSource {
             .disable_redirects()
             .finish();
         let mut response = client
-            .get(&self.inner.url)
+            .get(&self.inner.fetch_url)
             .insert_header((ACCEPT, "application/json"))
             .send()
             .await
@@ -446,6 +467,33 @@ impl JwksSource {
             .limit(MAX_JWKS_BYTES)
             .await
             .map_err(|e| e.to_string())
+    }
+}
+
+/// Where the userinfo (`user:password`) of `url` lies: between the scheme's `://` (or the
+/// start) and the last `@`. The last `@`, not the end of the authority, so that a password
+/// with an unencoded `/`, `?` or `#` (which also makes the URL unparseable) is covered too.
+fn userinfo(url: &str) -> Option<std::ops::Range<usize>> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    url[start..].rfind('@').map(|at| start..start + at)
+}
+
+/// `url` with its userinfo (`user:password@`) replaced by `***`, fit for errors and logs. Any
+/// text is accepted, URL or not; when in doubt it hides more than the userinfo (an `@` in the
+/// path or query hides what precedes it).
+pub(crate) fn redact_url(url: &str) -> String {
+    match userinfo(url) {
+        Some(range) => format!("{}***{}", &url[..range.start], &url[range.end..]),
+        None => url.to_owned(),
+    }
+}
+
+/// `text` with the userinfo of `url` replaced by `***` wherever it is quoted as in the URL,
+/// followed by its `@` (a bare search for a short user name would garble the text).
+fn hide_userinfo(url: &str, text: &str) -> String {
+    match userinfo(url) {
+        Some(range) if !range.is_empty() => text.replace(&url[range.start..=range.end], "***@"),
+        _ => text.to_owned(),
     }
 }
 
@@ -474,4 +522,71 @@ fn parse_jwks(body: &[u8]) -> Result<Vec<KeyEntry>, String> {
         return Err(format!("no usable key: {}", skipped.join("; ")));
     }
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hide_userinfo, redact_url};
+
+    #[test]
+    fn redact_url_hides_the_userinfo() {
+        for (url, shown) in [
+            (
+                "https://idp.example/jwks.json",
+                "https://idp.example/jwks.json",
+            ),
+            (
+                "https://user:pw@idp.example/jwks.json",
+                "https://***@idp.example/jwks.json",
+            ),
+            (
+                "https://token@idp.example:8443/",
+                "https://***@idp.example:8443/",
+            ),
+            ("https://@idp.example/", "https://***@idp.example/"),
+            // Unencoded delimiters in the password: the URL does not parse, the error quotes it.
+            (
+                "https://user:p/a?s#s@word@idp.example/jwks.json",
+                "https://***@idp.example/jwks.json",
+            ),
+            ("user:pw@idp.example/jwks.json", "***@idp.example/jwks.json"),
+            (
+                "https://ü:pässwörd@idp.example/",
+                "https://***@idp.example/",
+            ),
+            // An `@` past the authority: more is hidden, never less.
+            ("https://idp.example/jwks?owner=a@b", "https://***@b"),
+            ("", ""),
+            ("not a url", "not a url"),
+            ("://@", "://***@"),
+            ("@", "***@"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn hide_userinfo_scrubs_every_quoted_url() {
+        let url = "https://user:pw@idp.example/jwks.json";
+        assert_eq!(
+            hide_userinfo(
+                url,
+                "cannot reach user:pw@idp.example, nor user:pw@idp.example"
+            ),
+            "cannot reach ***@idp.example, nor ***@idp.example"
+        );
+        assert_eq!(
+            hide_userinfo("https://idp.example/", "connection refused"),
+            "connection refused"
+        );
+        // A one-letter user name does not garble the text.
+        assert_eq!(
+            hide_userinfo(
+                "https://a@idp.example/",
+                "HTTP status 503 Service Unavailable"
+            ),
+            "HTTP status 503 Service Unavailable"
+        );
+        assert_eq!(hide_userinfo("https://@idp.example/", "a@b"), "a@b");
+    }
 }
