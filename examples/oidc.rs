@@ -138,7 +138,8 @@ async fn main() -> std::io::Result<()> {
     };
     let settings = OidcSettings::from_env().map_err(invalid)?;
     let (jwt, jwks) = jwt_manager(&settings).map_err(invalid)?;
-    // Fetch the keys now; if the provider is down, the first tokens will fetch them.
+    // Fetch the keys now. If the provider is down, tokens are answered 503 (retry) until a
+    // later fetch, started by the next tokens a second or more apart, gets them.
     match jwks.refresh().await {
         Ok(count) => println!("{count} key(s) from {}", jwks.url()),
         Err(e) => eprintln!("warning: {e}"),

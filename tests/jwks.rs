@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_jwt_extended::{
-    jwt_required, Algorithm, DecodingKey, EncodingKey, JwksSource, JwtConfig, JwtErrorKind,
-    JwtManager, KeySet,
+    jwt_required, Algorithm, Audience, DecodingKey, EncodingKey, JwksSource, JwtConfig,
+    JwtErrorKind, JwtManager, KeySet,
 };
 use actix_web::dev::ServerHandle;
 use actix_web::test::{call_service, init_service, read_body, read_body_json, TestRequest};
@@ -20,6 +20,11 @@ const RSA_B_PRIVATE: &str = include_str!("fixtures/keys/rsa_b_private.pem");
 const EC_P256_A_PRIVATE: &str = include_str!("fixtures/keys/ec_p256_a_private.pem");
 
 const UNKNOWN_KID: &str = "Unable to find a signing key that matches the token's kid";
+const KEYS_UNAVAILABLE: &str = "signing keys unavailable";
+/// What the verifiers accept, as their managers' `effective_decode_algorithms` say.
+const ALGORITHMS: [Algorithm; 1] = [Algorithm::RS256];
+/// This API's client ID at the provider: the `aud` of the tokens meant for it.
+const API: &str = "my-api";
 
 /// A JWKS provider on a real socket: serves its key set at `/jwks.json`, or 503 while down,
 /// counting the requests.
@@ -90,13 +95,25 @@ fn rs256() -> JwtConfig {
     }
 }
 
-/// The identity provider's own signing app: a key set with key `p1` current.
+/// RS256 tokens meant for this API: `aud` must name it.
+fn api() -> JwtConfig {
+    JwtConfig {
+        decode_audience: Some(vec![API.into()]),
+        ..rs256()
+    }
+}
+
+/// The identity provider's own signing app: a key set with key `p1` current, tokens for `API`.
 fn issuer() -> (KeySet, JwtManager) {
     let keys = KeySet::new();
     keys.insert_private_pem("p1", Algorithm::RS256, RSA_A_PRIVATE)
         .unwrap();
     keys.set_current("p1").unwrap();
-    let jwt = JwtManager::builder(rs256())
+    let config = JwtConfig {
+        encode_audience: Some(Audience::One(API.into())),
+        ..rs256()
+    };
+    let jwt = JwtManager::builder(config)
         .key_set(keys.clone())
         .ignore_registered_loaders()
         .build()
@@ -104,9 +121,9 @@ fn issuer() -> (KeySet, JwtManager) {
     (keys, jwt)
 }
 
-/// A verify-only app over `source`.
+/// A verify-only app over `source`, for tokens meant for `API`.
 fn verifier(source: &JwksSource) -> JwtManager {
-    JwtManager::builder(rs256())
+    JwtManager::builder(api())
         .jwks(source.clone())
         .ignore_registered_loaders()
         .build()
@@ -200,20 +217,20 @@ async fn prepare_refreshes_before_decoding() {
     let source = provider.source(Duration::from_secs(300), Duration::ZERO);
     let jwt = verifier(&source);
     let token1 = issuer.create_access_token("username").finish().unwrap();
-    source.prepare(&token1).await;
+    source.prepare(&token1, &ALGORITHMS).await;
     assert_eq!(jwt.decode_token(&token1, false).unwrap()["sub"], "username");
 
     keys.insert_private_pem("p2", Algorithm::RS256, RSA_B_PRIVATE)
         .unwrap();
     keys.set_current("p2").unwrap();
     let token2 = issuer.create_access_token("username").finish().unwrap();
-    source.prepare(&token2).await;
+    source.prepare(&token2, &ALGORITHMS).await;
     assert_eq!(jwt.decode_token(&token2, false).unwrap()["sub"], "username");
     // Known kid, fresh cache: no fetch.
-    source.prepare(&token1).await;
+    source.prepare(&token1, &ALGORITHMS).await;
     assert_eq!(source.fetches(), 2);
     // A garbage token prepares nothing and fails as usual.
-    source.prepare("not a token").await;
+    source.prepare("not a token", &ALGORITHMS).await;
     assert_eq!(source.fetches(), 2);
     provider.handle.stop(false).await;
 }
@@ -260,6 +277,11 @@ async fn provider_briefly_down_keeps_cached_keys() {
     let error = source.last_error().expect("the failure is recorded");
     assert!(error.contains("503"), "{error}");
     assert_eq!(source.kids(), ["p1"]);
+    // While the keys cannot be refreshed, a `kid` the cache lacks may be a new key: 503, not 422.
+    assert_eq!(
+        get_protected(&jwt, &forged("p9")).await,
+        (503, json!({ "msg": KEYS_UNAVAILABLE }))
+    );
     assert_eq!(
         source.refresh().await.unwrap_err().reason,
         "HTTP status 503 Service Unavailable"
@@ -271,8 +293,16 @@ async fn provider_briefly_down_keeps_cached_keys() {
     keys.set_current("p2").unwrap();
     let token2 = issuer.create_access_token("username").finish().unwrap();
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-    until_status(&jwt, &token2, 200).await;
+    let answers = until_status(&jwt, &token2, 200).await;
+    for (status, _) in &answers {
+        assert!(matches!(status, 200 | 503), "{answers:?}");
+    }
     assert_eq!(source.last_error(), None);
+    // Healthy again: an unknown `kid` is refused as before.
+    assert_eq!(
+        get_protected(&jwt, &forged("p9")).await,
+        (422, json!({ "msg": UNKNOWN_KID }))
+    );
     provider.handle.stop(false).await;
 }
 
@@ -345,12 +375,266 @@ async fn refused_alg_starts_no_fetch() {
         )
     );
     // Nor does `prepare` (what the request pipeline awaits) fetch for them.
-    source.prepare(&none).await;
-    source.prepare(&hs).await;
+    source.prepare(&none, &ALGORITHMS).await;
+    source.prepare(&hs, &ALGORITHMS).await;
     actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(source.fetches(), 0);
     assert_eq!(provider.hits.load(Ordering::SeqCst), 0);
     provider.handle.stop(false).await;
+}
+
+// An `alg` the manager refuses never reaches the key source either, even one a JWKS key could
+// verify (another asymmetric algorithm) with a `kid` the cache lacks: such tokens would
+// otherwise make the verifier fetch the JWKS for nothing.
+#[actix_web::test]
+async fn refused_alg_with_an_unknown_kid_starts_no_fetch() {
+    let (keys, _issuer) = issuer();
+    let provider = Provider::start(keys);
+    let source = provider.source(Duration::from_secs(300), Duration::ZERO);
+    let jwt = verifier(&source);
+    let claims = json!({"sub": "username", "aud": API});
+    let mut es256 = jsonwebtoken::Header::new(Algorithm::ES256);
+    es256.kid = Some("new".into());
+    let es256 = jsonwebtoken::encode(
+        &es256,
+        &claims,
+        &EncodingKey::from_ec_pem(EC_P256_A_PRIVATE.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let mut ps256 = jsonwebtoken::Header::new(Algorithm::PS256);
+    ps256.kid = Some("new".into());
+    let ps256 = jsonwebtoken::encode(
+        &ps256,
+        &claims,
+        &EncodingKey::from_rsa_pem(RSA_A_PRIVATE.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    for token in [&es256, &ps256] {
+        assert_eq!(
+            get_protected(&jwt, token).await,
+            (
+                422,
+                json!({"msg": "The specified alg value is not allowed"})
+            )
+        );
+    }
+    // Nor does `prepare` with the manager's algorithms, which the pipeline passes.
+    let algorithms = jwt.config().effective_decode_algorithms();
+    source.prepare(&es256, &algorithms).await;
+    source.prepare(&ps256, &algorithms).await;
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(source.fetches(), 0);
+    assert_eq!(provider.hits.load(Ordering::SeqCst), 0);
+    provider.handle.stop(false).await;
+}
+
+// Keys from a third party need an audience check: the provider signs tokens for every client
+// it serves (ID tokens too), and without one any of them would open this API.
+#[test]
+fn jwks_verifier_needs_an_audience() {
+    let source = JwksSource::new("https://idp.example/jwks.json").unwrap();
+    let err = JwtManager::builder(rs256())
+        .jwks(source.clone())
+        .ignore_registered_loaders()
+        .build()
+        .unwrap_err();
+    assert_eq!(err.option, "JWT_DECODE_AUDIENCE");
+    assert!(err.reason.contains("insecure_skip_jwks_audience"), "{err}");
+    // With an issuer but no audience: still refused.
+    let err = JwtManager::builder(JwtConfig {
+        decode_issuer: Some("https://idp.example".into()),
+        ..rs256()
+    })
+    .jwks(source.clone())
+    .ignore_registered_loaders()
+    .build()
+    .unwrap_err();
+    assert_eq!(err.option, "JWT_DECODE_AUDIENCE");
+    JwtManager::builder(api())
+        .jwks(source.clone())
+        .ignore_registered_loaders()
+        .build()
+        .unwrap();
+    // The explicit opt-out.
+    JwtManager::builder(rs256())
+        .jwks(source)
+        .insecure_skip_jwks_audience()
+        .ignore_registered_loaders()
+        .build()
+        .unwrap();
+}
+
+// The audience (and the issuer, when set) is checked on every token of the provider: a token
+// for another client, or an ID token without `aud`, is refused.
+#[actix_web::test]
+async fn jwks_verifier_refuses_tokens_for_other_clients() {
+    const ISSUER: &str = "https://idp.example";
+    let keys = KeySet::new();
+    keys.insert_private_pem("p1", Algorithm::RS256, RSA_A_PRIVATE)
+        .unwrap();
+    keys.set_current("p1").unwrap();
+    let idp = JwtManager::builder(rs256())
+        .key_set(keys.clone())
+        .ignore_registered_loaders()
+        .build()
+        .unwrap();
+    let provider = Provider::start(keys);
+    let source = provider.source(Duration::from_secs(300), Duration::from_secs(30));
+    let token = |claims: Value| {
+        idp.create_access_token("username")
+            .additional_claims(claims)
+            .finish()
+            .unwrap()
+    };
+    let jwt = JwtManager::builder(JwtConfig {
+        decode_issuer: Some(ISSUER.into()),
+        ..api()
+    })
+    .jwks(source)
+    .ignore_registered_loaders()
+    .build()
+    .unwrap();
+    assert_eq!(
+        get_protected(&jwt, &token(json!({"aud": API, "iss": ISSUER}))).await,
+        (200, json!({"foo": "bar"}))
+    );
+    assert_eq!(
+        get_protected(&jwt, &token(json!({"aud": [API, "other"], "iss": ISSUER}))).await,
+        (200, json!({"foo": "bar"}))
+    );
+    for (claims, message) in [
+        (
+            json!({"aud": "other-client", "iss": ISSUER}),
+            "Audience doesn't match",
+        ),
+        (json!({"iss": ISSUER}), "Token is missing the \"aud\" claim"),
+        (
+            json!({"aud": API, "iss": "https://elsewhere"}),
+            "Invalid issuer",
+        ),
+    ] {
+        assert_eq!(
+            get_protected(&jwt, &token(claims)).await,
+            (422, json!({ "msg": message }))
+        );
+    }
+    provider.handle.stop(false).await;
+}
+
+// A provider that is down while the API starts and comes up two seconds later: valid tokens
+// are answered 503 (retryable) until its keys arrive, then 200, never a 4xx, which clients take
+// for "log the user out". The failed fetches are retried soon, not after the default 30 s gap.
+#[actix_web::test]
+async fn provider_down_at_start_up_answers_503_then_200() {
+    let (keys, issuer) = issuer();
+    let provider = Provider::start(keys);
+    provider.down.store(true, Ordering::SeqCst);
+    let down = provider.down.clone();
+    actix_web::rt::spawn(async move {
+        actix_web::rt::time::sleep(Duration::from_secs(2)).await;
+        down.store(false, Ordering::SeqCst);
+    });
+    let source = JwksSource::builder(&provider.url)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let jwt = verifier(&source);
+    let token = issuer.create_access_token("username").finish().unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..150 {
+        let answer = get_protected(&jwt, &token).await;
+        let done = answer.0 == 200;
+        seen.push(answer);
+        if done {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        seen[0],
+        (503, json!({ "msg": KEYS_UNAVAILABLE })),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.last().unwrap(),
+        &(200, json!({"foo": "bar"})),
+        "{seen:?}"
+    );
+    for answer in &seen[..seen.len() - 1] {
+        assert_eq!(
+            answer,
+            &(503, json!({ "msg": KEYS_UNAVAILABLE })),
+            "{seen:?}"
+        );
+    }
+    assert_eq!(source.last_error(), None);
+    provider.handle.stop(false).await;
+}
+
+// A provider that refuses connections: valid tokens are answered 503, not 422.
+#[actix_web::test]
+async fn unreachable_provider_answers_503() {
+    let (_keys, issuer) = issuer();
+    let source = JwksSource::builder("http://127.0.0.1:1/jwks.json")
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let jwt = verifier(&source);
+    let token = issuer.create_access_token("username").finish().unwrap();
+    assert_eq!(
+        get_protected(&jwt, &token).await,
+        (503, json!({ "msg": KEYS_UNAVAILABLE }))
+    );
+    assert_eq!(source.fetches(), 1);
+    // A direct decode says the same, with the cause for logs.
+    let err = jwt.decode_token(&token, false).unwrap_err();
+    assert_eq!(err.kind(), JwtErrorKind::SigningKeysUnavailable);
+    assert!(
+        err.detail().is_some_and(|d| d.contains("127.0.0.1:1")),
+        "{err:?}"
+    );
+}
+
+// Credentials in a JWKS URL never show in errors, `Debug` output or the URL the source reports
+// (what apps log).
+#[actix_web::test]
+async fn jwks_url_credentials_are_redacted() {
+    const SECRET: &str = "s3cr3t-pw";
+    let url = format!("https://jwks-user:{SECRET}@127.0.0.1:1/jwks.json");
+    let source = JwksSource::builder(&url)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let err = source.refresh().await.unwrap_err();
+    let (_keys, issuer) = issuer();
+    let token = issuer.create_access_token("username").finish().unwrap();
+    let refused = verifier(&source).decode_token(&token, false).unwrap_err();
+    let shown = [
+        format!("{:?}", JwksSource::builder(&url)),
+        format!("{source:?}"),
+        source.url().to_owned(),
+        err.to_string(),
+        format!("{err:?}"),
+        source.last_error().unwrap(),
+        format!("{refused:?}"),
+    ];
+    for text in &shown {
+        assert!(
+            !text.contains(SECRET) && !text.contains("jwks-user"),
+            "{text}"
+        );
+    }
+    assert_eq!(source.url(), "https://***@127.0.0.1:1/jwks.json");
+    assert_eq!(err.url, source.url());
+    // Nor in the errors of URLs refused when the source is built.
+    for bad in [
+        format!("http://jwks-user:{SECRET}@idp.example/jwks.json"),
+        format!("https://jwks-user:{SECRET}@idp example/jwks.json"),
+        format!("ftp://jwks-user:{SECRET}@idp.example/jwks.json"),
+    ] {
+        let err = JwksSource::new(&bad).unwrap_err();
+        assert!(!err.to_string().contains(SECRET), "{err}");
+    }
 }
 
 // Providers publish keys we cannot use (encryption keys, secrets, unknown types): they are
@@ -386,7 +670,7 @@ async fn jwks_documents_from_the_wild() {
 
     let jwt = JwtManager::builder(JwtConfig {
         algorithm: Algorithm::ES256,
-        ..JwtConfig::default()
+        ..api()
     })
     .jwks(source.clone())
     .ignore_registered_loaders()
@@ -395,7 +679,8 @@ async fn jwks_documents_from_the_wild() {
     let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
     header.kid = Some("ec".into());
     let key = EncodingKey::from_ec_pem(EC_P256_A_PRIVATE.as_bytes()).unwrap();
-    let token = jsonwebtoken::encode(&header, &json!({"sub": "username"}), &key).unwrap();
+    let claims = json!({"sub": "username", "aud": API});
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
     assert_eq!(get_protected(&jwt, &token).await.0, 200);
 
     for bad in [
@@ -436,7 +721,7 @@ async fn service_a_publishes_service_b_verifies() {
         .unwrap();
     let service_b = verifier(&source);
     let token = service_a.create_access_token("username").finish().unwrap();
-    source.prepare(&token).await;
+    source.prepare(&token, &ALGORITHMS).await;
     assert_eq!(
         get_protected(&service_b, &token).await,
         (200, json!({"foo": "bar"}))
@@ -559,14 +844,14 @@ async fn unreachable_https_provider_is_an_error() {
 #[test]
 fn jwks_manager_config() {
     let source = JwksSource::new("https://idp.example/jwks.json").unwrap();
-    let jwt = JwtManager::builder(rs256())
+    let jwt = JwtManager::builder(api())
         .jwks(source.clone())
         .ignore_registered_loaders()
         .build()
         .unwrap();
     let err = jwt.create_access_token("u").finish().unwrap_err();
     assert_eq!(err.kind(), JwtErrorKind::Encode);
-    let err = JwtManager::builder(rs256())
+    let err = JwtManager::builder(api())
         .jwks(source)
         .decode_key_loader(|_, _| DecodingKey::from_secret(b"x").unwrap())
         .ignore_registered_loaders()

@@ -46,6 +46,9 @@ pub enum JwtErrorKind {
     BadBody,
     /// The revocation store could not answer (down, timeout): refused, fail closed; 503.
     RevocationUnavailable,
+    /// The keys of a JWKS source cannot be fetched (never fetched yet, or the last fetch failed)
+    /// and the token's key is not cached: refused, fail closed, worth retrying; 503.
+    SigningKeysUnavailable,
     /// A context reader was used outside any verified request (Flask `RuntimeError`); 500.
     NoContext,
     /// `current_user` was read but no `user_lookup_loader` is registered (Flask `RuntimeError`); 500.
@@ -73,7 +76,7 @@ impl JwtErrorKind {
             }
             VerificationFailed | BadBody => StatusCode::BAD_REQUEST,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            RevocationUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            RevocationUnavailable | SigningKeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             NoContext | NoUserLookupLoader | WrongUserType | NoManager | Encode | Internal => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

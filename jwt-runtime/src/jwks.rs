@@ -8,19 +8,24 @@ use std::time::{Duration, Instant};
 use actix_web::http::header::ACCEPT;
 use actix_web::http::Uri;
 use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::key_set::{entry_from_jwk, KeyEntry, KeySet};
 
 /// A JWKS larger than this is refused (a real one is a few kilobytes).
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
 
+/// The wait before retrying a failed fetch; it doubles with each further failure, up to
+/// `min_refresh_gap`. An outage then costs seconds of 503s, not a whole gap.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+
 /// Why a JWKS refresh failed; the cached keys stay in use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot refresh the JWKS from `{url}`: {reason}")]
 pub struct JwksError {
-    /// The JWKS URL.
+    /// The JWKS URL, credentials redacted (see [`JwksSource::url`]).
     pub url: String,
     /// What went wrong (connection, status, body).
     pub reason: String,
@@ -37,14 +42,24 @@ pub struct JwksError {
 ///   so removed keys stop verifying.
 ///
 /// A failed refresh (provider down, bad answer) keeps the cached keys in service and is
-/// retried after `min_refresh_gap`; [`last_error`](Self::last_error) tells what failed. A
-/// refresh replaces the whole cache at once.
+/// retried by the next tokens after a short backoff (1 s, doubling up to `min_refresh_gap`);
+/// [`last_error`](Self::last_error) tells what failed. A refresh replaces the whole cache at
+/// once.
+///
+/// While the keys cannot be fetched (never fetched yet, or the last fetch failed), a token
+/// whose key is not cached is refused with 503 `{"msg": "signing keys unavailable"}`
+/// ([`JwtErrorKind::SigningKeysUnavailable`](crate::JwtErrorKind::SigningKeysUnavailable)):
+/// its key may be one the provider has and we could not get, so the client should retry, not
+/// drop its token. Once a fetch succeeds, an unknown `kid` is an invalid token again (422).
 ///
 /// The request pipeline awaits [`prepare`](Self::prepare) before decoding, so a token with a
 /// `kid` the cache does not know yet triggers a (rate-limited) refresh first. Direct calls to
 /// `JwtManager::decode_token` are synchronous and read the cache only (a miss schedules a
 /// refresh on the current actix arbiter); await `prepare` yourself before them, and
 /// [`refresh`](Self::refresh) at start-up to fill the cache.
+///
+/// Credentials in the URL (`https://user:password@idp/...`) never appear in errors, `Debug`
+/// output or [`url`](Self::url): they show as `***`.
 ///
 /// The client is actix's `awc` over rustls with the webpki root certificates; plain `http`
 /// is accepted only for loopback hosts unless [`allow_http`](JwksSourceBuilder::allow_http).
@@ -73,6 +88,9 @@ pub struct JwksSource {
 }
 
 struct Inner {
+    /// The URL as given, credentials included: only the HTTP client sees it.
+    fetch_url: String,
+    /// `fetch_url` with its credentials redacted: the only form errors and `Debug` show.
     url: String,
     refresh_interval: Duration,
     min_refresh_gap: Duration,
@@ -88,8 +106,30 @@ struct Status {
     fetched_at: Option<Instant>,
     last_attempt: Option<Instant>,
     last_error: Option<String>,
+    /// Fetches failed in a row since the last success (or since the start).
+    failures: u32,
     fetches: u64,
     background: bool,
+}
+
+impl Status {
+    /// Whether the cache is fit to call a `kid` unknown: filled, and the last fetch succeeded.
+    fn healthy(&self) -> bool {
+        self.fetched_at.is_some() && self.failures == 0
+    }
+
+    /// Whether a token may start a fetch at `now`: `gap` after a success, a backoff growing
+    /// from [`FIRST_RETRY`] to `gap` after failures.
+    fn may_fetch(&self, now: Instant, gap: Duration) -> bool {
+        let wait = match self.failures {
+            0 => gap,
+            n => FIRST_RETRY
+                .saturating_mul(2u32.saturating_pow(n - 1))
+                .min(gap),
+        };
+        self.last_attempt
+            .is_none_or(|at| now.duration_since(at) >= wait)
+    }
 }
 
 impl std::fmt::Debug for JwksSource {
@@ -103,13 +143,25 @@ impl std::fmt::Debug for JwksSource {
 
 /// Options of a [`JwksSource`]; [`build`](Self::build) checks the URL.
 #[must_use = "call `.build()` to get the source"]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct JwksSourceBuilder {
     url: String,
     refresh_interval: Duration,
     min_refresh_gap: Duration,
     timeout: Duration,
     allow_http: bool,
+}
+
+impl std::fmt::Debug for JwksSourceBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksSourceBuilder")
+            .field("url", &redact_url(&self.url))
+            .field("refresh_interval", &self.refresh_interval)
+            .field("min_refresh_gap", &self.min_refresh_gap)
+            .field("timeout", &self.timeout)
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
 }
 
 impl JwksSourceBuilder {
@@ -121,7 +173,9 @@ impl JwksSourceBuilder {
     }
 
     /// The least time between two fetches that tokens cause (an unknown `kid`, a stale
-    /// cache, a retry after a failure). Default 30 seconds. [`JwksSource::refresh`] ignores it.
+    /// cache). Default 30 seconds. After a failed fetch the next one comes sooner: 1 s later,
+    /// the wait doubling with each further failure up to this gap. [`JwksSource::refresh`]
+    /// ignores it.
     pub fn min_refresh_gap(mut self, gap: Duration) -> Self {
         self.min_refresh_gap = gap;
         self
@@ -142,11 +196,12 @@ impl JwksSourceBuilder {
 
     /// The source, with an empty cache: the first token (or [`JwksSource::refresh`]) fills it.
     pub fn build(self) -> Result<JwksSource, ConfigError> {
+        let shown_url = redact_url(&self.url);
         let bad = |reason: String| ConfigError::new("JWKS URL", reason);
         let uri: Uri = self
             .url
             .parse()
-            .map_err(|e| bad(format!("`{}` is not a URL: {e}", self.url)))?;
+            .map_err(|e| bad(format!("`{shown_url}` is not a URL: {e}")))?;
         let host = uri.host().unwrap_or_default();
         match uri.scheme_str() {
             Some("https") => {}
@@ -154,15 +209,15 @@ impl JwksSourceBuilder {
                 if self.allow_http || matches!(host, "localhost" | "127.0.0.1" | "[::1]") => {}
             Some("http") => {
                 return Err(bad(format!(
-                    "`{}` is plain http: use https (or `allow_http(true)`)",
-                    self.url
+                    "`{shown_url}` is plain http: use https (or `allow_http(true)`)"
                 )))
             }
-            _ => return Err(bad(format!("`{}` is not an http(s) URL", self.url))),
+            _ => return Err(bad(format!("`{shown_url}` is not an http(s) URL"))),
         }
         Ok(JwksSource {
             inner: Arc::new(Inner {
-                url: self.url,
+                fetch_url: self.url,
+                url: shown_url,
                 refresh_interval: self.refresh_interval,
                 min_refresh_gap: self.min_refresh_gap,
                 timeout: self.timeout,
@@ -191,7 +246,7 @@ impl JwksSource {
         Self::builder(url).build()
     }
 
-    /// The JWKS URL.
+    /// The JWKS URL as it may be logged: credentials in it (`user:password@`) show as `***`.
     pub fn url(&self) -> &str {
         &self.inner.url
     }
@@ -227,23 +282,31 @@ impl JwksSource {
         self.fetch().await
     }
 
-    /// Makes sure the cache can verify `token`: refreshes it (rate-limited) when the token's
-    /// `kid` is unknown or the cache is due. Never fails; a token the keys cannot verify is
-    /// refused by the verification that follows.
-    pub async fn prepare(&self, token: &str) {
+    /// Makes sure the cache can verify `token`, whose `alg` must be one of `algorithms` (the
+    /// manager's, [`JwtConfig::effective_decode_algorithms`](crate::JwtConfig::effective_decode_algorithms)):
+    /// refreshes the cache (rate-limited) when the token's `kid` is unknown or the cache is due,
+    /// or waits for a refresh under way that may bring the `kid`. Never fails; a token the keys
+    /// cannot verify is refused by the verification that follows.
+    ///
+    /// A token with another `alg` starts no fetch, whatever its `kid`: the verification will
+    /// refuse it anyway, and made-up tokens must not make the app call the provider.
+    pub async fn prepare(&self, token: &str, algorithms: &[Algorithm]) {
         let Ok(header) = crate::decode::get_unverified_jwt_headers(token) else {
             return;
         };
         // `none`, HMAC or unknown algorithms never verify with a JWKS key: no fetch for them.
-        let signed_with_a_key_pair = header
+        let verifiable = header
             .alg()
-            .and_then(|alg| alg.parse::<jsonwebtoken::Algorithm>().ok())
-            .is_some_and(crate::config::is_asymmetric);
-        if !signed_with_a_key_pair {
+            .and_then(|alg| alg.parse::<Algorithm>().ok())
+            .is_some_and(|alg| crate::config::is_asymmetric(alg) && algorithms.contains(&alg));
+        if !verifiable {
             return;
         }
         let kid = header.kid();
-        if !self.wants_refresh(kid) {
+        // A fetch under way (another request's, a background refresh) may bring an unknown
+        // `kid`: waiting for it beats refusing a valid token.
+        let awaits_fetch = self.inner.keys.find(kid).is_none() && self.fetching();
+        if !self.wants_refresh(kid) && !awaits_fetch {
             return;
         }
         let _fetching = self.inner.fetch_lock.lock().await;
@@ -251,6 +314,29 @@ impl JwksSource {
         if self.wants_refresh(kid) {
             let _ = self.fetch().await;
         }
+    }
+
+    /// The error for a token whose key is not cached, when the keys cannot be fetched (never
+    /// fetched yet, or the last fetch failed): the key may exist at the provider, so the token
+    /// is not called invalid. `None` while the provider answers.
+    pub(crate) fn unavailable(&self) -> Option<JwtError> {
+        let status = self.status();
+        if status.healthy() {
+            return None;
+        }
+        let detail = status.last_error.clone().unwrap_or_else(|| {
+            format!(
+                "the JWKS from `{}` has not been fetched yet",
+                self.inner.url
+            )
+        });
+        Some(
+            JwtError::new(
+                JwtErrorKind::SigningKeysUnavailable,
+                "signing keys unavailable",
+            )
+            .with_detail(detail),
+        )
     }
 
     /// The cached key for `kid`; when it is missing or the cache is due, a refresh is
@@ -270,14 +356,17 @@ impl JwksSource {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether a fetch is under way.
+    fn fetching(&self) -> bool {
+        self.inner.fetch_lock.try_lock().is_err()
+    }
+
     /// Whether a token with `kid` calls for a fetch now: the key is unknown or the cache is
-    /// due, and the last fetch is at least `min_refresh_gap` old.
+    /// due, and the rate limit allows one (see [`Status::may_fetch`]).
     fn wants_refresh(&self, kid: Option<&str>) -> bool {
         let status = self.status();
         let now = Instant::now();
-        let may_fetch = status
-            .last_attempt
-            .is_none_or(|at| now.duration_since(at) >= self.inner.min_refresh_gap);
+        let may_fetch = status.may_fetch(now, self.inner.min_refresh_gap);
         let due = status
             .fetched_at
             .is_none_or(|at| now.duration_since(at) >= self.inner.refresh_interval);
@@ -313,11 +402,10 @@ impl JwksSource {
         }
     }
 
-    /// The rate limit alone: whether the last fetch is at least `min_refresh_gap` old.
+    /// The rate limit alone (see [`Status::may_fetch`]).
     fn gap_allows(&self) -> bool {
         self.status()
-            .last_attempt
-            .is_none_or(|at| at.elapsed() >= self.inner.min_refresh_gap)
+            .may_fetch(Instant::now(), self.inner.min_refresh_gap)
     }
 
     /// One fetch; the caller holds `fetch_lock`.
@@ -338,14 +426,18 @@ impl JwksSource {
                 self.inner.keys.replace_all(keys);
                 status.fetched_at = Some(Instant::now());
                 status.last_error = None;
+                status.failures = 0;
                 Ok(count)
             }
             Err(reason) => {
                 let error = JwksError {
                     url: self.inner.url.clone(),
-                    reason,
+                    // The HTTP client's messages do not quote the URL today; if one ever
+                    // does, its credentials still stay out.
+                    reason: hide_userinfo(&self.inner.fetch_url, &reason),
                 };
                 status.last_error = Some(error.to_string());
+                status.failures = status.failures.saturating_add(1);
                 Err(error)
             }
         }
@@ -362,7 +454,7 @@ impl JwksSource {
             .disable_redirects()
             .finish();
         let mut response = client
-            .get(&self.inner.url)
+            .get(&self.inner.fetch_url)
             .insert_header((ACCEPT, "application/json"))
             .send()
             .await
@@ -375,6 +467,33 @@ impl JwksSource {
             .limit(MAX_JWKS_BYTES)
             .await
             .map_err(|e| e.to_string())
+    }
+}
+
+/// Where the userinfo (`user:password`) of `url` lies: between the scheme's `://` (or the
+/// start) and the last `@`. The last `@`, not the end of the authority, so that a password
+/// with an unencoded `/`, `?` or `#` (which also makes the URL unparseable) is covered too.
+fn userinfo(url: &str) -> Option<std::ops::Range<usize>> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    url[start..].rfind('@').map(|at| start..start + at)
+}
+
+/// `url` with its userinfo (`user:password@`) replaced by `***`, fit for errors and logs. Any
+/// text is accepted, URL or not; when in doubt it hides more than the userinfo (an `@` in the
+/// path or query hides what precedes it).
+pub(crate) fn redact_url(url: &str) -> String {
+    match userinfo(url) {
+        Some(range) => format!("{}***{}", &url[..range.start], &url[range.end..]),
+        None => url.to_owned(),
+    }
+}
+
+/// `text` with the userinfo of `url` replaced by `***` wherever it is quoted as in the URL,
+/// followed by its `@` (a bare search for a short user name would garble the text).
+fn hide_userinfo(url: &str, text: &str) -> String {
+    match userinfo(url) {
+        Some(range) if !range.is_empty() => text.replace(&url[range.start..=range.end], "***@"),
+        _ => text.to_owned(),
     }
 }
 
@@ -403,4 +522,71 @@ fn parse_jwks(body: &[u8]) -> Result<Vec<KeyEntry>, String> {
         return Err(format!("no usable key: {}", skipped.join("; ")));
     }
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hide_userinfo, redact_url};
+
+    #[test]
+    fn redact_url_hides_the_userinfo() {
+        for (url, shown) in [
+            (
+                "https://idp.example/jwks.json",
+                "https://idp.example/jwks.json",
+            ),
+            (
+                "https://user:pw@idp.example/jwks.json",
+                "https://***@idp.example/jwks.json",
+            ),
+            (
+                "https://token@idp.example:8443/",
+                "https://***@idp.example:8443/",
+            ),
+            ("https://@idp.example/", "https://***@idp.example/"),
+            // Unencoded delimiters in the password: the URL does not parse, the error quotes it.
+            (
+                "https://user:p/a?s#s@word@idp.example/jwks.json",
+                "https://***@idp.example/jwks.json",
+            ),
+            ("user:pw@idp.example/jwks.json", "***@idp.example/jwks.json"),
+            (
+                "https://ü:pässwörd@idp.example/",
+                "https://***@idp.example/",
+            ),
+            // An `@` past the authority: more is hidden, never less.
+            ("https://idp.example/jwks?owner=a@b", "https://***@b"),
+            ("", ""),
+            ("not a url", "not a url"),
+            ("://@", "://***@"),
+            ("@", "***@"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn hide_userinfo_scrubs_every_quoted_url() {
+        let url = "https://user:pw@idp.example/jwks.json";
+        assert_eq!(
+            hide_userinfo(
+                url,
+                "cannot reach user:pw@idp.example, nor user:pw@idp.example"
+            ),
+            "cannot reach ***@idp.example, nor ***@idp.example"
+        );
+        assert_eq!(
+            hide_userinfo("https://idp.example/", "connection refused"),
+            "connection refused"
+        );
+        // A one-letter user name does not garble the text.
+        assert_eq!(
+            hide_userinfo(
+                "https://a@idp.example/",
+                "HTTP status 503 Service Unavailable"
+            ),
+            "HTTP status 503 Service Unavailable"
+        );
+        assert_eq!(hide_userinfo("https://@idp.example/", "a@b"), "a@b");
+    }
 }

@@ -39,6 +39,9 @@ pub(crate) struct KeySources {
     /// Verifies by `kid` with keys fetched from a JWKS URL.
     #[cfg(feature = "jwks")]
     pub(crate) jwks: Option<crate::jwks::JwksSource>,
+    /// The JWKS may verify without `JWT_DECODE_AUDIENCE` (`insecure_skip_jwks_audience`).
+    #[cfg(feature = "jwks")]
+    pub(crate) jwks_any_audience: bool,
 }
 
 impl KeySources {
@@ -60,6 +63,36 @@ impl KeySources {
             return jwks.find(kid);
         }
         None
+    }
+
+    /// Why no key verifies a token with `kid`: the JWKS cannot be fetched (503, worth
+    /// retrying), else the token names no known key (422).
+    fn missing(&self, kid: Option<&str>) -> JwtError {
+        #[cfg(feature = "jwks")]
+        if let Some(unavailable) = self.jwks.as_ref().and_then(|jwks| jwks.unavailable()) {
+            return unavailable;
+        }
+        match kid {
+            Some(_) => decode_error("Unable to find a signing key that matches the token's kid"),
+            None => decode_error("Token is missing the \"kid\" header"),
+        }
+    }
+
+    /// A JWKS holds a third party's keys, which sign tokens for every client of that party
+    /// (ID tokens too): without an audience check, any of them would pass.
+    fn check_audience(&self, config: &JwtConfig) -> Result<(), ConfigError> {
+        #[cfg(feature = "jwks")]
+        if self.jwks.is_some() && config.decode_audience.is_none() && !self.jwks_any_audience {
+            return Err(ConfigError::new(
+                "JWT_DECODE_AUDIENCE",
+                "must be set with a JWKS source: the provider signs tokens for all its clients, \
+                 and without an audience check any of them opens this app; set it to this \
+                 app's client ID at the provider (or call `insecure_skip_jwks_audience()` if \
+                 every token of the provider must pass)",
+            ));
+        }
+        let _ = config; // read only with the `jwks` feature
+        Ok(())
     }
 }
 
@@ -126,6 +159,7 @@ impl Keys {
                  (`ignore_registered_loaders` drops attribute-registered loaders)",
             ));
         }
+        sources.check_audience(config)?;
         let algorithm = config.algorithm;
         if let Some(current) = sources.key_set.as_ref().and_then(KeySet::current) {
             if current.algorithm != Some(algorithm) {
@@ -310,10 +344,10 @@ impl Keys {
         if !self.sources.verifies() || (kid.is_none() && self.decoding.is_some()) {
             return configured();
         }
-        let entry = self.sources.find(kid).ok_or_else(|| match kid {
-            Some(_) => decode_error("Unable to find a signing key that matches the token's kid"),
-            None => decode_error("Token is missing the \"kid\" header"),
-        })?;
+        let entry = self
+            .sources
+            .find(kid)
+            .ok_or_else(|| self.sources.missing(kid))?;
         if entry.algorithm.is_some_and(|bound| bound != algorithm) {
             // PyJWT's answer when a JWK's `alg` differs from the token's.
             return Err(decode_error("The specified alg value is not allowed"));

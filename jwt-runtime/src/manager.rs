@@ -512,9 +512,25 @@ impl JwtManagerBuilder {
     /// Verifies tokens with the keys of a JWKS URL (say, an OpenID Connect provider's
     /// `jwks_uri`), chosen by the token's `kid`; see [`JwksSource`](crate::JwksSource) for
     /// caching and refreshing. No private key is needed: such an app may only verify.
+    ///
+    /// `JWT_DECODE_AUDIENCE` (`decode_audience`) is then required, a [`ConfigError`]
+    /// otherwise: the provider signs tokens for all its clients, ID tokens included, and a
+    /// token without `type` counts as an access token, so without an audience check any of
+    /// them would open this app. `decode_issuer` is checked too when set.
     #[cfg(feature = "jwks")]
     pub fn jwks(mut self, source: crate::JwksSource) -> Self {
         self.key_sources.jwks = Some(source);
+        self
+    }
+
+    /// Lets a [`jwks`](Self::jwks) source verify without `decode_audience`, so that every
+    /// token the provider signs, for any of its clients, passes. Only for a provider that
+    /// issues tokens to this app alone (say, your own service publishing a
+    /// [`KeySet::jwks_service`](crate::KeySet::jwks_service)); set `decode_audience` for an
+    /// identity provider. A `decode_audience` that is set is still checked.
+    #[cfg(feature = "jwks")]
+    pub fn insecure_skip_jwks_audience(mut self) -> Self {
+        self.key_sources.jwks_any_audience = true;
         self
     }
 }

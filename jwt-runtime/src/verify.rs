@@ -393,7 +393,8 @@ async fn verify_token(
                 // decoding looks for them.
                 #[cfg(feature = "jwks")]
                 if let Some(jwks) = &manager.keys().sources.jwks {
-                    Box::pin(jwks.prepare(&found.token)).await;
+                    let algorithms = &manager.keys().decode_algorithms;
+                    Box::pin(jwks.prepare(&found.token, algorithms)).await;
                 }
                 let (header, claims) =
                     manager.decode_complete(&found.token, found.csrf.as_deref(), false)?;
