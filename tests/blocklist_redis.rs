@@ -215,3 +215,243 @@ async fn the_blocklist_redis_example_revokes_on_logout() {
     assert_eq!(call!(app, get("/protected", &token)).await, revoked());
     assert_eq!(call!(app, get("/logout", &token)).await.0, 405);
 }
+
+/// `CachedRedisStore`: the whole shared suite, then its cache and every way its invalidations
+/// can be lost (issue 16 items 1–2). Instance A writes through a plain `RedisStore`; instance B
+/// checks through the cache; B must never let a token revoked through A through once
+/// `max_staleness` has passed.
+mod cached {
+    use std::time::{Duration, Instant};
+
+    use actix_jwt_extended::blocklist::{CachedRedisStore, RedisStore, RevocationStore};
+    use actix_jwt_extended::JwtManager;
+    use actix_web::test;
+
+    use super::blocklist_support::{self, app, builder, delete, get, ok, revoked};
+    use super::RedisServer;
+
+    const STALENESS: Duration = Duration::from_millis(100);
+
+    async fn cached_store() -> Option<(CachedRedisStore, RedisServer)> {
+        let server = RedisServer::start()?;
+        let store = CachedRedisStore::connect_with(&server.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        Some((store, server))
+    }
+
+    store_tests!(cached_store);
+
+    /// Instance A (plain store) and B (cached store) of one app, on `server`.
+    async fn instances(server: &RedisServer) -> (JwtManager, JwtManager, CachedRedisStore) {
+        let plain = RedisStore::connect(&server.url()).await.unwrap();
+        let cached = CachedRedisStore::connect_with(&server.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        let a = builder(plain).build().unwrap();
+        let b = builder(cached.clone())
+            .revocation_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        (a, b, cached)
+    }
+
+    /// The id of the one connection with `CLIENT TRACKING` on: B's invalidation connection.
+    fn tracking_client(server: &RedisServer) -> String {
+        let list = server.command(&["CLIENT", "LIST"]).unwrap();
+        let line = list
+            .lines()
+            .find(|line| {
+                line.split(' ')
+                    .any(|field| field.starts_with("flags=") && field.contains('t'))
+            })
+            .unwrap_or_else(|| panic!("no tracking client in {list}"));
+        line.split(' ')
+            .find_map(|field| field.strip_prefix("id="))
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Waits until `store`'s cache is trusted again (a new invalidation connection is up).
+    async fn trusted_again(store: &CachedRedisStore) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !store.stats().trusted {
+            assert!(Instant::now() < deadline, "the cache never recovered");
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[actix_web::test]
+    async fn checks_are_answered_from_memory_and_revocations_reach_it() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let (a, b, cache) = instances(&server).await;
+        let app_a = test::init_service(app(a.clone())).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = a.create_access_token("username").finish().unwrap();
+        for _ in 0..10 {
+            assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        }
+        let stats = cache.stats();
+        assert_eq!((stats.misses, stats.hits), (1, 9), "{stats:?}");
+
+        assert_eq!(call!(app_a, delete("/logout", &token)).await.0, 200);
+        let revoked_at = Instant::now();
+        // The invalidation's trip: refused well before the bound, and after it for sure.
+        loop {
+            let response = call!(app_b, get("/protected", &token)).await;
+            if response == revoked() {
+                break;
+            }
+            assert_eq!(response, ok());
+            assert!(
+                revoked_at.elapsed() <= STALENESS,
+                "not refused within the bound"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+        // B's own writes are read at once.
+        let other = a.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &other)).await, ok());
+        assert_eq!(call!(app_b, delete("/logout", &other)).await.0, 200);
+        assert_eq!(call!(app_b, get("/protected", &other)).await, revoked());
+    }
+
+    /// Every answer of B for a token revoked through A, from `cut` on: 200 is allowed only
+    /// before the bound has passed.
+    macro_rules! never_ok_after_the_bound {
+        ($app:expr, $token:expr, $cut:expr, $until:expr) => {
+            while Instant::now() < $until {
+                let (status, body) = call!($app, get("/protected", $token)).await;
+                match status {
+                    401 | 503 => {}
+                    200 if $cut.elapsed() < STALENESS => {}
+                    _ => panic!("{status} {body} {:?} after the cut", $cut.elapsed()),
+                }
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+    }
+
+    #[actix_web::test]
+    async fn a_killed_invalidation_connection_never_lets_a_revoked_token_through() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let (a, b, cache) = instances(&server).await;
+        let app_a = test::init_service(app(a.clone())).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = a.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+
+        server.command(&["CLIENT", "KILL", "ID", &tracking_client(&server)]);
+        let cut = Instant::now();
+        assert_eq!(call!(app_a, delete("/logout", &token)).await.0, 200);
+        never_ok_after_the_bound!(app_b, &token, cut, cut + Duration::from_secs(1));
+        trusted_again(&cache).await;
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+    }
+
+    #[actix_web::test]
+    async fn a_frozen_redis_is_not_trusted_past_the_bound() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let (_, b, cache) = instances(&server).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = b.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+
+        server.pause();
+        let frozen = Instant::now();
+        actix_web::rt::time::sleep(STALENESS + Duration::from_millis(50)).await;
+        let response = call!(app_b, get("/protected", &token)).await;
+        let elapsed = frozen.elapsed();
+        server.resume();
+        assert_eq!(response.0, 503, "{response:?} {elapsed:?} after the freeze");
+        assert!(!cache.stats().trusted || elapsed < STALENESS);
+
+        trusted_again(&cache).await;
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+    }
+
+    #[actix_web::test]
+    async fn a_restarted_redis_empties_the_cache() {
+        let Some(mut server) = RedisServer::start() else {
+            return;
+        };
+        let (a, b, cache) = instances(&server).await;
+        let app_a = test::init_service(app(a.clone())).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = a.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        assert_eq!(cache.stats().entries, 2, "its jti and its subject");
+
+        server.restart();
+        let cut = Instant::now();
+        // A reconnects in the background; its logout succeeds once it has.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while call!(app_a, delete("/logout", &token)).await.0 != 200 {
+            assert!(Instant::now() < deadline, "A never reconnected");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        never_ok_after_the_bound!(
+            app_b,
+            &token,
+            cut,
+            Instant::now() + Duration::from_millis(500)
+        );
+        trusted_again(&cache).await;
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+    }
+
+    #[actix_web::test]
+    async fn a_full_output_buffer_drops_the_cache() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let plain = RedisStore::connect(&server.url()).await.unwrap();
+        let cache = CachedRedisStore::connect_with(&server.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        let jtis: Vec<String> = (0..2_000).map(|i| format!("flooded-{i:04}")).collect();
+        for jti in &jtis {
+            assert!(!cache.is_revoked(jti).await.unwrap());
+        }
+        assert_eq!(cache.stats().entries, 2_000);
+        // Redis closes a client whose pending output passes 16 kB: one command that revokes
+        // all 2,000 ids queues 2,000 invalidations for B at once.
+        server.command(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 16kb 16kb 0",
+        ]);
+        let mut mset = vec!["MSET".to_owned()];
+        for jti in &jtis {
+            mset.push(format!("{}jti:{jti}", plain.prefix()));
+            mset.push("1".to_owned());
+        }
+        let args: Vec<&str> = mset.iter().map(String::as_str).collect();
+        server.command(&args);
+        let cut = Instant::now();
+        actix_web::rt::time::sleep(STALENESS).await;
+        for jti in &jtis {
+            match cache.is_revoked(jti).await {
+                Ok(revoked) => assert!(revoked, "{jti} not revoked {:?} after", cut.elapsed()),
+                Err(e) => assert!(e.to_string().contains("Redis"), "{e}"),
+            }
+        }
+        server.command(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 0 0 0",
+        ]);
+        trusted_again(&cache).await;
+        assert!(cache.is_revoked(&jtis[0]).await.unwrap());
+    }
+}

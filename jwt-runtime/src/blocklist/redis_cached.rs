@@ -9,9 +9,8 @@ use std::time::{Duration, Instant, SystemTime};
 use redis::aio::{MultiplexedConnection, SendError};
 use redis::{AsyncConnectionConfig, ProtocolVersion, PushInfo, PushKind, Value};
 
-use super::redis_store::token_verdict;
+use super::redis_store::{token_verdict, url_error};
 use super::{BoxFuture, RedisStore, RevocationStore, StoreError, TokenIds};
-use crate::redact::redact_url;
 
 /// How long a [`CachedRedisStore`] trusts its cache without hearing from Redis: the bound on
 /// how late a revocation reaches an instance whose invalidations are cut.
@@ -285,15 +284,14 @@ impl CachedRedisStore {
         capacity: usize,
     ) -> Result<Self, StoreError> {
         let store = RedisStore::connect(url).await?;
-        let shown = redact_url(url);
-        let client = redis::Client::open(url).map_err(|e| StoreError(format!("{shown}: {e}")))?;
+        let client = redis::Client::open(url).map_err(|e| url_error(url, e))?;
         let info = client.get_connection_info().clone();
         let settings = info
             .redis_settings()
             .clone()
             .set_protocol(ProtocolVersion::RESP3);
         let client = redis::Client::open(info.set_redis_settings(settings))
-            .map_err(|e| StoreError(format!("{shown}: {e}")))?;
+            .map_err(|e| url_error(url, e))?;
         let shared = Arc::new(Shared {
             client,
             max_staleness: max_staleness.max(Duration::from_millis(4)),
@@ -303,10 +301,7 @@ impl CachedRedisStore {
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         });
-        shared
-            .open_link()
-            .await
-            .map_err(|e| StoreError(format!("{shown}: {}", e.0)))?;
+        shared.open_link().await.map_err(|e| url_error(url, e.0))?;
         tokio::spawn(Shared::maintain(Arc::downgrade(&shared)));
         Ok(Self { store, shared })
     }

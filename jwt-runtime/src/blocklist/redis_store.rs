@@ -8,7 +8,7 @@ use redis::{Cmd, FromRedisValue, RedisError};
 
 use super::{issued_by, BoxFuture, RevocationStore, StoreError, TokenIds, CLOCK_SLACK};
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
-use crate::redact::redact_url;
+use crate::redact::{hide_userinfo, redact_url};
 
 /// The default key prefix: a revoked `jti` is the key `jwt_blocklist:jti:<jti>`.
 pub const DEFAULT_REDIS_PREFIX: &str = "jwt_blocklist:";
@@ -65,8 +65,7 @@ impl RedisStore {
     /// invalid or Redis cannot be reached now; once connected, outages are survived. Errors
     /// name the URL without its password.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let shown = redact_url(url);
-        let client = redis::Client::open(url).map_err(|e| StoreError(format!("{shown}: {e}")))?;
+        let client = redis::Client::open(url).map_err(|e| url_error(url, e))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(DEFAULT_REVOCATION_TIMEOUT))
@@ -76,8 +75,8 @@ impl RedisStore {
             client.get_connection_manager_with_config(config),
         )
         .await
-        .map_err(|_| StoreError(format!("{shown}: no connection in time")))?
-        .map_err(|e| StoreError(format!("{shown}: {e}")))?;
+        .map_err(|_| url_error(url, "no connection in time"))?
+        .map_err(|e| url_error(url, e))?;
         Ok(Self::from_connection(connection))
     }
 
@@ -201,6 +200,12 @@ fn ttl_secs(expires_at: SystemTime) -> u64 {
         Err(_) => 0,
     };
     remaining.max(CLOCK_SLACK.as_secs())
+}
+
+/// An error about the Redis at `url`, naming it without its password.
+pub(super) fn url_error(url: &str, e: impl std::fmt::Display) -> StoreError {
+    let said = hide_userinfo(url, &e.to_string());
+    StoreError(format!("{}: {said}", redact_url(url)))
 }
 
 fn redis_error(e: RedisError) -> StoreError {
