@@ -128,8 +128,10 @@ impl<T: Into<Vec<u8>>> From<T> for Secret {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JwtConfig {
     /// `JWT_ACCESS_TOKEN_EXPIRES`: lifetime of access tokens; `None` writes no `exp` (never expires). 15 minutes.
+    /// At most [`JwtConfig::MAX_LIFETIME`].
     pub access_token_expires: Option<Duration>,
-    /// `JWT_REFRESH_TOKEN_EXPIRES`: lifetime of refresh tokens; `None` = never. 30 days.
+    /// `JWT_REFRESH_TOKEN_EXPIRES`: lifetime of refresh tokens; `None` = never. 30 days. At most
+    /// [`JwtConfig::MAX_LIFETIME`].
     pub refresh_token_expires: Option<Duration>,
     /// `JWT_ALGORITHM`: signing algorithm. HS256.
     pub algorithm: Algorithm,
@@ -151,6 +153,7 @@ pub struct JwtConfig {
     /// `JWT_ENCODE_ISSUER`: `iss` written into new tokens.
     pub encode_issuer: Option<String>,
     /// `JWT_DECODE_LEEWAY`: clock skew allowed for `exp`, `nbf` and `iat` (not for `fresh`). 0 s.
+    /// At most [`JwtConfig::MAX_LIFETIME`].
     pub decode_leeway: Duration,
     /// `JWT_ENCODE_NBF`: whether new tokens get `nbf` (= `iat`). true.
     pub encode_nbf: bool,
@@ -276,6 +279,12 @@ pub fn is_asymmetric(algorithm: Algorithm) -> bool {
 }
 
 impl JwtConfig {
+    /// The longest token lifetime, freshness and decode leeway: 100 years of 365.25 days.
+    /// Beyond it, expiry times no longer fit the time arithmetic of cookies and revocation
+    /// stores; a longer value in the config is a [`ConfigError`], and in a
+    /// [`TokenBuilder`](crate::TokenBuilder) an error from `finish()`.
+    pub const MAX_LIFETIME: Duration = Duration::from_secs(3_155_760_000);
+
     /// The algorithms accepted when decoding: `decode_algorithms`, or `[algorithm]` when empty,
     /// with `algorithm` appended when missing (Flask: `["HS512"]` + RS256 → `[HS512, RS256]`).
     pub fn effective_decode_algorithms(&self) -> Vec<Algorithm> {
@@ -332,6 +341,23 @@ impl JwtConfig {
                 "JWT_HEADER_NAME",
                 format!("`{}` is not a valid header name", self.header_name),
             ));
+        }
+        let durations = [
+            ("JWT_ACCESS_TOKEN_EXPIRES", self.access_token_expires),
+            ("JWT_REFRESH_TOKEN_EXPIRES", self.refresh_token_expires),
+            ("JWT_DECODE_LEEWAY", Some(self.decode_leeway)),
+        ];
+        for (option, duration) in durations {
+            if let Some(duration) = duration.filter(|d| *d > Self::MAX_LIFETIME) {
+                return Err(ConfigError::new(
+                    option,
+                    format!(
+                        "{} s is more than 100 years, the most a lifetime or leeway may be \
+                         (`JwtConfig::MAX_LIFETIME`)",
+                        duration.as_secs()
+                    ),
+                ));
+            }
         }
         if matches!(&self.decode_audience, Some(list) if list.is_empty()) {
             return Err(ConfigError::new(
