@@ -633,3 +633,35 @@ fn lifetimes_and_leeway_beyond_a_century_are_config_errors() {
     assert_eq!(jwt.decode_token(&token, false).unwrap().sub(), Some("ann"));
     assert_eq!(JwtConfig::MAX_LIFETIME, CENTURY);
 }
+
+// Security review (issue 12, item 7): browsers drop a `SameSite=None` cookie that is not
+// `Secure`, so that pair would make every cookie login fail silently.
+#[test]
+fn samesite_none_needs_secure_cookies() {
+    let insecure = JwtConfig {
+        cookie_samesite: Some(SameSite::None),
+        ..common::config()
+    };
+    assert_names(&new_error(insecure.clone()), "JWT_COOKIE_SAMESITE");
+    let err = new_error(JwtConfig {
+        token_location: vec![TokenLocation::Cookies],
+        ..insecure.clone()
+    });
+    assert_names(&err, "JWT_COOKIE_SAMESITE");
+    assert!(err.reason.contains("JWT_COOKIE_SECURE"), "{err}");
+    let err = build_error(&[("JWT_SECRET_KEY", "k"), ("JWT_COOKIE_SAMESITE", "None")]);
+    assert_names(&err, "JWT_COOKIE_SAMESITE");
+
+    JwtManager::new(JwtConfig {
+        cookie_secure: true,
+        ..insecure
+    })
+    .expect("SameSite=None with Secure");
+    for samesite in [None, Some(SameSite::Lax), Some(SameSite::Strict)] {
+        JwtManager::new(JwtConfig {
+            cookie_samesite: samesite,
+            ..common::config()
+        })
+        .expect("any other SameSite without Secure");
+    }
+}

@@ -5,6 +5,8 @@
 //! `#[expired_token_loader]`, ...) register a function as one of Flask-JWT-Extended's loader
 //! callbacks.
 
+#![forbid(unsafe_code)]
+
 mod errors;
 mod jwt_required;
 mod loaders;

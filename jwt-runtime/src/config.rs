@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::cookie::SameSite;
 use actix_web::http::Method;
 pub use jsonwebtoken::Algorithm;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::ConfigError;
 
@@ -84,9 +85,18 @@ impl Audience {
     }
 }
 
-/// A secret that never shows in `Debug` output.
+/// A secret (an HMAC key, a private key's PEM) that never shows in `Debug` output and is wiped
+/// from memory when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(Vec<u8>);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Secret {}
 
 impl Secret {
     /// The secret's bytes.
@@ -182,6 +192,7 @@ pub struct JwtConfig {
     /// `JWT_COOKIE_DOMAIN`: `Domain` of every cookie. None.
     pub cookie_domain: Option<String>,
     /// `JWT_COOKIE_SAMESITE`: `SameSite` of every cookie; `None` = attribute omitted.
+    /// `Some(SameSite::None)` needs `cookie_secure`: browsers drop such cookies without `Secure`.
     pub cookie_samesite: Option<SameSite>,
     /// `JWT_SESSION_COOKIE`: cookies without `Max-Age` (browser-session cookies). true.
     pub session_cookie: bool,
@@ -358,6 +369,13 @@ impl JwtConfig {
                     ),
                 ));
             }
+        }
+        if self.cookie_samesite == Some(SameSite::None) && !self.cookie_secure {
+            return Err(ConfigError::new(
+                "JWT_COOKIE_SAMESITE",
+                "`None` needs `JWT_COOKIE_SECURE = true`: browsers drop a `SameSite=None` \
+                 cookie that is not `Secure`",
+            ));
         }
         if matches!(&self.decode_audience, Some(list) if list.is_empty()) {
             return Err(ConfigError::new(
@@ -571,4 +589,15 @@ fn split_list(value: &str) -> impl Iterator<Item = &str> {
 fn read_file(name: &'static str, path: &str) -> Result<String, ConfigError> {
     std::fs::read_to_string(path)
         .map_err(|e| ConfigError::new(name, format!("cannot read `{path}`: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_is_wiped_when_dropped() {
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<Secret>();
+    }
 }
