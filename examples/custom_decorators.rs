@@ -37,7 +37,8 @@ pub async fn admin_required(
         Err(error) => return Ok(req.error_response(error).map_into_right_body()),
     };
     match verified {
-        // OPTIONS requests are exempt, as with `#[jwt_required]`.
+        // Only when the manager exempts OPTIONS requests (`exempt_options(true)`): they pass,
+        // as with `#[jwt_required]`.
         None => Ok(next.call(req).await?.map_into_left_body()),
         Some(jwt) if jwt.claims.get("is_administrator") == Some(&Value::Bool(true)) => {
             Ok(next.call(req).await?.map_into_left_body())

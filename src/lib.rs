@@ -54,6 +54,8 @@
 //! ran; the `try_` twins return a `Result` instead. Tasks spawned from the handler do not
 //! inherit the context.
 
+#![forbid(unsafe_code)]
+
 pub use actix_jwt_extended_macros::{
     additional_claims_loader, additional_headers_loader, decode_key_loader, encode_key_loader,
     expired_token_loader, invalid_token_loader, jwt_required, needs_fresh_token_loader,

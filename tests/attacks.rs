@@ -15,10 +15,10 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use actix_jwt_extended::{
-    get_jwt_identity, jwt_required, Algorithm, JwtConfig, JwtManager, TokenLocation,
+    get_jwt_identity, jwt_required, Algorithm, JwtConfig, JwtErrorKind, JwtManager, TokenLocation,
 };
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
@@ -950,6 +950,102 @@ async fn time_claims_of_wrong_type_or_out_of_range() {
         422,
         iat_future
     );
+}
+
+/// CWE-190 (Integer Overflow): the same out-of-range time claims with the largest leeway a
+/// config may hold (a century) and the verified-token cache, which keeps tokens until their
+/// `exp`: each token is sent twice, so the second answer comes from the cache.
+#[actix_web::test]
+async fn time_claims_out_of_range_with_a_century_of_leeway_and_the_cache() {
+    let jwt = JwtManager::builder(JwtConfig {
+        decode_leeway: JwtConfig::MAX_LIFETIME,
+        ..config()
+    })
+    .ignore_registered_loaders()
+    .verified_token_cache(64)
+    .build()
+    .unwrap();
+    let app = app!(jwt);
+    let ann = ok(json!("ann"));
+    let nbf_future = msg("The token is not yet valid (nbf)");
+    let iat_future = msg("The token is not yet valid (iat)");
+    let cases = [
+        ("exp", json!(i64::MAX), 200, ann.clone()),
+        ("exp", json!(u64::MAX), 200, ann.clone()),
+        ("exp", json!(f64::MAX), 200, ann.clone()),
+        ("exp", json!(0), 200, ann.clone()),
+        ("exp", json!(i64::MIN), 401, msg(EXPIRED)),
+        ("exp", json!(-1e308), 401, msg(EXPIRED)),
+        ("nbf", json!(i64::MAX), 422, nbf_future.clone()),
+        ("nbf", json!(1e308), 422, nbf_future),
+        ("nbf", json!(i64::MIN), 200, ann.clone()),
+        ("iat", json!(u64::MAX), 422, iat_future),
+        ("iat", json!(now() + 3600), 200, ann.clone()),
+        ("iat", json!(-1e308), 200, ann.clone()),
+    ];
+    for (claim, value, status, expected) in cases {
+        let token = signed(&ann_with(claim, value.clone()));
+        for round in ["first", "cached"] {
+            check!(
+                app,
+                format!("{claim}: {value} ({round})"),
+                with_bearer(get("/protected"), &token),
+                status,
+                expected.clone()
+            );
+        }
+    }
+}
+
+/// CWE-190: a lifetime or freshness too long for the time arithmetic (more than a century)
+/// is an error when the token is made, never a panic nor a token valid to the end of time.
+#[test]
+fn token_lifetimes_beyond_a_century_are_errors() {
+    let jwt = headers_app_manager();
+    let century = Duration::from_secs(3_155_760_000);
+    let too_long = century + Duration::from_secs(86_400);
+    let later = SystemTime::now() + too_long;
+    let builders = [
+        (
+            "expires_in(MAX)",
+            jwt.create_access_token("ann").expires_in(Duration::MAX),
+        ),
+        (
+            "expires_in",
+            jwt.create_access_token("ann").expires_in(too_long),
+        ),
+        (
+            "refresh expires_in",
+            jwt.create_refresh_token("ann").expires_in(Duration::MAX),
+        ),
+        (
+            "expires_at",
+            jwt.create_access_token("ann").expires_at(later),
+        ),
+        (
+            "fresh_for(MAX)",
+            jwt.create_access_token("ann").fresh_for(Duration::MAX),
+        ),
+        (
+            "fresh_until",
+            jwt.create_access_token("ann").fresh_until(later),
+        ),
+    ];
+    for (what, builder) in builders {
+        match builder.finish() {
+            Ok(token) => panic!("{what}: made {token}"),
+            Err(e) => assert_eq!(e.kind(), JwtErrorKind::Encode, "{what}: {e}"),
+        }
+    }
+    let token = jwt
+        .create_access_token("ann")
+        .expires_in(century)
+        .fresh_for(century)
+        .finish()
+        .unwrap();
+    let claims = jwt.decode_token(&token, false).unwrap();
+    assert!(claims.exp().unwrap() > now() + 3_155_000_000);
+    assert_eq!(century, JwtConfig::MAX_LIFETIME);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -584,3 +584,84 @@ fn test_missing_algorithm_in_decode_algorithms() {
         [Algorithm::HS256, Algorithm::HS512]
     );
 }
+
+/// 100 years of 365.25 days: the longest lifetime or leeway a config may hold.
+const CENTURY: Duration = Duration::from_secs(3_155_760_000);
+
+// Security review (issue 12, item 6): no lifetime or leeway may overflow the time arithmetic
+// later (`SystemTime + Duration`, Unix seconds in an i64), so anything beyond a century is
+// refused at start-up, from the struct or from the environment.
+#[test]
+fn lifetimes_and_leeway_beyond_a_century_are_config_errors() {
+    let too_long = [CENTURY + Duration::from_secs(1), Duration::MAX];
+    for duration in too_long {
+        let err = new_error(JwtConfig {
+            access_token_expires: Some(duration),
+            ..common::config()
+        });
+        assert_names(&err, "JWT_ACCESS_TOKEN_EXPIRES");
+        let err = new_error(JwtConfig {
+            refresh_token_expires: Some(duration),
+            ..common::config()
+        });
+        assert_names(&err, "JWT_REFRESH_TOKEN_EXPIRES");
+        let err = new_error(JwtConfig {
+            decode_leeway: duration,
+            ..common::config()
+        });
+        assert_names(&err, "JWT_DECODE_LEEWAY");
+    }
+    let secret = ("JWT_SECRET_KEY", "k");
+    let max = u64::MAX.to_string();
+    for option in [
+        "JWT_ACCESS_TOKEN_EXPIRES",
+        "JWT_REFRESH_TOKEN_EXPIRES",
+        "JWT_DECODE_LEEWAY",
+    ] {
+        assert_names(&build_error(&[secret, (option, &max)]), option);
+    }
+
+    // A century itself works, and a token made with it decodes.
+    let jwt = JwtManager::new(JwtConfig {
+        access_token_expires: Some(CENTURY),
+        refresh_token_expires: Some(CENTURY),
+        decode_leeway: CENTURY,
+        ..common::config()
+    })
+    .unwrap();
+    let token = jwt.create_access_token("ann").finish().unwrap();
+    assert_eq!(jwt.decode_token(&token, false).unwrap().sub(), Some("ann"));
+    assert_eq!(JwtConfig::MAX_LIFETIME, CENTURY);
+}
+
+// Security review (issue 12, item 7): browsers drop a `SameSite=None` cookie that is not
+// `Secure`, so that pair would make every cookie login fail silently.
+#[test]
+fn samesite_none_needs_secure_cookies() {
+    let insecure = JwtConfig {
+        cookie_samesite: Some(SameSite::None),
+        ..common::config()
+    };
+    assert_names(&new_error(insecure.clone()), "JWT_COOKIE_SAMESITE");
+    let err = new_error(JwtConfig {
+        token_location: vec![TokenLocation::Cookies],
+        ..insecure.clone()
+    });
+    assert_names(&err, "JWT_COOKIE_SAMESITE");
+    assert!(err.reason.contains("JWT_COOKIE_SECURE"), "{err}");
+    let err = build_error(&[("JWT_SECRET_KEY", "k"), ("JWT_COOKIE_SAMESITE", "None")]);
+    assert_names(&err, "JWT_COOKIE_SAMESITE");
+
+    JwtManager::new(JwtConfig {
+        cookie_secure: true,
+        ..insecure
+    })
+    .expect("SameSite=None with Secure");
+    for samesite in [None, Some(SameSite::Lax), Some(SameSite::Strict)] {
+        JwtManager::new(JwtConfig {
+            cookie_samesite: samesite,
+            ..common::config()
+        })
+        .expect("any other SameSite without Secure");
+    }
+}

@@ -6,8 +6,8 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use actix_jwt_extended::{
-    get_jwt_identity, AnyToken, FreshAccess, Jwt, JwtConfig, JwtManager, JwtRequired, OptionalJwt,
-    Refresh, TokenLocation,
+    get_jwt, get_jwt_header, get_jwt_identity, jwt_required, AnyToken, CurrentUser, FreshAccess,
+    Jwt, JwtConfig, JwtManager, JwtRequired, OptionalJwt, Refresh, TokenLocation,
 };
 use actix_web::{test, web, App, HttpResponse};
 use serde_json::{json, Value};
@@ -323,25 +323,191 @@ async fn www_authenticate_header_is_opt_in_and_follows_rfc_6750() {
     assert_eq!(challenge(&resp), None, "off by default, as in Flask");
 }
 
-#[actix_web::test]
-async fn options_requests_can_be_verified_like_any_other() {
-    let strict = JwtManager::builder(common::config())
-        .exempt_options(false)
-        .build()
-        .unwrap();
-    let app = test::init_service(
-        App::new().app_data(strict).service(
+/// A handler that must not run for a request nobody verified.
+async fn ran() -> HttpResponse {
+    HttpResponse::Ok().body("ran")
+}
+
+/// A protected handler routed without a method, reading the context as any handler would.
+#[jwt_required]
+async fn any_method() -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "claims": get_jwt(),
+        "header": get_jwt_header(),
+        "identity": get_jwt_identity(),
+    }))
+}
+
+async fn user_id(user: CurrentUser<String>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "user": *user }))
+}
+
+/// Every door that actix routes OPTIONS through: a resource without a method, `web::to`, a
+/// default service, a `JwtRequired` scope, and the extractors.
+fn any_method_app(
+    jwt: JwtManager,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(jwt)
+        .service(web::resource("/resource").to(any_method))
+        .route("/web_to", web::to(any_method))
+        .route("/jwt", web::to(access))
+        .route("/optional", web::to(optional))
+        .route("/user", web::to(user_id))
+        .service(
             web::scope("/api")
                 .wrap(JwtRequired::new())
-                .default_service(web::to(|| async { HttpResponse::Ok().body("ran") })),
-        ),
+                .route("/me", web::to(me))
+                .default_service(web::to(ran)),
+        )
+        .default_service(web::to(any_method))
+}
+
+const OPTIONS_PATHS: [&str; 6] = ["/resource", "/web_to", "/jwt", "/user", "/api/me", "/api/x"];
+
+fn options(path: &str) -> test::TestRequest {
+    test::TestRequest::default()
+        .method(actix_web::http::Method::OPTIONS)
+        .uri(path)
+}
+
+// Security review (issue 12, item 4): actix routes OPTIONS to handlers Flask would never run
+// for it, so OPTIONS is verified like any other method unless the app opts in.
+#[actix_web::test]
+async fn options_requests_are_verified_by_default() {
+    let jwt = JwtManager::builder(common::config())
+        .user_lookup_loader(|_, claims| {
+            let sub = claims.sub().map(str::to_owned);
+            async move { sub }
+        })
+        .build()
+        .unwrap();
+    let app = test::init_service(any_method_app(jwt.clone())).await;
+    let missing = json!({"msg": "Missing Authorization Header"});
+    for path in OPTIONS_PATHS.into_iter().chain(["/default"]) {
+        assert_eq!(
+            call(&app, options(path).to_request()).await,
+            (401, missing.clone()),
+            "OPTIONS {path}"
+        );
+    }
+    assert_eq!(
+        call(&app, options("/optional").to_request()).await,
+        (200, json!({"logged_in_as": "anonymous user"}))
+    );
+
+    let token = jwt.create_access_token("username").finish().unwrap();
+    let with_token = |path: &str| options(path).insert_header(common::bearer(&token));
+    let (status, body) = call(&app, with_token("/resource").to_request()).await;
+    assert_eq!((status, &body["identity"]), (200, &json!("username")));
+    assert_eq!(
+        call(&app, with_token("/jwt").to_request()).await,
+        (200, json!({"sub": "username", "location": "headers"}))
+    );
+    assert_eq!(
+        call(&app, with_token("/user").to_request()).await,
+        (200, json!({"user": "username"}))
+    );
+    assert_eq!(
+        call(&app, with_token("/api/me").to_request()).await,
+        (200, json!({"me": "username"}))
+    );
+    let bad = options("/api/x").insert_header(("Authorization", "Bearer not.a.token"));
+    assert_eq!(call(&app, bad.to_request()).await.0, 422);
+}
+
+// Flask's exemption, opted into: the handlers run as in an optional route without a token, so
+// reading the context does not panic; the extractors that hold a token refuse the request.
+#[actix_web::test]
+async fn exempt_options_run_handlers_with_an_empty_context() {
+    let jwt = JwtManager::builder(common::config())
+        .exempt_options(true)
+        .build()
+        .unwrap();
+    let app = test::init_service(any_method_app(jwt)).await;
+    let empty = json!({"claims": {}, "header": {}, "identity": null});
+    for path in ["/resource", "/web_to", "/default"] {
+        // Even an invalid token is not looked at, as in Flask.
+        let req = options(path).insert_header(("Authorization", "Bearer not.a.token"));
+        assert_eq!(
+            call(&app, req.to_request()).await,
+            (200, empty.clone()),
+            "OPTIONS {path}"
+        );
+    }
+    assert_eq!(
+        call(&app, options("/api/me").to_request()).await,
+        (200, json!({"me": null}))
+    );
+    let resp = test::call_service(&app, options("/api/x").to_request()).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(test::read_body(resp).await, "ran");
+    assert_eq!(
+        call(&app, options("/optional").to_request()).await,
+        (200, json!({"logged_in_as": "anonymous user"}))
+    );
+    for path in ["/jwt", "/user"] {
+        assert_eq!(
+            call(&app, options(path).to_request()).await,
+            (401, json!({"msg": "Missing JWT"})),
+            "OPTIONS {path}"
+        );
+    }
+}
+
+// The README's answer to CORS: `actix-cors`, wrapped outside the protected routes, answers
+// preflights itself; an OPTIONS request it passes on is verified.
+#[actix_web::test]
+async fn cors_preflights_are_answered_outside_the_protected_routes() {
+    let jwt = common::manager();
+    let app = test::init_service(
+        App::new()
+            .service(web::resource("/items").to(any_method))
+            .wrap(jwt.clone())
+            .app_data(jwt.clone())
+            // The last `wrap` is the outermost: preflights never reach the routes.
+            .wrap(
+                actix_cors::Cors::default()
+                    .allowed_origin("https://app.example.com")
+                    .allow_any_method()
+                    .allow_any_header(),
+            ),
     )
     .await;
-    let req = test::TestRequest::default()
-        .method(actix_web::http::Method::OPTIONS)
-        .uri("/api/delete");
+    let preflight = options("/items")
+        .insert_header(("Origin", "https://app.example.com"))
+        .insert_header(("Access-Control-Request-Method", "DELETE"))
+        .insert_header(("Access-Control-Request-Headers", "authorization"));
+    let resp = test::call_service(&app, preflight.to_request()).await;
+    assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(
-        call(&app, req.to_request()).await,
+        resp.headers().get("access-control-allow-origin").unwrap(),
+        "https://app.example.com"
+    );
+    assert!(test::read_body(resp).await.is_empty(), "the handler ran");
+
+    let token = jwt.create_access_token("username").finish().unwrap();
+    let delete = test::TestRequest::delete()
+        .uri("/items")
+        .insert_header(("Origin", "https://app.example.com"))
+        .insert_header(common::bearer(&token));
+    let resp = test::call_service(&app, delete.to_request()).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(
+        resp.headers().get("access-control-allow-origin").unwrap(),
+        "https://app.example.com"
+    );
+    let unauthenticated = options("/items").insert_header(("Origin", "https://app.example.com"));
+    assert_eq!(
+        call(&app, unauthenticated.to_request()).await,
         (401, json!({"msg": "Missing Authorization Header"}))
     );
 }

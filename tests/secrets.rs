@@ -1,7 +1,8 @@
 //! Secrets stay secret: `Debug` (and, where implemented, `Display`) of the config, the manager,
 //! `Secret`, the errors and the verified token never print an HMAC secret, a private key or a
 //! whole token; error bodies never carry unsigned attacker input, and what they do carry (the
-//! signed identity) is JSON-escaped; the CSRF comparison is constant-time.
+//! signed identity) is JSON-escaped; the CSRF comparison is constant-time; an HMAC secret
+//! shorter than the hash output is warned about, once, at start-up, without showing it.
 //!
 //! `JwtConfig`, `JwtManager`, `Secret` and `VerifiedJwt` implement `Debug` only (no
 //! `Display`); `JwtError` and `ConfigError` implement both.
@@ -506,4 +507,107 @@ async fn csrf_comparison_refuses_every_equal_length_near_miss() {
     }
     let (status, _) = send(&app, post(csrf)).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start-up warnings, seen through a test logger.
+
+/// Every warning logged, with the thread that logged it: tests run on parallel threads, and
+/// a manager warns on the thread that builds it.
+static WARNINGS: std::sync::Mutex<Vec<(std::thread::ThreadId, String)>> =
+    std::sync::Mutex::new(Vec::new());
+
+struct WarningLogger;
+
+impl log::Log for WarningLogger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::Level::Warn
+    }
+
+    fn log(&self, record: &log::Record) {
+        if record.level() == log::Level::Warn {
+            let line = (std::thread::current().id(), record.args().to_string());
+            WARNINGS.lock().unwrap().push(line);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// The warnings `f` logs on this thread.
+fn warnings_of(f: impl FnOnce()) -> Vec<String> {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        log::set_logger(&WarningLogger).expect("the only logger of this test binary");
+        log::set_max_level(log::LevelFilter::Warn);
+    });
+    let this = std::thread::current().id();
+    WARNINGS
+        .lock()
+        .unwrap()
+        .retain(|(thread, _)| *thread != this);
+    f();
+    let mut warnings = WARNINGS.lock().unwrap();
+    let (mine, others) = warnings.drain(..).partition(|(thread, _)| *thread == this);
+    *warnings = others;
+    mine.into_iter().map(|(_, line)| line).collect::<Vec<_>>()
+}
+
+// Security review (issue 12, item 7): an HMAC secret shorter than the hash output (RFC 7518
+// §3.2: 32 bytes for HS256, 48 for HS384, 64 for HS512) can be guessed offline from any token.
+// Flask's examples use short secrets, so it still works, with one warning at start-up that
+// names the option and never shows the secret.
+#[test]
+fn short_hmac_secrets_log_one_warning_at_start_up() {
+    for (algorithm, length) in [
+        (Algorithm::HS256, 32),
+        (Algorithm::HS384, 48),
+        (Algorithm::HS512, 64),
+    ] {
+        let short = "s".repeat(length - 1);
+        let config = |secret: &str| JwtConfig {
+            algorithm,
+            secret_key: Some(secret.into()),
+            ..JwtConfig::default()
+        };
+        let mut jwt = None;
+        let warnings = warnings_of(|| jwt = Some(manager(config(&short))));
+        assert_eq!(warnings.len(), 1, "{algorithm:?}: {warnings:?}");
+        let warning = &warnings[0];
+        assert!(warning.contains("JWT_SECRET_KEY"), "{warning}");
+        assert!(warning.contains(&format!("{length} bytes")), "{warning}");
+        assert!(!warning.contains(&short), "the warning shows the secret");
+        let jwt = jwt.unwrap();
+        let token = jwt.create_access_token("ann").finish().unwrap();
+        assert!(jwt.decode_token(&token, false).is_ok(), "{algorithm:?}");
+
+        let long = "s".repeat(length);
+        assert_eq!(
+            warnings_of(|| drop(manager(config(&long)))),
+            Vec::<String>::new(),
+            "{algorithm:?}"
+        );
+    }
+    let flask_example = JwtConfig {
+        secret_key: Some("super-secret".into()),
+        ..JwtConfig::default()
+    };
+    let warnings = warnings_of(|| drop(manager(flask_example)));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(!warnings[0].contains("super-secret"), "{}", warnings[0]);
+    for config in [hs_config(), rs_config()] {
+        assert_eq!(warnings_of(|| drop(manager(config))), Vec::<String>::new());
+    }
+
+    // A key set's secrets are HMAC keys too.
+    let keys = actix_jwt_extended::KeySet::new();
+    let warnings = warnings_of(|| {
+        keys.insert_secret("2025", Algorithm::HS512, "tiny-key")
+            .unwrap();
+        keys.insert_secret("long", Algorithm::HS256, [7u8; 32])
+            .unwrap();
+    });
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("`2025`") && warnings[0].contains("64 bytes"));
+    assert!(!warnings[0].contains("tiny-key"), "{}", warnings[0]);
 }

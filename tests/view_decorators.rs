@@ -72,7 +72,8 @@ async fn protected_other() -> HttpResponse {
     foo("bar")
 }
 
-// X17: OPTIONS runs the handler without verification; HEAD is verified like GET.
+// X17: OPTIONS and HEAD are verified like GET; with `exempt_options(true)` OPTIONS runs the
+// handler without verification.
 #[route(
     "/options_protected",
     method = "GET",
@@ -968,25 +969,32 @@ async fn test_header_scheme_case_and_extra_words() {
     );
 }
 
-// X17: OPTIONS is exempt even with an invalid token (the handler runs, with no context);
-// HEAD is not.
+// X17: OPTIONS is verified like GET by default. With Flask's exemption opted into, OPTIONS
+// passes even with an invalid token, and the handler runs with an empty context (where Flask's
+// `get_jwt()` would raise); HEAD is verified either way.
 #[actix_web::test]
 async fn test_options_and_head_methods() {
-    let jwt = manager();
-    let app = app!(jwt);
     let url = "/options_protected";
+    let options = || {
+        TestRequest::default()
+            .method(Method::OPTIONS)
+            .uri(url)
+            .insert_header(("Authorization", "Bearer not.a.token"))
+    };
+    let strict = manager();
+    let app = app!(strict);
+    let (status, _) = send(&app, options().to_request()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let req = TestRequest::default()
-        .method(Method::OPTIONS)
-        .uri(url)
-        .insert_header(("Authorization", "Bearer not.a.token"));
-    let (status, body) = send(&app, req.to_request()).await;
+    let jwt = JwtManager::builder(config())
+        .exempt_options(true)
+        .build()
+        .unwrap();
+    let app = app!(jwt);
+    let (status, body) = send(&app, options().to_request()).await;
     assert_eq!(
         (status, body),
-        (
-            StatusCode::OK,
-            json!({"context": false, "no_context": true})
-        )
+        (StatusCode::OK, json!({"context": true, "sub": null}))
     );
 
     let req = TestRequest::default().method(Method::HEAD).uri(url);
@@ -1027,17 +1035,33 @@ async fn test_falsy_users_are_users() {
     assert_eq!((status, body), (StatusCode::OK, json!({"user": ""})));
 }
 
-// X20: `verify_jwt_in_request` returns `None` for OPTIONS and for optional without a token.
+// X20: `verify_jwt_in_request` returns `None` for optional without a token, and for OPTIONS
+// when the manager exempts it.
 #[actix_web::test]
 async fn test_verify_jwt_in_request_returns_none() {
+    let options = || {
+        TestRequest::default()
+            .method(Method::OPTIONS)
+            .uri("/protected_custom")
+    };
+    let exempting = JwtManager::builder(config())
+        .exempt_options(true)
+        .build()
+        .unwrap();
+    let app = app!(exempting);
+    let (status, body) = send(&app, options().to_request()).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"verified": false})));
+
     let jwt = manager();
     let app = app!(jwt);
-
-    let req = TestRequest::default()
-        .method(Method::OPTIONS)
-        .uri("/protected_custom");
-    let (status, body) = send(&app, req.to_request()).await;
-    assert_eq!((status, body), (StatusCode::OK, json!({"verified": false})));
+    let (status, body) = send(&app, options().to_request()).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            msg("Missing Authorization Header")
+        )
+    );
 
     let (status, body) = send(&app, get("/optional_custom").to_request()).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"verified": false})));

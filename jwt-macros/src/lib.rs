@@ -5,6 +5,8 @@
 //! `#[expired_token_loader]`, ...) register a function as one of Flask-JWT-Extended's loader
 //! callbacks.
 
+#![forbid(unsafe_code)]
+
 mod errors;
 mod jwt_required;
 mod loaders;
@@ -34,10 +36,12 @@ use proc_macro::TokenStream;
 ///
 /// # OPTIONS requests
 ///
-/// As in Flask, OPTIONS requests pass unverified and the handler runs without a token. Flask
-/// only routes OPTIONS to a view that lists it; in actix `web::resource(..).to(handler)` and
-/// `web::to` serve every method, so give protected handlers a method (`#[get]`, `web::post()`)
-/// or turn the exemption off with `JwtManager::builder(config).exempt_options(false)`.
+/// OPTIONS requests are verified like any other method. Flask exempts them, but it runs a view
+/// for OPTIONS only when the route lists OPTIONS, while actix routes OPTIONS to
+/// `web::resource(..).to(handler)` and `web::to` handlers: an exemption would run them without a
+/// token. Answer CORS preflights with `actix-cors` wrapped outside the protected routes.
+/// `JwtManager::builder(config).exempt_options(true)` restores Flask's exemption: the handler
+/// then runs for OPTIONS as an `optional` route without a token does.
 ///
 /// # Options
 ///

@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::cookie::SameSite;
 use actix_web::http::Method;
 pub use jsonwebtoken::Algorithm;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::ConfigError;
 
@@ -84,9 +85,18 @@ impl Audience {
     }
 }
 
-/// A secret that never shows in `Debug` output.
+/// A secret (an HMAC key, a private key's PEM) that never shows in `Debug` output and is wiped
+/// from memory when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(Vec<u8>);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Secret {}
 
 impl Secret {
     /// The secret's bytes.
@@ -128,8 +138,10 @@ impl<T: Into<Vec<u8>>> From<T> for Secret {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JwtConfig {
     /// `JWT_ACCESS_TOKEN_EXPIRES`: lifetime of access tokens; `None` writes no `exp` (never expires). 15 minutes.
+    /// At most [`JwtConfig::MAX_LIFETIME`].
     pub access_token_expires: Option<Duration>,
-    /// `JWT_REFRESH_TOKEN_EXPIRES`: lifetime of refresh tokens; `None` = never. 30 days.
+    /// `JWT_REFRESH_TOKEN_EXPIRES`: lifetime of refresh tokens; `None` = never. 30 days. At most
+    /// [`JwtConfig::MAX_LIFETIME`].
     pub refresh_token_expires: Option<Duration>,
     /// `JWT_ALGORITHM`: signing algorithm. HS256.
     pub algorithm: Algorithm,
@@ -151,6 +163,7 @@ pub struct JwtConfig {
     /// `JWT_ENCODE_ISSUER`: `iss` written into new tokens.
     pub encode_issuer: Option<String>,
     /// `JWT_DECODE_LEEWAY`: clock skew allowed for `exp`, `nbf` and `iat` (not for `fresh`). 0 s.
+    /// At most [`JwtConfig::MAX_LIFETIME`].
     pub decode_leeway: Duration,
     /// `JWT_ENCODE_NBF`: whether new tokens get `nbf` (= `iat`). true.
     pub encode_nbf: bool,
@@ -179,6 +192,7 @@ pub struct JwtConfig {
     /// `JWT_COOKIE_DOMAIN`: `Domain` of every cookie. None.
     pub cookie_domain: Option<String>,
     /// `JWT_COOKIE_SAMESITE`: `SameSite` of every cookie; `None` = attribute omitted.
+    /// `Some(SameSite::None)` needs `cookie_secure`: browsers drop such cookies without `Secure`.
     pub cookie_samesite: Option<SameSite>,
     /// `JWT_SESSION_COOKIE`: cookies without `Max-Age` (browser-session cookies). true.
     pub session_cookie: bool,
@@ -276,6 +290,12 @@ pub fn is_asymmetric(algorithm: Algorithm) -> bool {
 }
 
 impl JwtConfig {
+    /// The longest token lifetime, freshness and decode leeway: 100 years of 365.25 days.
+    /// Beyond it, expiry times no longer fit the time arithmetic of cookies and revocation
+    /// stores; a longer value in the config is a [`ConfigError`], and in a
+    /// [`TokenBuilder`](crate::TokenBuilder) an error from `finish()`.
+    pub const MAX_LIFETIME: Duration = Duration::from_secs(3_155_760_000);
+
     /// The algorithms accepted when decoding: `decode_algorithms`, or `[algorithm]` when empty,
     /// with `algorithm` appended when missing (Flask: `["HS512"]` + RS256 → `[HS512, RS256]`).
     pub fn effective_decode_algorithms(&self) -> Vec<Algorithm> {
@@ -331,6 +351,30 @@ impl JwtConfig {
             return Err(ConfigError::new(
                 "JWT_HEADER_NAME",
                 format!("`{}` is not a valid header name", self.header_name),
+            ));
+        }
+        let durations = [
+            ("JWT_ACCESS_TOKEN_EXPIRES", self.access_token_expires),
+            ("JWT_REFRESH_TOKEN_EXPIRES", self.refresh_token_expires),
+            ("JWT_DECODE_LEEWAY", Some(self.decode_leeway)),
+        ];
+        for (option, duration) in durations {
+            if let Some(duration) = duration.filter(|d| *d > Self::MAX_LIFETIME) {
+                return Err(ConfigError::new(
+                    option,
+                    format!(
+                        "{} s is more than 100 years, the most a lifetime or leeway may be \
+                         (`JwtConfig::MAX_LIFETIME`)",
+                        duration.as_secs()
+                    ),
+                ));
+            }
+        }
+        if self.cookie_samesite == Some(SameSite::None) && !self.cookie_secure {
+            return Err(ConfigError::new(
+                "JWT_COOKIE_SAMESITE",
+                "`None` needs `JWT_COOKIE_SECURE = true`: browsers drop a `SameSite=None` \
+                 cookie that is not `Secure`",
             ));
         }
         if matches!(&self.decode_audience, Some(list) if list.is_empty()) {
@@ -545,4 +589,15 @@ fn split_list(value: &str) -> impl Iterator<Item = &str> {
 fn read_file(name: &'static str, path: &str) -> Result<String, ConfigError> {
     std::fs::read_to_string(path)
         .map_err(|e| ConfigError::new(name, format!("cannot read `{path}`: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_is_wiped_when_dropped() {
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<Secret>();
+    }
 }

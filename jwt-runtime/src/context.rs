@@ -7,7 +7,9 @@
 //! `tokio::spawn` / `actix_web::rt::spawn` do **not** inherit it: read what they need first.
 //!
 //! Where Flask raises `RuntimeError` (a reader used outside any verification) the plain readers
-//! panic with Flask's message; each has a `try_` twin returning a `Result` instead.
+//! panic with Flask's message; each has a `try_` twin returning a `Result` instead. An OPTIONS
+//! request let through by `exempt_options(true)` reads as an optional route without a token
+//! (Flask raises there too, but a handler actix routes every method to must not panic).
 
 use std::future::Future;
 use std::sync::Arc;

@@ -13,7 +13,7 @@ use crate::claims::{Claims, JwtHeader};
 use crate::context::{user_of, VerifiedJwt};
 use crate::error::{JwtError, JwtErrorKind};
 use crate::guard::start_verification;
-use crate::verify::{Outcome, VerifyOptions};
+use crate::verify::VerifyOptions;
 
 /// The user of a verified access token, loaded by the `user_lookup_loader`: what
 /// `current_user::<U>()` returns inside a `#[jwt_required]` handler, as an extractor.
@@ -26,8 +26,9 @@ use crate::verify::{Outcome, VerifyOptions};
 /// as with `#[jwt_required]` (no user found is Flask's 401 "Error loading the user
 /// `<identity>`" through the `user_lookup_error_loader`); no `user_lookup_loader` registered,
 /// or one that returns another type than `U`, is a 500 (kinds `NoUserLookupLoader` and
-/// `WrongUserType`), never a panic. OPTIONS requests, which Flask exempts, are refused (401):
-/// the extractor cannot hold a user it has not loaded.
+/// `WrongUserType`), never a panic. OPTIONS requests are verified like any other; when the
+/// manager exempts them (`exempt_options(true)`, Flask's behaviour) they are refused (401): the
+/// extractor cannot hold a user it has not loaded.
 ///
 /// Like the [`Jwt`](crate::Jwt) extractor, it opens no task-local context: `get_jwt()` and
 /// friends do not see the token in the handler; use [`CurrentUser::claims`] instead.
@@ -97,13 +98,8 @@ impl<U: Send + Sync + 'static> FromRequest for CurrentUser<U> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        start_verification(req, payload, VerifyOptions::new(), |outcome| {
-            let context = match outcome {
-                Outcome::Context(context) => context,
-                Outcome::Exempt => {
-                    return Err(JwtError::new(JwtErrorKind::NoAuthorization, "Missing JWT"))
-                }
-            };
+        start_verification(req, payload, VerifyOptions::new(), |context| {
+            // Only an OPTIONS request the manager exempts passes with no token.
             let Some(jwt) = context.jwt else {
                 return Err(JwtError::new(JwtErrorKind::NoAuthorization, "Missing JWT")
                     .with_manager(&context.manager));

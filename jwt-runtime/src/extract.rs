@@ -27,7 +27,7 @@ use crate::config::TokenLocation;
 use crate::context::{user_of, VerifiedJwt};
 use crate::error::{JwtError, JwtErrorKind};
 use crate::guard::start_verification;
-use crate::verify::{Outcome, VerifyOptions};
+use crate::verify::VerifyOptions;
 
 /// What a token must be for an extractor: its `@jwt_required` options.
 pub trait TokenRequirement: 'static {
@@ -58,9 +58,9 @@ impl TokenRequirement for AnyToken {
 }
 
 /// A verified token of kind `K`, extracted from the request; it dereferences to its
-/// [`Claims`]. OPTIONS requests, which Flask exempts, are refused (401) by this extractor
-/// since it cannot hold a token it has not verified; use [`OptionalJwt`] or `#[jwt_required]`
-/// where OPTIONS must reach the handler.
+/// [`Claims`]. OPTIONS requests are verified like any other; when the manager exempts them
+/// ([`exempt_options(true)`](crate::JwtManagerBuilder::exempt_options), Flask's behaviour) this
+/// extractor refuses them (401), since it cannot hold a token it has not verified.
 ///
 /// ```no_run
 /// use actix_web::{get, HttpResponse};
@@ -115,15 +115,13 @@ impl<K: TokenRequirement> FromRequest for Jwt<K> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        start_verification(req, payload, K::OPTIONS, |outcome| match outcome {
-            Outcome::Context(context) => match context.jwt {
-                Some(jwt) => Ok(Jwt {
-                    jwt,
-                    kind: PhantomData,
-                }),
-                None => Err(missing()),
-            },
-            Outcome::Exempt => Err(missing()),
+        start_verification(req, payload, K::OPTIONS, |context| match context.jwt {
+            Some(jwt) => Ok(Jwt {
+                jwt,
+                kind: PhantomData,
+            }),
+            // Only an OPTIONS request the manager exempts passes with no token.
+            None => Err(missing().with_manager(&context.manager)),
         })
     }
 }
@@ -152,13 +150,9 @@ impl<K: TokenRequirement> FromRequest for OptionalJwt<K> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        start_verification(req, payload, K::OPTIONS.optional(), |outcome| {
-            let jwt = match outcome {
-                Outcome::Context(context) => context.jwt,
-                Outcome::Exempt => None,
-            };
+        start_verification(req, payload, K::OPTIONS.optional(), |context| {
             Ok(OptionalJwt {
-                jwt: jwt.map(|jwt| Jwt {
+                jwt: context.jwt.map(|jwt| Jwt {
                     jwt,
                     kind: PhantomData,
                 }),

@@ -16,13 +16,13 @@ use futures_core::Stream;
 use crate::context::RequestContext;
 use crate::error::JwtError;
 use crate::manager::JwtManager;
-use crate::verify::{verify, LazyBody, Outcome, VerifyOptions};
+use crate::verify::{verify, LazyBody, VerifyOptions};
 
 /// Verifies the request with the options encoded in `FLAGS` and `LOCATIONS` (see
 /// [`VerifyOptions::from_bits`]) before the handler runs, then runs the handler's body in the
 /// task-local context.
 pub struct JwtGuard<const FLAGS: u8, const LOCATIONS: u16> {
-    context: Option<RequestContext>,
+    context: RequestContext,
 }
 
 impl<const FLAGS: u8, const LOCATIONS: u16> JwtGuard<FLAGS, LOCATIONS> {
@@ -30,10 +30,7 @@ impl<const FLAGS: u8, const LOCATIONS: u16> JwtGuard<FLAGS, LOCATIONS> {
 
     /// Runs the handler's body with the verified token visible to `get_jwt()` and friends.
     pub async fn scope<F: Future>(self, fut: F) -> F::Output {
-        match self.context {
-            Some(context) => context.scope(fut).await,
-            None => fut.await,
-        }
+        self.context.scope(fut).await
     }
 }
 
@@ -42,20 +39,16 @@ impl<const FLAGS: u8, const LOCATIONS: u16> FromRequest for JwtGuard<FLAGS, LOCA
     type Future = Verification<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        start_verification(req, payload, Self::OPTIONS, |outcome| {
-            let context = match outcome {
-                Outcome::Exempt => None,
-                Outcome::Context(context) => Some(context),
-            };
+        start_verification(req, payload, Self::OPTIONS, |context| {
             Ok(JwtGuard { context })
         })
     }
 }
 
-/// An extractor's future: the pipeline, then what the extractor makes of its outcome.
+/// An extractor's future: the pipeline, then what the extractor makes of its context.
 pub(crate) type Verification<T> = Pin<Box<dyn Future<Output = Result<T, JwtError>>>>;
 
-/// Starts the pipeline for an extractor, whose value `then` makes of the outcome. When the
+/// Starts the pipeline for an extractor, whose value `then` makes of the context. When the
 /// body may be read, the extractors created after this one get a stream that waits for the
 /// pipeline, then yields the body: the bytes it read, or the untouched payload when no
 /// location needed them. (actix creates every extractor of a handler before polling any, so
@@ -68,7 +61,7 @@ pub(crate) fn start_verification<T: 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
     options: VerifyOptions,
-    then: fn(Outcome) -> Result<T, JwtError>,
+    then: fn(RequestContext) -> Result<T, JwtError>,
 ) -> Verification<T> {
     let req = req.clone();
     let manager = JwtManager::from_request(&req);

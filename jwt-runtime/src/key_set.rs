@@ -194,6 +194,11 @@ impl KeySet {
         let empty = |_| KeyError::new(&kid, "a secret cannot be empty");
         let encoding = EncodingKey::from_secret(secret.as_ref()).map_err(empty)?;
         let decoding = DecodingKey::from_secret(secret.as_ref()).map_err(empty)?;
+        crate::keys::warn_if_short(
+            &format!("the secret of key `{kid}`"),
+            algorithm,
+            secret.as_ref(),
+        );
         self.insert(KeyEntry {
             kid: Some(kid),
             algorithm: Some(algorithm),

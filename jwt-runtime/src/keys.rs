@@ -207,6 +207,7 @@ impl Keys {
         } else {
             match &config.secret_key {
                 Some(secret) => {
+                    warn_if_short("JWT_SECRET_KEY", algorithm, secret.expose());
                     let empty = || ConfigError::new("JWT_SECRET_KEY", "cannot be empty");
                     let keys = (
                         Some(EncodingKey::from_secret(secret.expose()).map_err(|_| empty())?),
@@ -378,6 +379,32 @@ fn built_in_provider() -> bool {
     }
 }
 
+/// The key length RFC 7518 §3.2 requires of an HMAC algorithm (its hash output), `None` for
+/// the others.
+pub(crate) fn hmac_key_length(algorithm: Algorithm) -> Option<usize> {
+    match algorithm {
+        Algorithm::HS256 => Some(32),
+        Algorithm::HS384 => Some(48),
+        Algorithm::HS512 => Some(64),
+        _ => None,
+    }
+}
+
+/// Logs a warning when `secret`, an HMAC key for `algorithm`, is shorter than the hash output:
+/// whoever holds one token can then guess it offline. It still works, as in Flask, whose
+/// examples use short secrets. `what` names the secret; the warning never shows it.
+pub(crate) fn warn_if_short(what: &str, algorithm: Algorithm, secret: &[u8]) {
+    let Some(length) = hmac_key_length(algorithm).filter(|&length| secret.len() < length) else {
+        return;
+    };
+    log::warn!(
+        "{what} is {} bytes long, shorter than the {length} bytes RFC 7518 §3.2 requires for \
+         {algorithm:?}: whoever holds a token can try to guess it offline; use {length} or more \
+         random bytes",
+        secret.len()
+    );
+}
+
 fn encoding_key_from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<EncodingKey, ConfigError> {
     let key = match algorithm.family() {
         AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
@@ -425,5 +452,19 @@ fn check_pair(
             "JWT_PUBLIC_KEY",
             format!("does not verify the `{algorithm:?}` signatures of JWT_PRIVATE_KEY: they are not one key pair"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_key_length_is_the_hash_output() {
+        assert_eq!(hmac_key_length(Algorithm::HS256), Some(32));
+        assert_eq!(hmac_key_length(Algorithm::HS384), Some(48));
+        assert_eq!(hmac_key_length(Algorithm::HS512), Some(64));
+        assert_eq!(hmac_key_length(Algorithm::RS256), None);
+        assert_eq!(hmac_key_length(Algorithm::EdDSA), None);
     }
 }

@@ -2,6 +2,7 @@
 //! runs. Depend on the `actix-jwt-extended` facade instead of this crate; it re-exports all of
 //! this with the attribute macros.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod blocklist;

@@ -84,7 +84,7 @@ impl JwtManager {
             revocation_timeout: DEFAULT_REVOCATION_TIMEOUT,
             www_authenticate: false,
             verified_cache: None,
-            exempt_options: true,
+            exempt_options: false,
             key_sources: Default::default(),
         }
     }
@@ -254,13 +254,25 @@ impl JwtManagerBuilder {
         })
     }
 
-    /// Whether OPTIONS requests pass protected routes unverified, as in Flask (default `true`).
+    /// Whether OPTIONS requests pass protected routes unverified, as in Flask (default `false`:
+    /// OPTIONS is verified like any other method).
     ///
-    /// Flask runs a protected view for OPTIONS only when its route lists OPTIONS explicitly.
-    /// In actix, `web::resource(..).to(handler)`, `web::to` and scope middleware serve every
-    /// method, so with the default an OPTIONS request runs such a handler without a token:
-    /// route protected handlers by method (`#[get]`, `web::post()`), or pass `false` here to
-    /// verify OPTIONS requests like any other.
+    /// Flask never runs a view for the OPTIONS answer it makes itself, and runs a protected
+    /// view for OPTIONS only when its route lists OPTIONS. In actix,
+    /// `web::resource(..).to(handler)`, `web::to`, default services and [`JwtRequired`]
+    /// scopes route OPTIONS to the handler, so an exemption runs that handler without a token.
+    /// Answer CORS preflights with `actix-cors` wrapped outside the protected routes instead.
+    ///
+    /// With `true`, an OPTIONS request runs `#[jwt_required]` and [`JwtRequired`] handlers as
+    /// an optional route without a token does: `get_jwt()` is empty and `get_jwt_identity()`
+    /// is `None`. The extractors that hold a token ([`Jwt`], [`CurrentUser`]) refuse it with
+    /// 401, [`OptionalJwt`] gives `None`, and [`verify_jwt_in_request`] returns `None`.
+    ///
+    /// [`JwtRequired`]: crate::JwtRequired
+    /// [`Jwt`]: crate::Jwt
+    /// [`CurrentUser`]: crate::CurrentUser
+    /// [`OptionalJwt`]: crate::OptionalJwt
+    /// [`verify_jwt_in_request`]: crate::verify_jwt_in_request
     pub fn exempt_options(mut self, exempt: bool) -> Self {
         self.exempt_options = exempt;
         self

@@ -12,7 +12,7 @@ use actix_web::ResponseError;
 use crate::config::TokenLocation;
 use crate::error::JwtError;
 use crate::manager::JwtManager;
-use crate::verify::{verify, LazyBody, Outcome, VerifyOptions};
+use crate::verify::{verify, LazyBody, VerifyOptions};
 
 /// Protects every route of a scope as `#[jwt_required(...)]` protects one handler; the
 /// handlers then read `get_jwt()` and friends as usual.
@@ -133,8 +133,7 @@ where
             let req = ServiceRequest::from_parts(http_req, payload);
             let response = match outcome {
                 Err(error) => return refuse(req.request().clone(), error),
-                Ok(Outcome::Exempt) => service.call(req).await?,
-                Ok(Outcome::Context(context)) => {
+                Ok(context) => {
                     context
                         .scope(async move { service.call(req).await })
                         .await?

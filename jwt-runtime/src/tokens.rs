@@ -7,6 +7,7 @@ use base64::Engine;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::config::JwtConfig;
 use crate::error::{JwtError, JwtErrorKind};
 use crate::manager::JwtManager;
 
@@ -118,26 +119,30 @@ impl TokenBuilder {
         self
     }
 
-    /// Makes an access token fresh for `duration` from now (`fresh` is then a timestamp).
+    /// Makes an access token fresh for `duration` from now (`fresh` is then a timestamp); at
+    /// most [`JwtConfig::MAX_LIFETIME`], else `finish()` fails.
     pub fn fresh_for(mut self, duration: Duration) -> Self {
         self.fresh = Freshness::For(duration);
         self
     }
 
-    /// Makes an access token fresh until `instant` (which may be in the past).
+    /// Makes an access token fresh until `instant` (which may be in the past, and at most
+    /// [`JwtConfig::MAX_LIFETIME`] ahead).
     pub fn fresh_until(mut self, instant: SystemTime) -> Self {
         self.fresh = Freshness::Until(instant);
         self
     }
 
     /// Expires the token `duration` from now instead of after the configured lifetime.
-    /// As in Flask, a zero duration means the token never expires.
+    /// As in Flask, a zero duration means the token never expires. At most
+    /// [`JwtConfig::MAX_LIFETIME`], else `finish()` fails.
     pub fn expires_in(mut self, duration: Duration) -> Self {
         self.expires = Expiry::In(duration);
         self
     }
 
-    /// Expires the token at `instant`; an instant in the past makes an expired token.
+    /// Expires the token at `instant`; an instant in the past makes an expired token. At most
+    /// [`JwtConfig::MAX_LIFETIME`] ahead, else `finish()` fails.
     pub fn expires_at(mut self, instant: SystemTime) -> Self {
         self.expires = Expiry::At(instant);
         self
@@ -205,11 +210,12 @@ impl TokenBuilder {
     fn encode(&self, manager: &JwtManager) -> Result<String, JwtError> {
         let config = manager.config();
         let callbacks = manager.callbacks();
-        let now_secs = unix_seconds(SystemTime::now());
+        let now = SystemTime::now();
+        let now_secs = unix_seconds(now);
         let iat = now_secs.floor() as i64;
 
         let mut claims = Map::new();
-        claims.insert("fresh".into(), self.fresh_claim(now_secs));
+        claims.insert("fresh".into(), self.fresh_claim(now)?);
         claims.insert("iat".into(), iat.into());
         claims.insert("jti".into(), uuid::Uuid::new_v4().to_string().into());
         claims.insert("type".into(), self.kind.as_str().into());
@@ -229,7 +235,7 @@ impl TokenBuilder {
         if let Some(iss) = config.encode_issuer.as_ref().filter(|i| !i.is_empty()) {
             claims.insert("iss".into(), iss.as_str().into());
         }
-        if let Some(exp) = self.exp_claim(manager, now_secs) {
+        if let Some(exp) = self.exp_claim(manager, now)? {
             claims.insert("exp".into(), exp.into());
         }
         claims.extend(callbacks.additional_claims(&self.identity)?);
@@ -255,32 +261,61 @@ impl TokenBuilder {
         Ok(token)
     }
 
-    fn fresh_claim(&self, now_secs: f64) -> Value {
+    fn fresh_claim(&self, now: SystemTime) -> Result<Value, JwtError> {
         if self.kind == TokenKind::Refresh {
-            return false.into();
+            return Ok(false.into());
         }
-        match self.fresh {
+        Ok(match self.fresh {
             Freshness::No => false.into(),
             Freshness::Yes => true.into(),
-            Freshness::For(d) => (now_secs + d.as_secs_f64()).into(),
-            Freshness::Until(t) => unix_seconds(t).into(),
-        }
+            Freshness::For(d) => {
+                (unix_seconds(now) + bounded(d, "fresh_for")?.as_secs_f64()).into()
+            }
+            Freshness::Until(t) => {
+                bounded(ahead(now, t), "fresh_until")?;
+                unix_seconds(t).into()
+            }
+        })
     }
 
-    fn exp_claim(&self, manager: &JwtManager, now_secs: f64) -> Option<i64> {
+    fn exp_claim(&self, manager: &JwtManager, now: SystemTime) -> Result<Option<i64>, JwtError> {
         let lifetime = match self.expires {
             Expiry::Never => None,
-            Expiry::At(t) => return Some(unix_seconds(t).floor() as i64),
-            Expiry::In(d) => Some(d),
+            Expiry::At(t) => {
+                bounded(ahead(now, t), "expires_at")?;
+                return Ok(Some(unix_seconds(t).floor() as i64));
+            }
+            Expiry::In(d) => Some(bounded(d, "expires_in")?),
             Expiry::FromConfig => match self.kind {
                 TokenKind::Access => manager.config().access_token_expires,
                 TokenKind::Refresh => manager.config().refresh_token_expires,
             },
         };
         // Flask treats a zero lifetime as falsy: no `exp` at all.
-        let lifetime = lifetime.filter(|d| !d.is_zero())?;
-        Some((now_secs + lifetime.as_secs_f64()).floor() as i64)
+        Ok(lifetime
+            .filter(|d| !d.is_zero())
+            .map(|d| (unix_seconds(now) + d.as_secs_f64()).floor() as i64))
     }
+}
+
+/// How far `instant` is ahead of `now` (zero when it is not).
+fn ahead(now: SystemTime, instant: SystemTime) -> Duration {
+    instant.duration_since(now).unwrap_or_default()
+}
+
+/// `lifetime`, unless it is longer than [`JwtConfig::MAX_LIFETIME`]: an expiry that far away
+/// overflows the time arithmetic of cookies and revocation stores.
+fn bounded(lifetime: Duration, method: &str) -> Result<Duration, JwtError> {
+    if lifetime <= JwtConfig::MAX_LIFETIME {
+        return Ok(lifetime);
+    }
+    Err(JwtError::new(
+        JwtErrorKind::Encode,
+        format!(
+            "`{method}` is {} s ahead, more than 100 years (`JwtConfig::MAX_LIFETIME`)",
+            lifetime.as_secs()
+        ),
+    ))
 }
 
 fn check_header(

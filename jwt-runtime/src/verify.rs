@@ -229,17 +229,10 @@ impl LocationList {
     }
 }
 
-/// The outcome of the pipeline for one request.
-pub(crate) enum Outcome {
-    /// OPTIONS request: nothing verified, no context stored (Flask's exempt methods).
-    Exempt,
-    /// Verified, or optional without a token (`jwt: None`).
-    Context(RequestContext),
-}
-
-/// Verifies the request as `@jwt_required(...)` would and returns the verified token, `None`
-/// for OPTIONS requests and for optional routes without a token (Flask's
-/// `verify_jwt_in_request`), for custom guards.
+/// Verifies the request as `@jwt_required(...)` would and returns the verified token (Flask's
+/// `verify_jwt_in_request`), for custom guards: `None` for optional routes without a token, and
+/// for OPTIONS requests when the manager exempts them
+/// ([`exempt_options(true)`](crate::JwtManagerBuilder::exempt_options)).
 ///
 /// When the JSON location may apply, the body is read and put back into `payload`, so the
 /// handler can still read it. It opens no context: for `get_jwt()` and friends, use
@@ -267,10 +260,7 @@ pub async fn verify_jwt_in_request(
     let mut body = LazyBody::new(payload.take());
     let outcome = verify(&manager, req, &mut body, options).await;
     *payload = body.into_payload();
-    match outcome? {
-        Outcome::Exempt => Ok(None),
-        Outcome::Context(ctx) => Ok(ctx.jwt),
-    }
+    Ok(outcome?.jwt)
 }
 
 /// The request body as the pipeline sees it: read (up to [`JSON_BODY_LIMIT`]) only when the
@@ -350,23 +340,26 @@ pub(crate) async fn read_body(mut payload: Payload) -> Result<Bytes, JwtError> {
     }
 }
 
-/// The pipeline itself, on a request whose body (when needed) is already read.
+/// The pipeline itself: the context the handler runs in. An OPTIONS request the manager
+/// exempts gets an empty one, as an optional route without a token does, so that a handler
+/// reading it does not panic.
 pub(crate) async fn verify(
     manager: &JwtManager,
     req: &HttpRequest,
     body: &mut LazyBody,
     options: VerifyOptions,
-) -> Result<Outcome, JwtError> {
-    if req.method() == Method::OPTIONS && manager.exempt_options() {
-        return Ok(Outcome::Exempt);
-    }
-    match verify_token(manager, req, body, options).await {
-        Ok(jwt) => Ok(Outcome::Context(RequestContext {
-            manager: manager.clone(),
-            jwt,
-        })),
-        Err(e) => Err(e.with_manager(manager)),
-    }
+) -> Result<RequestContext, JwtError> {
+    let jwt = if req.method() == Method::OPTIONS && manager.exempt_options() {
+        None
+    } else {
+        verify_token(manager, req, body, options)
+            .await
+            .map_err(|e| e.with_manager(manager))?
+    };
+    Ok(RequestContext {
+        manager: manager.clone(),
+        jwt,
+    })
 }
 
 async fn verify_token(
