@@ -323,7 +323,8 @@ mod cached {
     /// before the bound has passed.
     macro_rules! never_ok_after_the_bound {
         ($app:expr, $token:expr, $cut:expr, $until:expr) => {
-            while Instant::now() < $until {
+            let until: Instant = $until;
+            while Instant::now() < until {
                 let (status, body) = call!($app, get("/protected", $token)).await;
                 match status {
                     401 | 503 => {}
