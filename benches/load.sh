@@ -10,6 +10,8 @@
 #   FLASK=0 benches/load.sh               # skip the Flask-JWT-Extended comparator
 #   PIN=1 benches/load.sh                 # server on core 0, wrk on core 1 (see below)
 #   PEER=1 benches/load.sh                # add the Rust peer, actix-jwt-auth-middleware
+#   BENCH_REDIS_URL=redis://127.0.0.1:6379 ROUTES="macro macro_memory macro_redis macro_redis_cached" \
+#     benches/load.sh                     # the revocation stores (issue 16)
 #
 # Environment: DURATION (s, 10), WARMUP (s, 2), ROUNDS (1: with more, every route is measured
 # once per round, round after round, and the best round of each is kept, so that on a shared
@@ -102,7 +104,7 @@ start_server() {
 route_args() {
   case $1 in
     open) ;;
-    hand | macro | flask_macro) printf '%s\0' -H "Authorization: Bearer $HS256_TOKEN" ;;
+    hand | macro | macro_memory | macro_redis* | flask_macro) printf '%s\0' -H "Authorization: Bearer $HS256_TOKEN" ;;
     macro_user) printf '%s\0' -H "Authorization: Bearer $USER_TOKEN" ;;
     peer) printf '%s\0' -H "access_token: $PEER_TOKEN" ;;
     hand_rs256 | macro_rs256*) printf '%s\0' -H "Authorization: Bearer $RS256_TOKEN" ;;

@@ -4,8 +4,8 @@
 //!
 //! Requests go through actix's in-process test service (no sockets), so the ratios show the
 //! check against the rest of the pipeline (routing, decoding, HS256); over the network, the
-//! fixed costs are larger and the ratios closer to 1. Redis is measured when `REDIS_URL`
-//! (default `redis://127.0.0.1:6379`) answers.
+//! fixed costs are larger and the ratios closer to 1. Redis, direct and cached, is measured
+//! when `REDIS_URL` (default `redis://127.0.0.1:6379`) answers.
 //!
 //! ```sh
 //! cargo run --release --example blocklist_cost
@@ -13,7 +13,9 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use actix_jwt_extended::blocklist::{MemoryStore, RedisStore, RevocationStore, SqliteStore};
+use actix_jwt_extended::blocklist::{
+    CachedRedisStore, MemoryStore, RedisStore, RevocationStore, SqliteStore,
+};
 use actix_jwt_extended::{jwt_required, JwtConfig, JwtManager};
 use actix_web::test::{self, TestRequest};
 use actix_web::{get, App, HttpResponse};
@@ -105,6 +107,16 @@ async fn main() -> std::io::Result<()> {
             setups.push(("RedisStore (local)", with_store(store).await));
         }
         Err(e) => println!("RedisStore skipped: {e}"),
+    }
+    match CachedRedisStore::connect(&redis_url).await {
+        Ok(store) => {
+            let prefix = format!("blocklist_cost_cached_{}:", std::process::id());
+            setups.push((
+                "CachedRedisStore (local)",
+                with_store(store.with_prefix(prefix)).await,
+            ));
+        }
+        Err(e) => println!("CachedRedisStore skipped: {e}"),
     }
 
     // Interleaved rounds: drifts and neighbours' load hit every setup alike. The best round

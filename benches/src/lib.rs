@@ -88,6 +88,24 @@ pub fn hs256_user_manager() -> (JwtManager, MemoryStore) {
     (jwt, store)
 }
 
+/// An HS256 manager (same secret as [`hs256_manager`], so its tokens are accepted) asking
+/// `store` about every token, with 10,000 other tokens revoked in it first.
+pub async fn hs256_store_manager(store: impl RevocationStore + Clone) -> JwtManager {
+    let expires = Some(SystemTime::now() + TOKEN_LIFETIME);
+    for _ in 0..10_000 {
+        let revoked = uuid::Uuid::new_v4().to_string();
+        store.revoke(&revoked, expires).await.expect("revocation");
+    }
+    JwtManager::builder(JwtConfig {
+        secret_key: Some(SECRET.into()),
+        ..JwtConfig::default()
+    })
+    .ignore_registered_loaders()
+    .revocation_store(store)
+    .build()
+    .expect("valid HS256 config")
+}
+
 /// An access token of `jwt` for the identity `bench-user`, valid for [`TOKEN_LIFETIME`].
 pub fn access_token(jwt: &JwtManager) -> String {
     jwt.create_access_token("bench-user")

@@ -12,13 +12,19 @@
 //! - `/cookie_csrf` (POST): `#[jwt_required(locations = ["cookies"])]` with the CSRF double
 //!   submit (`Cookie: access_token_cookie=...` and `X-CSRF-TOKEN`).
 //!
+//! - `/macro_memory`, `/macro_redis`, `/macro_redis_cached`: `/macro` with a revocation store
+//!   holding 10,000 revoked tokens: `MemoryStore`, `RedisStore`, `CachedRedisStore` (the Redis
+//!   routes only when `BENCH_REDIS_URL` is set; the same HS256 token).
+//!
 //! Every route answers `200 bench-user`. Environment: `PORT` (18080), `BENCH_WORKERS` (2),
-//! `BENCH_TOKENS` (file to write the tokens to, as shell assignments; default: stdout).
+//! `BENCH_TOKENS` (file to write the tokens to, as shell assignments; default: stdout),
+//! `BENCH_REDIS_URL`.
 
-use actix_jwt_extended::{current_user, get_jwt_identity, jwt_required};
+use actix_jwt_extended::blocklist::{CachedRedisStore, MemoryStore, RedisStore};
+use actix_jwt_extended::{current_user, get_jwt_identity, jwt_required, JwtManager};
 use actix_jwt_extended_benches::{
-    access_token, hs256_manager, hs256_user_manager, rs256_cached_manager, rs256_manager,
-    BenchUser, HandVerifier,
+    access_token, hs256_manager, hs256_store_manager, hs256_user_manager, rs256_cached_manager,
+    rs256_manager, BenchUser, HandVerifier,
 };
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
@@ -75,6 +81,23 @@ async fn main() -> std::io::Result<()> {
     let rs256 = rs256_manager();
     let rs256_cached = rs256_cached_manager();
     let (user, _blocklist) = hs256_user_manager();
+    let mut stores: Vec<(&str, JwtManager)> = vec![(
+        "/macro_memory",
+        hs256_store_manager(MemoryStore::new()).await,
+    )];
+    if let Ok(url) = std::env::var("BENCH_REDIS_URL") {
+        let prefix = format!("bench_{}:", std::process::id());
+        let direct = RedisStore::connect(&url).await.expect("Redis");
+        let cached = CachedRedisStore::connect(&url).await.expect("Redis");
+        stores.push((
+            "/macro_redis",
+            hs256_store_manager(direct.with_prefix(prefix.clone())).await,
+        ));
+        stores.push((
+            "/macro_redis_cached",
+            hs256_store_manager(cached.with_prefix(prefix)).await,
+        ));
+    }
     let hand_hs256 = web::Data::new(HandVerifier::hs256());
     let hand_rs256 = web::Data::new(HandVerifier::rs256());
 
@@ -95,8 +118,16 @@ async fn main() -> std::io::Result<()> {
     }
 
     HttpServer::new(move || {
-        App::new()
-            .route("/open", web::get().to(open))
+        let mut app = App::new();
+        for (path, jwt) in &stores {
+            app = app.service(
+                web::resource(*path)
+                    .wrap(jwt.clone())
+                    .app_data(jwt.clone())
+                    .route(web::get().to(macro_route)),
+            );
+        }
+        app.route("/open", web::get().to(open))
             .service(
                 web::resource("/hand")
                     .app_data(hand_hs256.clone())
