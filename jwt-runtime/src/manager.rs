@@ -209,13 +209,19 @@ impl JwtManagerBuilder {
     /// Checks the config, parses the keys once, and returns the manager.
     pub fn build(mut self) -> Result<JwtManager, ConfigError> {
         self.config.validate()?;
-        // Both backend features on (cargo unifies features across a build) leave jsonwebtoken
-        // without a default provider: refuse at start-up instead of panicking per request.
+        // The backend this crate was built with becomes jsonwebtoken's provider: aws-lc when
+        // both features are on (cargo unifies features across a build, and jsonwebtoken then
+        // has no default of its own), as the prepared keys choose it. The first provider
+        // installed stays for the whole process, so one the app installed before wins.
+        #[cfg(feature = "aws_lc_rs")]
+        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+        #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
         if jsonwebtoken::crypto::CryptoProvider::try_get_default().is_none() {
             return Err(ConfigError::new(
                 "crypto backend",
-                "enable exactly one of the features `aws_lc_rs` and `rust_crypto` (or install a \
-                 jsonwebtoken CryptoProvider before building the manager)",
+                "enable the feature `aws_lc_rs` or `rust_crypto`, or install a jsonwebtoken \
+                 CryptoProvider before building the manager",
             ));
         }
         if self.registered_loaders {
