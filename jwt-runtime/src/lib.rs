@@ -30,6 +30,7 @@ mod prepared_public_key;
 #[cfg_attr(not(any(feature = "redis", feature = "jwks")), allow(dead_code))]
 mod redact;
 mod registry;
+pub mod test;
 mod tokens;
 mod verify;
 
