@@ -1,12 +1,17 @@
 //! Flask-JWT-Extended's `examples/blocklist_database.py` (docs: "JWT Revoking / Blocklist",
-//! database) on actix-web: `DELETE /logout` records the calling token's `jti` in an SQLite
+//! database) on actix-web: `DELETE /logout` records the calling token's `jti` in a database
 //! table (created if missing); a revoked token gets 401 "Token has been revoked".
 //!
-//! As upstream, the database is in memory by default: set `DATABASE_URL=sqlite://blocklist.db`
-//! to keep revocations across restarts (and run `SqliteStore::purge_expired` now and then).
+//! `DATABASE_URL` picks the database: PostgreSQL for a `postgres://` (or `postgresql://`) URL,
+//! SQLite for any other. As upstream, the default is an in-memory SQLite database; set
+//! `DATABASE_URL=sqlite://blocklist.db` to keep revocations across restarts, or a PostgreSQL
+//! URL to share them between app instances (and call the store's `purge` now and then).
+//! Needs the features `sqlx-sqlite` and `sqlx-postgres` (this repository's dev-dependencies
+//! enable both).
 //!
 //! ```sh
 //! cargo run --example blocklist_database    # PORT=8080 cargo run --example blocklist_database
+//! DATABASE_URL=postgres://app:secret@127.0.0.1/app cargo run --example blocklist_database
 //! http POST :5000/login
 //! http DELETE :5000/logout Authorization:"Bearer $JWT"
 //! http GET :5000/protected Authorization:"Bearer $JWT"
@@ -15,9 +20,10 @@
 #[path = "support/listen.rs"]
 mod listen;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use actix_jwt_extended::blocklist::{self, SqliteStore};
+use actix_jwt_extended::blocklist::{self, PostgresStore, RevocationStore, SqliteStore};
 use actix_jwt_extended::{
     create_access_token, get_jwt, jwt_required, JwtConfig, JwtError, JwtManager,
 };
@@ -27,7 +33,7 @@ use serde_json::json;
 const ACCESS_EXPIRES: Duration = Duration::from_secs(3600);
 
 /// The JWT manager of this app, keeping revoked tokens in `store`.
-pub fn jwt_manager(store: SqliteStore) -> JwtManager {
+pub fn jwt_manager(store: impl RevocationStore) -> JwtManager {
     let config = JwtConfig {
         secret_key: Some("super-secret".into()), // change this!
         access_token_expires: Some(ACCESS_EXPIRES),
@@ -39,13 +45,32 @@ pub fn jwt_manager(store: SqliteStore) -> JwtManager {
         .expect("valid JWT config")
 }
 
-/// The blocklist database at `DATABASE_URL`, by default in memory as upstream's
-/// (`sqlite://`); its table is created if missing.
-pub async fn store() -> std::io::Result<SqliteStore> {
+/// The blocklist database at `DATABASE_URL`, by default in memory as upstream's; see
+/// [`store_at`].
+pub async fn store() -> std::io::Result<Arc<dyn RevocationStore>> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".to_owned());
-    SqliteStore::connect(&url)
-        .await
-        .map_err(std::io::Error::other)
+    store_at(&url).await
+}
+
+/// The blocklist database at `url`: a `PostgresStore` for `postgres://` and `postgresql://`
+/// URLs, an `SqliteStore` (`sqlite://path.db`, `sqlite::memory:`) otherwise. Its tables are
+/// created if missing.
+pub async fn store_at(url: &str) -> std::io::Result<Arc<dyn RevocationStore>> {
+    let store: Arc<dyn RevocationStore> =
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Arc::new(
+                PostgresStore::connect(url)
+                    .await
+                    .map_err(std::io::Error::other)?,
+            )
+        } else {
+            Arc::new(
+                SqliteStore::connect(url)
+                    .await
+                    .map_err(std::io::Error::other)?,
+            )
+        };
+    Ok(store)
 }
 
 /// The routes of this app.

@@ -1,9 +1,10 @@
 //! Shared by `tests/blocklist_*.rs`: the routes of upstream's `tests/test_blocklist.py`
 //! fixture plus rotation routes, one test body per upstream test (BEHAVIOUR.md §6 items
-//! 12–18) and per rotation case, run against every store by [`store_tests!`], and a private
-//! `redis-server` per test.
+//! 12–18) and per rotation case, run against every store by [`store_tests!`], a private
+//! `redis-server` per test, and private PostgreSQL clusters.
 #![allow(dead_code)]
 
+pub mod postgres_server;
 pub mod redis_server;
 
 use std::sync::{Arc, Mutex};

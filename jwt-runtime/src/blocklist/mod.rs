@@ -8,6 +8,7 @@
 //! | `RedisStore` | `redis` | yes | Redis TTLs: each entry lives as long as its token can be accepted |
 //! | `CachedRedisStore` | `redis` | yes; checks answered from memory, invalidated by Redis | as `RedisStore`, plus a bounded local cache |
 //! | `SqliteStore` | `sqlx-sqlite` | yes, through one database file | `SqliteStore::purge_expired` |
+//! | `PostgresStore` | `sqlx-postgres` | yes, through one database server | `PostgresStore::purge_expired` |
 //!
 //! Logging out is one call in a protected handler, [`revoke_token`]:
 //!
@@ -22,9 +23,10 @@
 //! }
 //! ```
 //!
-//! **Fail closed.** When a store cannot answer (Redis down, database locked) or does not answer
-//! within [`JwtManagerBuilder::revocation_timeout`](crate::JwtManagerBuilder::revocation_timeout),
-//! the request is refused with **503** `{"msg": "revocation store unavailable"}`
+//! **Fail closed.** When a store cannot answer (Redis or PostgreSQL down, database locked) or
+//! does not answer within
+//! [`JwtManagerBuilder::revocation_timeout`](crate::JwtManagerBuilder::revocation_timeout), the
+//! request is refused with **503** `{"msg": "revocation store unavailable"}`
 //! ([`JwtErrorKind::RevocationUnavailable`]): a possibly revoked token is never let through.
 //!
 //! Beyond single tokens, a store can revoke a whole token *family* (see [`RefreshRotation`],
@@ -75,6 +77,8 @@ pub fn keep_until(exp: Option<i64>, leeway: Duration) -> Option<SystemTime> {
 }
 
 mod memory;
+#[cfg(feature = "sqlx-postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
 mod redis_cached;
 #[cfg(feature = "redis")]
@@ -84,6 +88,8 @@ mod rotation;
 mod sqlite;
 
 pub use memory::{MemoryStore, DEFAULT_MEMORY_CAPACITY};
+#[cfg(feature = "sqlx-postgres")]
+pub use postgres::PostgresStore;
 #[cfg(feature = "redis")]
 pub use redis_cached::{
     CachedRedisStore, RedisCacheStats, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
