@@ -8,7 +8,7 @@
 //! when `REDIS_URL` (default `redis://127.0.0.1:6379`) answers.
 //!
 //! ```sh
-//! cargo run --release --example blocklist_cost
+//! cargo run --release --example blocklist_cost --features redis,sqlx-sqlite
 //! ```
 
 use std::time::{Duration, Instant, SystemTime};

@@ -10,8 +10,8 @@
 //! enable both).
 //!
 //! ```sh
-//! cargo run --example blocklist_database    # PORT=8080 cargo run --example blocklist_database
-//! DATABASE_URL=postgres://app:secret@127.0.0.1/app cargo run --example blocklist_database
+//! cargo run --example blocklist_database --features sqlx-sqlite,sqlx-postgres   # PORT=8080 ...
+//! DATABASE_URL=postgres://app:secret@127.0.0.1/app cargo run --example blocklist_database --features sqlx-sqlite,sqlx-postgres
 //! http POST :5000/login
 //! http DELETE :5000/logout Authorization:"Bearer $JWT"
 //! http GET :5000/protected Authorization:"Bearer $JWT"

@@ -6,7 +6,7 @@
 //!
 //! ```sh
 //! redis-server --port 6379 --save '' &     # or set REDIS_URL=redis://host:port/db
-//! cargo run --example blocklist_redis      # PORT=8080 cargo run --example blocklist_redis
+//! cargo run --example blocklist_redis --features redis      # PORT=8080 cargo run --example blocklist_redis --features redis
 //! http POST :5000/login
 //! http DELETE :5000/logout Authorization:"Bearer $JWT"
 //! http GET :5000/protected Authorization:"Bearer $JWT"

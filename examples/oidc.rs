@@ -15,7 +15,7 @@
 //!
 //! ```sh
 //! OIDC_JWKS_URL=https://idp.example/realms/master/protocol/openid-connect/certs \
-//! OIDC_ISSUER_URL=https://idp.example/realms/master cargo run --example oidc
+//! OIDC_ISSUER_URL=https://idp.example/realms/master cargo run --example oidc --features jwks
 //! http GET :5000/anonymous
 //! http GET :5000/token-protected Authorization:"Bearer $JWT"
 //! http GET :5000/group-protected Authorization:"Bearer $JWT"
