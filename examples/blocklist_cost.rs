@@ -5,16 +5,17 @@
 //! Requests go through actix's in-process test service (no sockets), so the ratios show the
 //! check against the rest of the pipeline (routing, decoding, HS256); over the network, the
 //! fixed costs are larger and the ratios closer to 1. Redis, direct and cached, is measured
-//! when `REDIS_URL` (default `redis://127.0.0.1:6379`) answers.
+//! when `REDIS_URL` (default `redis://127.0.0.1:6379`) answers, PostgreSQL when `POSTGRES_URL`
+//! is set.
 //!
 //! ```sh
-//! cargo run --release --example blocklist_cost --features redis,sqlx-sqlite
+//! cargo run --release --example blocklist_cost --features redis,sqlx-sqlite,sqlx-postgres
 //! ```
 
 use std::time::{Duration, Instant, SystemTime};
 
 use actix_jwt_extended::blocklist::{
-    CachedRedisStore, MemoryStore, RedisStore, RevocationStore, SqliteStore,
+    CachedRedisStore, MemoryStore, PostgresStore, RedisStore, RevocationStore, SqliteStore,
 };
 use actix_jwt_extended::{jwt_required, JwtConfig, JwtManager};
 use actix_web::test::{self, TestRequest};
@@ -117,6 +118,13 @@ async fn main() -> std::io::Result<()> {
             ));
         }
         Err(e) => println!("CachedRedisStore skipped: {e}"),
+    }
+    match std::env::var("POSTGRES_URL") {
+        Ok(url) => {
+            let store = PostgresStore::connect(&url).await.expect("PostgreSQL");
+            setups.push(("PostgresStore (local)", with_store(store).await));
+        }
+        Err(_) => println!("PostgresStore skipped: set POSTGRES_URL"),
     }
 
     // Interleaved rounds: drifts and neighbours' load hit every setup alike. The best round
