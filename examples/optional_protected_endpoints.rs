@@ -50,14 +50,28 @@ async fn login(body: web::Json<Value>) -> Result<HttpResponse, JwtError> {
     Ok(HttpResponse::Ok().json(json!({ "access_token": access_token })))
 }
 
-/// Runs without a token too; an invalid token is still rejected.
+/// Runs without a token too; an invalid token is still rejected. As Flask's
+/// `if current_identity:`, a falsy identity (an empty string, `0`, `false`, an empty list or
+/// object) reads as anonymous too.
 #[jwt_required(optional)]
 async fn optionally_protected() -> impl Responder {
-    match get_jwt_identity() {
+    match get_jwt_identity().filter(truthy) {
         Some(current_identity) => {
             HttpResponse::Ok().json(json!({ "logged_in_as": current_identity }))
         }
         None => HttpResponse::Ok().json(json!({"logged_in_as": "anonymous user"})),
+    }
+}
+
+/// Python's truthiness of a JSON value.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
     }
 }
 

@@ -76,6 +76,8 @@ pub fn keep_until(exp: Option<i64>, leeway: Duration) -> Option<SystemTime> {
         .checked_add(CLOCK_SLACK)
 }
 
+#[cfg(any(feature = "redis", feature = "sqlx-postgres"))]
+mod local_cache;
 mod memory;
 #[cfg(feature = "sqlx-postgres")]
 mod postgres;
@@ -87,13 +89,13 @@ mod rotation;
 #[cfg(feature = "sqlx-sqlite")]
 mod sqlite;
 
+#[cfg(any(feature = "redis", feature = "sqlx-postgres"))]
+pub use local_cache::CacheStats;
 pub use memory::{MemoryStore, DEFAULT_MEMORY_CAPACITY};
 #[cfg(feature = "sqlx-postgres")]
 pub use postgres::PostgresStore;
 #[cfg(feature = "redis")]
-pub use redis_cached::{
-    CachedRedisStore, RedisCacheStats, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
-};
+pub use redis_cached::{CachedRedisStore, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS};
 #[cfg(feature = "redis")]
 pub use redis_store::{RedisStore, DEFAULT_REDIS_PREFIX};
 pub use rotation::{RefreshRotation, TokenPair, FAMILY_CLAIM, GENERATION_CLAIM};

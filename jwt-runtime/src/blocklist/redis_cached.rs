@@ -1,14 +1,14 @@
 //! [`CachedRedisStore`]: Redis revocation checks answered from process memory, kept true by
 //! Redis's server-assisted invalidation (feature `redis`).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use redis::aio::{MultiplexedConnection, SendError};
 use redis::{AsyncConnectionConfig, ProtocolVersion, PushInfo, PushKind, Value};
 
+use super::local_cache::{CacheStats, LocalCache, Lookup};
 use super::redis_store::{token_verdict, url_error};
 use super::{BoxFuture, RedisStore, RevocationStore, StoreError, TokenIds};
 
@@ -65,136 +65,76 @@ impl std::fmt::Debug for CachedRedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CachedRedisStore")
             .field("store", &self.store)
-            .field("max_staleness", &self.shared.max_staleness)
+            .field("max_staleness", &self.shared.cache.max_staleness())
             .field("stats", &self.stats())
             .finish()
     }
 }
 
-/// What a [`CachedRedisStore`] did so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RedisCacheStats {
-    /// Checks answered from memory.
-    pub hits: u64,
-    /// Checks that asked Redis.
-    pub misses: u64,
-    /// Keys whose answer is cached now.
-    pub entries: usize,
-    /// Whether the invalidation connection is up and was heard from within `max_staleness`.
-    pub trusted: bool,
-}
-
 struct Shared {
     /// The client of the invalidation connection (RESP3).
     client: redis::Client,
-    max_staleness: Duration,
-    capacity: usize,
     timeout: Duration,
-    state: RwLock<State>,
-    hits: AtomicU64,
-    misses: AtomicU64,
-}
-
-#[derive(Default)]
-struct State {
-    link: Option<Link>,
-    /// Redis key → its value (`None`: no such key, not revoked).
-    cache: HashMap<Box<str>, Option<Box<str>>>,
-    /// Counts invalidations and connection changes: an answer read while it moved is not cached.
-    epoch: u64,
-    /// Numbers the connections, so that news from an old one is ignored.
-    generation: u64,
-}
-
-/// The invalidation connection.
-struct Link {
-    connection: MultiplexedConnection,
-    generation: u64,
-    /// Every invalidation Redis sent before this instant has been applied to the cache.
-    fresh_as_of: Instant,
-}
-
-impl State {
-    /// Whether cached answers may be given now.
-    fn trusted(&self, max_staleness: Duration) -> bool {
-        self.link
-            .as_ref()
-            .is_some_and(|link| link.fresh_as_of.elapsed() <= max_staleness)
-    }
-
-    fn forget_all(&mut self) {
-        self.cache.clear();
-        self.epoch += 1;
-    }
+    cache: LocalCache,
+    /// The invalidation connection and its generation, while it is up.
+    link: Mutex<Option<(MultiplexedConnection, u64)>>,
 }
 
 impl Shared {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
-        // Nothing panics under the lock; every write leaves the state consistent.
-        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    fn link(&self) -> Option<(MultiplexedConnection, u64)> {
+        self.link
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    fn set_link(&self, link: Option<(MultiplexedConnection, u64)>) {
+        *self.link.lock().unwrap_or_else(PoisonError::into_inner) = link;
+    }
+
+    /// The connection of `generation` is lost or silent: forget it and everything cached.
+    fn drop_link(&self, generation: u64) {
+        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
+        if link.as_ref().is_some_and(|(_, g)| *g == generation) {
+            *link = None;
+        }
+        self.cache.channel_down(generation);
     }
 
     /// A message Redis pushed on the connection of `generation`. Called by the connection's
     /// reader, before it hands on any reply that came after the message.
     fn on_push(&self, generation: u64, info: &PushInfo) {
-        let mut state = self.write();
         match info.kind {
-            PushKind::Invalidate => {
-                state.epoch += 1;
-                match info.data.first() {
-                    Some(Value::Array(keys)) => {
-                        for key in keys {
-                            if let Value::BulkString(key) = key {
-                                if let Ok(key) = std::str::from_utf8(key) {
-                                    state.cache.remove(key);
-                                }
+            PushKind::Invalidate => match info.data.first() {
+                Some(Value::Array(keys)) => {
+                    for key in keys {
+                        if let Value::BulkString(key) = key {
+                            if let Ok(key) = std::str::from_utf8(key) {
+                                self.cache.forget(key);
                             }
                         }
                     }
-                    // A flush (`FLUSHALL`, or Redis out of tracking memory): forget everything.
-                    _ => state.cache.clear(),
                 }
-            }
-            PushKind::Disconnection if state.generation == generation => {
-                state.link = None;
-                state.forget_all();
-            }
+                // A flush (`FLUSHALL`, or Redis out of tracking memory): forget everything.
+                _ => self.cache.forget_all(),
+            },
+            PushKind::Disconnection => self.drop_link(generation),
             _ => {}
-        }
-    }
-
-    /// The connection of `generation` failed to answer in time: stop trusting it.
-    fn drop_link(&self, generation: u64) {
-        let mut state = self.write();
-        if state.generation == generation {
-            state.link = None;
-            state.forget_all();
-        }
-    }
-
-    /// A `PING` sent at `sent` on the connection of `generation` was answered.
-    fn heard_at(&self, generation: u64, sent: Instant) {
-        let mut state = self.write();
-        if let Some(link) = state.link.as_mut().filter(|l| l.generation == generation) {
-            link.fresh_as_of = link.fresh_as_of.max(sent);
         }
     }
 
     /// Opens a new invalidation connection and puts it in place, with an empty cache.
     async fn open_link(self: &Arc<Self>) -> Result<(), StoreError> {
-        let generation = self.read().generation + 1;
+        // The generation the cache gives this connection once it is up.
+        let generation = Arc::new(AtomicU64::new(u64::MAX));
         let weak = Arc::downgrade(self);
+        let pushed_on = Arc::clone(&generation);
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(self.timeout))
             .set_push_sender(move |info: PushInfo| match weak.upgrade() {
                 Some(shared) => {
-                    shared.on_push(generation, &info);
+                    shared.on_push(pushed_on.load(Ordering::Acquire), &info);
                     Ok(())
                 }
                 None => Err(SendError),
@@ -217,37 +157,27 @@ impl Shared {
             Ok(Err(e)) => return Err(StoreError(format!("Redis: {e}"))),
             Err(_) => return Err(StoreError("Redis did not answer in time".into())),
         };
-        let mut state = self.write();
-        state.generation = generation;
-        state.forget_all();
-        // The cache is empty: nothing in it can be stale.
-        state.link = Some(Link {
-            connection,
-            generation,
-            fresh_as_of: Instant::now(),
-        });
+        let up = self.cache.channel_up();
+        generation.store(up, Ordering::Release);
+        self.set_link(Some((connection, up)));
         Ok(())
     }
 
     /// Keeps the invalidation connection alive and proven: a `PING` every quarter of
-    /// `max_staleness`, a new connection when it is lost. Ends with the last store clone.
+    /// `max_staleness` (its answer comes after every invalidation sent before it), a new
+    /// connection when it is lost. Ends with the last store clone.
     async fn maintain(weak: Weak<Self>) {
         let mut backoff = Duration::from_millis(50);
         loop {
             let Some(shared) = weak.upgrade() else { return };
-            let period = shared.max_staleness / 4;
-            let link = shared
-                .read()
-                .link
-                .as_ref()
-                .map(|link| (link.connection.clone(), link.generation));
-            match link {
+            let max_staleness = shared.cache.max_staleness();
+            match shared.link() {
                 Some((mut connection, generation)) => {
                     let sent = Instant::now();
                     let cmd = redis::cmd("PING");
                     let ping = cmd.query_async::<String>(&mut connection);
-                    match tokio::time::timeout(shared.max_staleness, ping).await {
-                        Ok(Ok(_)) => shared.heard_at(generation, sent),
+                    match tokio::time::timeout(max_staleness, ping).await {
+                        Ok(Ok(_)) => shared.cache.heard(generation, sent),
                         _ => shared.drop_link(generation),
                     }
                     backoff = Duration::from_millis(50);
@@ -262,7 +192,7 @@ impl Shared {
                 }
             }
             drop(shared);
-            tokio::time::sleep(period).await;
+            tokio::time::sleep(max_staleness / 4).await;
         }
     }
 }
@@ -294,12 +224,9 @@ impl CachedRedisStore {
             .map_err(|e| url_error(url, e))?;
         let shared = Arc::new(Shared {
             client,
-            max_staleness: max_staleness.max(Duration::from_millis(4)),
-            capacity,
             timeout: store.timeout(),
-            state: RwLock::default(),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
+            cache: LocalCache::new(max_staleness.max(Duration::from_millis(4)), capacity),
+            link: Mutex::new(None),
         });
         shared.open_link().await.map_err(|e| url_error(url, e.0))?;
         tokio::spawn(Shared::maintain(Arc::downgrade(&shared)));
@@ -309,7 +236,7 @@ impl CachedRedisStore {
     /// Uses `prefix` before every key, as [`RedisStore::with_prefix`].
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.store = self.store.with_prefix(prefix);
-        self.shared.write().forget_all();
+        self.shared.cache.forget_all();
         self
     }
 
@@ -319,77 +246,35 @@ impl CachedRedisStore {
     }
 
     /// Hits, misses and size of the cache.
-    pub fn stats(&self) -> RedisCacheStats {
-        let state = self.shared.read();
-        RedisCacheStats {
-            hits: self.shared.hits.load(Ordering::Relaxed),
-            misses: self.shared.misses.load(Ordering::Relaxed),
-            entries: state.cache.len(),
-            trusted: state.trusted(self.shared.max_staleness),
-        }
+    pub fn stats(&self) -> CacheStats {
+        self.shared.cache.stats()
     }
 
     /// The values of `keys`: from the cache when it has them all and is trusted, else from
     /// Redis (through the invalidation connection, so that Redis tracks them, when it is up).
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
-        let shared = &self.shared;
-        let link = {
-            let state = shared.read();
-            if state.trusted(shared.max_staleness) {
-                let cached: Option<Vec<Option<String>>> = keys
-                    .iter()
-                    .map(|key| {
-                        state
-                            .cache
-                            .get(key.as_str())
-                            .map(|v| v.as_deref().map(Into::into))
-                    })
-                    .collect();
-                if let Some(values) = cached {
-                    shared.hits.fetch_add(1, Ordering::Relaxed);
-                    return Ok(values);
-                }
-            }
-            state
-                .link
-                .as_ref()
-                .map(|link| (link.connection.clone(), link.generation, state.epoch))
+        let ticket = match self.shared.cache.lookup(keys) {
+            Lookup::Hit(values) => return Ok(values),
+            Lookup::Miss(ticket) => ticket,
         };
-        shared.misses.fetch_add(1, Ordering::Relaxed);
-        let Some((mut connection, generation, epoch)) = link else {
+        let Some((mut connection, _)) = self.shared.link() else {
             return self.store.get_many(keys).await;
         };
         let mut cmd = redis::cmd("MGET");
         cmd.arg(keys);
-        let values: Vec<Option<String>> =
-            match tokio::time::timeout(shared.timeout, cmd.query_async(&mut connection)).await {
-                Ok(Ok(values)) => values,
-                Ok(Err(e)) => return Err(StoreError(format!("Redis: {e}"))),
-                Err(_) => return Err(StoreError("Redis did not answer in time".into())),
-            };
-        let mut state = shared.write();
-        let same_link = state
-            .link
-            .as_ref()
-            .is_some_and(|l| l.generation == generation);
-        if same_link && state.epoch == epoch && values.len() == keys.len() {
-            if state.cache.len() + keys.len() > shared.capacity {
-                state.cache.clear();
-            }
-            for (key, value) in keys.iter().zip(&values) {
-                state
-                    .cache
-                    .insert(key.as_str().into(), value.as_deref().map(Into::into));
-            }
-        }
+        let read = tokio::time::timeout(self.shared.timeout, cmd.query_async(&mut connection));
+        let values: Vec<Option<String>> = match read.await {
+            Ok(Ok(values)) => values,
+            Ok(Err(e)) => return Err(StoreError(format!("Redis: {e}"))),
+            Err(_) => return Err(StoreError("Redis did not answer in time".into())),
+        };
+        self.shared.cache.fill(ticket, keys, &values);
         Ok(values)
     }
 
     /// Forgets `key` now: this instance has just written it.
     fn forget(&self, key: &str) {
-        let mut state = self.shared.write();
-        state.cache.remove(key);
-        state.epoch += 1;
+        self.shared.cache.forget(key);
     }
 }
 
