@@ -338,3 +338,172 @@ async fn the_blocklist_database_example_revokes_on_logout_in_postgres() {
         .unwrap();
     assert_eq!(rows, 1);
 }
+
+/// `CachedPostgresStore`: the shared suite, its cache, and lost notifications (issue 16). Instance
+/// A writes through a plain `PostgresStore`, instance B checks through the cache; B must never
+/// let a token revoked through A through once `max_staleness` has passed.
+mod cached {
+    use std::time::{Duration, Instant};
+
+    use actix_jwt_extended::blocklist::{CachedPostgresStore, PostgresStore};
+    use actix_jwt_extended::JwtManager;
+    use actix_web::test;
+
+    use super::blocklist_support::postgres_server::PgServer;
+    use super::blocklist_support::{self, app, builder, delete, get, ok, revoked};
+    use super::database;
+
+    const STALENESS: Duration = Duration::from_millis(100);
+
+    async fn cached_store() -> Option<(CachedPostgresStore, ())> {
+        let url = database().await?;
+        let store = CachedPostgresStore::connect_with(&url, STALENESS, 10_000)
+            .await
+            .unwrap();
+        Some((store, ()))
+    }
+
+    store_tests!(cached_store);
+
+    /// A (plain) and B (cached) over the database at `url`.
+    async fn instances(url: &str) -> (JwtManager, JwtManager, CachedPostgresStore, PostgresStore) {
+        let plain = PostgresStore::connect(url).await.unwrap();
+        let cached = CachedPostgresStore::connect_with(url, STALENESS, 10_000)
+            .await
+            .unwrap();
+        let a = builder(plain.clone()).build().unwrap();
+        let b = builder(cached.clone())
+            .revocation_timeout(Duration::from_millis(500))
+            .build()
+            .unwrap();
+        (a, b, cached, plain)
+    }
+
+    async fn trusted_again(store: &CachedPostgresStore) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !store.stats().trusted {
+            assert!(Instant::now() < deadline, "the cache never recovered");
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Every answer of B for a token revoked through A after `cut`: 200 only for requests sent
+    /// within the bound.
+    macro_rules! never_ok_after_the_bound {
+        ($app:expr, $token:expr, $cut:expr, $until:expr) => {
+            let until: Instant = $until;
+            while Instant::now() < until {
+                let sent = $cut.elapsed();
+                let (status, body) = call!($app, get("/protected", $token)).await;
+                match status {
+                    401 | 503 => {}
+                    200 if sent < STALENESS => {}
+                    _ => panic!("{status} {body} for a request sent {sent:?} after the cut"),
+                }
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+    }
+
+    #[actix_web::test]
+    async fn checks_are_answered_from_memory_and_revocations_reach_it() {
+        let Some(url) = database().await else {
+            return;
+        };
+        let (a, b, cache, _) = instances(&url).await;
+        let app_a = test::init_service(app(a.clone())).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = a.create_access_token("username").finish().unwrap();
+        for _ in 0..10 {
+            assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        }
+        let stats = cache.stats();
+        assert_eq!((stats.misses, stats.hits), (1, 9), "{stats:?}");
+
+        assert_eq!(call!(app_a, delete("/logout", &token)).await.0, 200);
+        let cut = Instant::now();
+        never_ok_after_the_bound!(app_b, &token, cut, cut + STALENESS * 3);
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+        let other = a.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &other)).await, ok());
+        assert_eq!(call!(app_b, delete("/logout", &other)).await.0, 200);
+        assert_eq!(call!(app_b, get("/protected", &other)).await, revoked());
+    }
+
+    #[actix_web::test]
+    async fn a_killed_listening_connection_never_lets_a_revoked_token_through() {
+        let Some(url) = database().await else {
+            return;
+        };
+        let (a, b, cache, plain) = instances(&url).await;
+        let app_a = test::init_service(app(a.clone())).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = a.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+
+        let killed: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .fetch_all(plain.pool())
+        .await
+        .unwrap();
+        assert_eq!(killed, [true], "B's listening connection");
+        let cut = Instant::now();
+        assert_eq!(call!(app_a, delete("/logout", &token)).await.0, 200);
+        never_ok_after_the_bound!(app_b, &token, cut, cut + Duration::from_secs(1));
+        trusted_again(&cache).await;
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+    }
+
+    #[actix_web::test]
+    async fn a_restarted_server_empties_the_cache() {
+        let Some(server) = PgServer::start() else {
+            return;
+        };
+        let url = server.database().await;
+        let (a, b, cache, _) = instances(&url).await;
+        let app_a = test::init_service(app(a.clone())).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = a.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        assert_eq!(cache.stats().entries, 2, "its jti and its subject");
+
+        server.stop();
+        server.restart();
+        let cut = Instant::now();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while call!(app_a, delete("/logout", &token)).await.0 != 200 {
+            assert!(Instant::now() < deadline, "A never reconnected");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        never_ok_after_the_bound!(
+            app_b,
+            &token,
+            cut,
+            Instant::now() + Duration::from_millis(500)
+        );
+        trusted_again(&cache).await;
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+    }
+
+    #[actix_web::test]
+    async fn rotation_state_is_one_entry_per_family() {
+        let Some((store, ())) = cached_store().await else {
+            return;
+        };
+        let rows = || async {
+            let count: i64 = sqlx::query_scalar(
+                "SELECT (SELECT count(*) FROM jwt_blocklist) \
+                 + (SELECT count(*) FROM jwt_blocklist_subjects) \
+                 + (SELECT count(*) FROM jwt_blocklist_families)",
+            )
+            .fetch_one(store.store().pool())
+            .await
+            .unwrap();
+            count as usize
+        };
+        blocklist_support::rotation_state_is_one_entry_per_family(store.clone(), rows).await;
+    }
+}

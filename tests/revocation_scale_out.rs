@@ -1,5 +1,6 @@
 //! Scale-out proof of the shared stores: three server processes share one Redis (each checking
-//! revocations through a `CachedRedisStore`) or one PostgreSQL database (`PostgresStore`).
+//! revocations through a `CachedRedisStore`) or one PostgreSQL database (`PostgresStore`, and
+//! `CachedPostgresStore`).
 //! Under concurrent load (valid and revoked tokens mixed), a token revoked through any instance
 //! is refused by every instance within the store's bound, refresh-token reuse is detected across
 //! processes, and the propagation latency of each revocation to the other instances is reported
@@ -17,7 +18,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_jwt_extended::blocklist::{self, CachedRedisStore, PostgresStore, RefreshRotation};
+use actix_jwt_extended::blocklist::{
+    self, CachedPostgresStore, CachedRedisStore, PostgresStore, RefreshRotation,
+};
 use actix_jwt_extended::{get_jwt, jwt_required, JwtConfig, JwtError, JwtManager};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Value};
@@ -27,7 +30,7 @@ use blocklist_support::redis_server::RedisServer;
 
 const PORT_VAR: &str = "JWT_SCALE_OUT_PORT";
 /// The store's URL: `redis://...` for a `CachedRedisStore`, `postgres://...` for a
-/// `PostgresStore`.
+/// `PostgresStore`, `cached+postgres://...` for a `CachedPostgresStore`.
 const STORE_VAR: &str = "JWT_SCALE_OUT_STORE_URL";
 /// The store's bound: no instance trusts its cache longer without hearing from Redis.
 const STALENESS: Duration = Duration::from_millis(100);
@@ -70,6 +73,9 @@ fn serve(port: &str) {
             let builder = if url.starts_with("redis") {
                 let store = CachedRedisStore::connect_with(&url, STALENESS, 100_000).await;
                 builder.revocation_store(store.expect("Redis"))
+            } else if let Some(url) = url.strip_prefix("cached+") {
+                let store = CachedPostgresStore::connect_with(url, STALENESS, 100_000).await;
+                builder.revocation_store(store.expect("PostgreSQL"))
             } else {
                 builder.revocation_store(PostgresStore::connect(&url).await.expect("PostgreSQL"))
             };
@@ -194,6 +200,24 @@ fn three_postgres_instances_share_revocations_under_load() {
     let url = actix_web::rt::System::new().block_on(server.database());
     let name = "three_postgres_instances_share_revocations_under_load";
     scale_out("PostgresStore", name, &url, Duration::ZERO);
+}
+
+#[test]
+fn three_cached_postgres_instances_share_revocations_under_load() {
+    if let Ok(port) = std::env::var(PORT_VAR) {
+        return serve(&port);
+    }
+    let Some(server) = PgServer::start() else {
+        return;
+    };
+    let url = actix_web::rt::System::new().block_on(server.database());
+    let name = "three_cached_postgres_instances_share_revocations_under_load";
+    scale_out(
+        "CachedPostgresStore",
+        name,
+        &format!("cached+{url}"),
+        STALENESS,
+    );
 }
 
 /// Three instances of [`serve`] on the store at `store_url`, under load; `bound` is how long

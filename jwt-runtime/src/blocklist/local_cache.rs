@@ -16,6 +16,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
+use super::{issued_by, TokenIds};
+
+/// How long a cached store trusts its cache without hearing from the shared store: the bound
+/// on how late a revocation reaches an instance whose invalidations are cut.
+pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_millis(100);
+
+/// How many store keys (revoked or not) a cached store keeps answers for.
+pub const DEFAULT_CACHE_CAPACITY: usize = 100_000;
+
 /// What a cached store did so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -142,6 +151,7 @@ impl LocalCache {
     }
 
     /// Forgets every answer (the store was flushed, or the prefix changed).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(super) fn forget_all(&self) {
         let mut state = self.write();
         state.entries.clear();
@@ -186,6 +196,23 @@ impl LocalCache {
             entries: state.entries.len(),
             trusted: self.trusted(&state),
         }
+    }
+}
+
+/// Whether `token` is revoked, from the values of its keys in order: its `jti` and its family
+/// (when it has them; any value means revoked), then its subject's cutoff (when it has one).
+pub(super) fn token_verdict(token: &TokenIds<'_>, values: &[Option<String>]) -> bool {
+    let ids = usize::from(token.jti.is_some()) + usize::from(token.family.is_some());
+    if values.iter().take(ids).any(Option::is_some) {
+        return true;
+    }
+    match values.get(ids) {
+        Some(Some(cutoff)) => cutoff
+            .parse::<i64>()
+            .map(|cutoff| issued_by(token.issued_at, cutoff))
+            // Unreadable cutoff: not ours to guess, refuse (fail closed).
+            .unwrap_or(true),
+        _ => false,
     }
 }
 

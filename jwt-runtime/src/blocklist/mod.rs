@@ -81,6 +81,8 @@ mod local_cache;
 mod memory;
 #[cfg(feature = "sqlx-postgres")]
 mod postgres;
+#[cfg(feature = "sqlx-postgres")]
+mod postgres_cached;
 #[cfg(feature = "redis")]
 mod redis_cached;
 #[cfg(feature = "redis")]
@@ -90,12 +92,14 @@ mod rotation;
 mod sqlite;
 
 #[cfg(any(feature = "redis", feature = "sqlx-postgres"))]
-pub use local_cache::CacheStats;
+pub use local_cache::{CacheStats, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS};
 pub use memory::{MemoryStore, DEFAULT_MEMORY_CAPACITY};
 #[cfg(feature = "sqlx-postgres")]
 pub use postgres::PostgresStore;
+#[cfg(feature = "sqlx-postgres")]
+pub use postgres_cached::CachedPostgresStore;
 #[cfg(feature = "redis")]
-pub use redis_cached::{CachedRedisStore, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS};
+pub use redis_cached::CachedRedisStore;
 #[cfg(feature = "redis")]
 pub use redis_store::{RedisStore, DEFAULT_REDIS_PREFIX};
 pub use rotation::{RefreshRotation, TokenPair, FAMILY_CLAIM, GENERATION_CLAIM};

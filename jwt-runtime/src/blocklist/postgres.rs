@@ -155,10 +155,19 @@ impl PostgresStore {
     }
 
     async fn create_tables(&self) -> Result<(), sqlx::Error> {
+        self.create_under_lock(&CREATE).await
+    }
+
+    /// Runs `statements` in one transaction under the advisory lock of table creation, so
+    /// that instances starting together do not race on the catalog.
+    pub(super) async fn create_under_lock(
+        &self,
+        statements: &[&'static str],
+    ) -> Result<(), sqlx::Error> {
         let mut transaction = self.pool.begin().await?;
         sqlx::query(CREATE_LOCK).execute(&mut *transaction).await?;
-        for statement in CREATE {
-            sqlx::query(statement).execute(&mut *transaction).await?;
+        for statement in statements {
+            sqlx::query(*statement).execute(&mut *transaction).await?;
         }
         transaction.commit().await
     }
@@ -187,7 +196,7 @@ impl PostgresStore {
         Ok(purged)
     }
 
-    async fn bounded<T>(
+    pub(super) async fn bounded<T>(
         &self,
         fut: impl std::future::Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, StoreError> {

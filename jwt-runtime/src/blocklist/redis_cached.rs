@@ -8,16 +8,11 @@ use std::time::{Duration, Instant, SystemTime};
 use redis::aio::{MultiplexedConnection, SendError};
 use redis::{AsyncConnectionConfig, ProtocolVersion, PushInfo, PushKind, Value};
 
-use super::local_cache::{CacheStats, LocalCache, Lookup};
-use super::redis_store::{token_verdict, url_error};
+use super::local_cache::{
+    token_verdict, CacheStats, LocalCache, Lookup, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
+};
+use super::redis_store::url_error;
 use super::{BoxFuture, RedisStore, RevocationStore, StoreError, TokenIds};
-
-/// How long a [`CachedRedisStore`] trusts its cache without hearing from Redis: the bound on
-/// how late a revocation reaches an instance whose invalidations are cut.
-pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_millis(100);
-
-/// How many Redis keys (revoked or not) a [`CachedRedisStore`] keeps answers for.
-pub const DEFAULT_CACHE_CAPACITY: usize = 100_000;
 
 /// A [`RedisStore`] whose checks are answered from this process's memory, so that a shared
 /// blocklist costs about what [`MemoryStore`](super::MemoryStore) costs, and still never answers

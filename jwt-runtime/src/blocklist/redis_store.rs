@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, FromRedisValue, RedisError};
 
-use super::{issued_by, BoxFuture, RevocationStore, StoreError, TokenIds, CLOCK_SLACK};
+use super::local_cache::token_verdict;
+use super::{BoxFuture, RevocationStore, StoreError, TokenIds, CLOCK_SLACK};
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 use crate::redact::{hide_userinfo, redact_url};
 
@@ -327,21 +328,5 @@ impl RedisStore {
         let mut cmd = redis::cmd("MGET");
         cmd.arg(keys);
         self.query(cmd).await
-    }
-}
-
-/// Whether `token` is revoked, from the values of its [`RedisStore::token_keys`].
-pub(super) fn token_verdict(token: &TokenIds<'_>, values: &[Option<String>]) -> bool {
-    let ids = usize::from(token.jti.is_some()) + usize::from(token.family.is_some());
-    if values.iter().take(ids).any(Option::is_some) {
-        return true;
-    }
-    match values.get(ids) {
-        Some(Some(cutoff)) => cutoff
-            .parse::<i64>()
-            .map(|cutoff| issued_by(token.issued_at, cutoff))
-            // Unreadable cutoff: not ours to guess, refuse (fail closed).
-            .unwrap_or(true),
-        _ => false,
     }
 }
