@@ -10,7 +10,8 @@
 #   FLASK=0 benches/load.sh               # skip the Flask-JWT-Extended comparator
 #   PIN=1 benches/load.sh                 # server on core 0, wrk on core 1 (see below)
 #   PEER=1 benches/load.sh                # add the Rust peer, actix-jwt-auth-middleware
-#   BENCH_REDIS_URL=redis://127.0.0.1:6379 ROUTES="macro macro_memory macro_redis macro_redis_cached" \
+#   BENCH_REDIS_URL=redis://127.0.0.1:6379 BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1/postgres \
+#     ROUTES="macro macro_memory macro_redis macro_redis_cached macro_postgres macro_postgres_cached" \
 #     benches/load.sh                     # the revocation stores (issue 16)
 #
 # Environment: DURATION (s, 10), WARMUP (s, 2), ROUNDS (1: with more, every route is measured
@@ -104,7 +105,7 @@ start_server() {
 route_args() {
   case $1 in
     open) ;;
-    hand | macro | macro_memory | macro_redis* | flask_macro) printf '%s\0' -H "Authorization: Bearer $HS256_TOKEN" ;;
+    hand | macro | macro_memory | macro_redis* | macro_postgres* | flask_macro) printf '%s\0' -H "Authorization: Bearer $HS256_TOKEN" ;;
     macro_user) printf '%s\0' -H "Authorization: Bearer $USER_TOKEN" ;;
     peer) printf '%s\0' -H "access_token: $PEER_TOKEN" ;;
     hand_rs256 | macro_rs256*) printf '%s\0' -H "Authorization: Bearer $RS256_TOKEN" ;;

@@ -15,7 +15,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use actix_jwt_extended::blocklist::{
-    CachedRedisStore, MemoryStore, PostgresStore, RedisStore, RevocationStore, SqliteStore,
+    CachedPostgresStore, CachedRedisStore, MemoryStore, PostgresStore, RedisStore, RevocationStore,
+    SqliteStore,
 };
 use actix_jwt_extended::{jwt_required, JwtConfig, JwtManager};
 use actix_web::test::{self, TestRequest};
@@ -123,6 +124,10 @@ async fn main() -> std::io::Result<()> {
         Ok(url) => {
             let store = PostgresStore::connect(&url).await.expect("PostgreSQL");
             setups.push(("PostgresStore (local)", with_store(store).await));
+            let store = CachedPostgresStore::connect(&url)
+                .await
+                .expect("PostgreSQL");
+            setups.push(("CachedPostgresStore (local)", with_store(store).await));
         }
         Err(_) => println!("PostgresStore skipped: set POSTGRES_URL"),
     }

@@ -12,15 +12,18 @@
 //! - `/cookie_csrf` (POST): `#[jwt_required(locations = ["cookies"])]` with the CSRF double
 //!   submit (`Cookie: access_token_cookie=...` and `X-CSRF-TOKEN`).
 //!
-//! - `/macro_memory`, `/macro_redis`, `/macro_redis_cached`: `/macro` with a revocation store
-//!   holding 10,000 revoked tokens: `MemoryStore`, `RedisStore`, `CachedRedisStore` (the Redis
-//!   routes only when `BENCH_REDIS_URL` is set; the same HS256 token).
+//! - `/macro_memory`, `/macro_redis`, `/macro_redis_cached`, `/macro_postgres`,
+//!   `/macro_postgres_cached`: `/macro` with a revocation store holding 10,000 revoked tokens
+//!   (the Redis routes only when `BENCH_REDIS_URL` is set, the PostgreSQL ones when
+//!   `BENCH_POSTGRES_URL` is; the same HS256 token).
 //!
 //! Every route answers `200 bench-user`. Environment: `PORT` (18080), `BENCH_WORKERS` (2),
 //! `BENCH_TOKENS` (file to write the tokens to, as shell assignments; default: stdout),
-//! `BENCH_REDIS_URL`.
+//! `BENCH_REDIS_URL`, `BENCH_POSTGRES_URL`.
 
-use actix_jwt_extended::blocklist::{CachedRedisStore, MemoryStore, RedisStore};
+use actix_jwt_extended::blocklist::{
+    CachedPostgresStore, CachedRedisStore, MemoryStore, PostgresStore, RedisStore,
+};
 use actix_jwt_extended::{current_user, get_jwt_identity, jwt_required, JwtManager};
 use actix_jwt_extended_benches::{
     access_token, hs256_manager, hs256_store_manager, hs256_user_manager, rs256_cached_manager,
@@ -97,6 +100,12 @@ async fn main() -> std::io::Result<()> {
             "/macro_redis_cached",
             hs256_store_manager(cached.with_prefix(prefix)).await,
         ));
+    }
+    if let Ok(url) = std::env::var("BENCH_POSTGRES_URL") {
+        let direct = PostgresStore::connect(&url).await.expect("PostgreSQL");
+        let cached = CachedPostgresStore::connect(&url).await.expect("PostgreSQL");
+        stores.push(("/macro_postgres", hs256_store_manager(direct).await));
+        stores.push(("/macro_postgres_cached", hs256_store_manager(cached).await));
     }
     let hand_hs256 = web::Data::new(HandVerifier::hs256());
     let hand_rs256 = web::Data::new(HandVerifier::rs256());
