@@ -5,7 +5,12 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_jwt_extended::{Algorithm, JwtConfig, JwtManager};
-use jsonwebtoken::crypto::{aws_lc, CryptoProvider, JwtSigner, JwtVerifier};
+// The enabled backend's provider, wrapped by the app's counting one.
+#[cfg(feature = "aws_lc_rs")]
+use jsonwebtoken::crypto::aws_lc as backend;
+#[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+use jsonwebtoken::crypto::rust_crypto as backend;
+use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 
 static SIGNED: AtomicUsize = AtomicUsize::new(0);
@@ -16,7 +21,7 @@ fn counting_signer(
     key: &EncodingKey,
 ) -> jsonwebtoken::errors::Result<Box<dyn JwtSigner>> {
     SIGNED.fetch_add(1, Ordering::SeqCst);
-    (aws_lc::DEFAULT_PROVIDER.signer_factory)(algorithm, key)
+    (backend::DEFAULT_PROVIDER.signer_factory)(algorithm, key)
 }
 
 fn counting_verifier(
@@ -24,7 +29,7 @@ fn counting_verifier(
     key: &DecodingKey,
 ) -> jsonwebtoken::errors::Result<Box<dyn JwtVerifier>> {
     VERIFIED.fetch_add(1, Ordering::SeqCst);
-    (aws_lc::DEFAULT_PROVIDER.verifier_factory)(algorithm, key)
+    (backend::DEFAULT_PROVIDER.verifier_factory)(algorithm, key)
 }
 
 fn manager(config: JwtConfig) -> JwtManager {
@@ -39,7 +44,7 @@ fn an_installed_provider_signs_and_verifies_every_token() {
     let provider = Box::leak(Box::new(CryptoProvider {
         signer_factory: counting_signer,
         verifier_factory: counting_verifier,
-        ..aws_lc::DEFAULT_PROVIDER.clone()
+        ..backend::DEFAULT_PROVIDER.clone()
     }));
     provider
         .install_default()
