@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::{JwtError, JwtErrorKind};
+use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::foundation::time::as_unix_seconds;
 
 macro_rules! json_object {
     ($(#[$doc:meta])* $name:ident) => {
@@ -166,12 +167,16 @@ impl JwtHeader {
     }
 }
 
-/// A numeric claim as whole Unix seconds, truncating fractions as PyJWT's `int()` does.
-pub(crate) fn as_unix_seconds(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
-        _ => None,
+/// `value` as a JSON object (`null` counts as an empty one), or why it is none; `what` names
+/// it in the message ("additional claims").
+pub(crate) fn to_object(
+    value: impl serde::Serialize,
+    what: &str,
+) -> Result<Map<String, Value>, String> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Null) => Ok(Map::new()),
+        Ok(other) => Err(format!("{what} must be a JSON object, not `{other}`")),
+        Err(e) => Err(format!("{what} cannot be serialised: {e}")),
     }
 }

@@ -9,10 +9,12 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::ResponseError;
 
-use crate::config::TokenLocation;
-use crate::error::JwtError;
+use crate::foundation::config::TokenLocation;
+use crate::foundation::error::JwtError;
 use crate::manager::JwtManager;
-use crate::verify::{verify, LazyBody, VerifyOptions};
+use crate::request::body::LazyBody;
+use crate::request::options::VerifyOptions;
+use crate::request::pipeline::verify;
 
 /// Protects every route of a scope as `#[jwt_required(...)]` protects one handler; the
 /// handlers then read `get_jwt()` and friends as usual.

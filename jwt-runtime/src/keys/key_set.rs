@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
-use crate::prepared_public_key::{family_algorithms, PreparedPublicKey};
+use crate::keys::prepared_public_key::{family_algorithms, PreparedPublicKey};
 
 /// A key that cannot join a [`KeySet`], or a change the set refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,5 +1,5 @@
 //! What the loader attributes (`#[user_lookup_loader]`, ...) generate calls to: adapters from
-//! the user's loader function to the [`Loader`](crate::registry::Loader) signatures, and the
+//! the user's loader function to the [`Loader`](crate::loaders::registry::Loader) signatures, and the
 //! traits that check its argument and return types at compile time.
 //!
 //! Each loader has a module of its own (e.g. [`user_lookup_loader`]) whose traits carry that
@@ -18,12 +18,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::callbacks::{AnyUser, CheckOutcome};
-use crate::error::{JwtError, JwtErrorKind};
-use crate::tokens::to_object;
+use crate::foundation::claims::to_object;
+use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::loaders::callbacks::{AnyUser, CheckOutcome};
 
-pub use crate::callbacks::LocalBoxFuture;
-pub use crate::claims::{Claims, JwtHeader};
+pub use crate::foundation::claims::{Claims, JwtHeader};
+pub use crate::loaders::callbacks::LocalBoxFuture;
 pub use actix_web::{HttpRequest, HttpResponse};
 pub use jsonwebtoken::{DecodingKey, EncodingKey};
 pub use serde_json::Value as Json;

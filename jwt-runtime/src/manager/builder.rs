@@ -1,82 +1,43 @@
-//! `JwtManager`: the config, parsed keys and loader callbacks of one app, cheap to clone.
+//! `JwtManagerBuilder`: the loader callbacks, key sources and options of an app, checked and
+//! assembled into a [`JwtManager`] once, at start-up.
 
-use std::future::{ready, Future, Ready};
+use std::future::Future;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::Serialize;
 use serde_json::Value;
-use tokio::task::futures::TaskLocalFuture;
 
+use super::{Inner, JwtManager, DEFAULT_REVOCATION_TIMEOUT};
 use crate::blocklist::RevocationStore;
-use crate::cache::{CacheStats, VerifiedCache};
-use crate::callbacks::{Callbacks, CheckOutcome};
-use crate::claims::{Claims, JwtHeader};
-use crate::config::JwtConfig;
-use crate::error::{ConfigError, JwtError};
-use crate::keys::Keys;
-use crate::tokens::{create_access_token, create_refresh_token, to_object, TokenBuilder};
+use crate::foundation::claims::{to_object, Claims, JwtHeader};
+use crate::foundation::config::JwtConfig;
+use crate::foundation::error::{ConfigError, JwtError, JwtErrorKind};
+use crate::keys::key_set::KeySet;
+use crate::keys::{KeySources, Keys};
+use crate::loaders::callbacks::{AnyUser, Callbacks, CheckOutcome};
+use crate::tokens::cache::VerifiedCache;
 
-tokio::task_local! {
-    /// The manager of the app serving the current request (set by the middleware).
-    static CURRENT_MANAGER: JwtManager;
-}
-
-struct Inner {
+/// Registers loader callbacks, then checks the config and parses the keys in
+/// [`build`](Self::build). A callback set here wins over one registered by attribute.
+#[must_use = "call `.build()` to get the manager"]
+pub struct JwtManagerBuilder {
     config: JwtConfig,
-    keys: Keys,
     callbacks: Callbacks,
+    registered_loaders: bool,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     revocation_timeout: Duration,
     www_authenticate: bool,
-    verified_cache: Option<VerifiedCache>,
+    key_sources: KeySources,
+    verified_cache: Option<usize>,
     exempt_options: bool,
 }
 
-/// Flask-JWT-Extended's `JWTManager`: config, keys and loaders of one app.
-///
-/// Build it once at start-up (a bad config is a [`ConfigError`] then) and register it on the
-/// app. `.wrap(jwt.clone())` makes it the current manager of every request, as Flask's
-/// `current_app` does, so `create_access_token(..).finish()` and `decode_token` find it;
-/// `.app_data(jwt.clone())` alone suffices for protected routes.
-///
-/// ```
-/// use actix_web::App;
-/// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
-///
-/// let jwt = JwtManager::new(JwtConfig { secret_key: Some("change me".into()), ..Default::default() })
-///     .expect("valid JWT config");
-/// let app = App::new().wrap(jwt.clone()).app_data(jwt.clone());
-/// # drop(app);
-/// ```
-#[derive(Clone)]
-pub struct JwtManager {
-    inner: Arc<Inner>,
-}
-
-impl std::fmt::Debug for JwtManager {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtManager")
-            .field("algorithm", &self.inner.config.algorithm)
-            .field("token_location", &self.inner.config.token_location)
-            .finish_non_exhaustive()
-    }
-}
-
-impl JwtManager {
-    /// A manager with Flask's default loaders; fails when `config` cannot work.
-    pub fn new(config: JwtConfig) -> Result<Self, ConfigError> {
-        Self::builder(config).build()
-    }
-
-    /// A builder to register loader callbacks before the config is checked.
-    pub fn builder(config: JwtConfig) -> JwtManagerBuilder {
-        JwtManagerBuilder {
+impl JwtManagerBuilder {
+    pub(super) fn new(config: JwtConfig) -> Self {
+        Self {
             config,
             callbacks: Callbacks::default(),
             registered_loaders: true,
@@ -89,123 +50,6 @@ impl JwtManager {
         }
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &JwtConfig {
-        &self.inner.config
-    }
-
-    pub(crate) fn keys(&self) -> &Keys {
-        &self.inner.keys
-    }
-
-    pub(crate) fn callbacks(&self) -> &Callbacks {
-        &self.inner.callbacks
-    }
-
-    /// The revocation store set with [`JwtManagerBuilder::revocation_store`].
-    pub fn revocation_store(&self) -> Option<&Arc<dyn RevocationStore>> {
-        self.inner.revocation_store.as_ref()
-    }
-
-    pub(crate) fn revocation_timeout(&self) -> Duration {
-        self.inner.revocation_timeout
-    }
-
-    pub(crate) fn www_authenticate(&self) -> bool {
-        self.inner.www_authenticate
-    }
-
-    pub(crate) fn exempt_options(&self) -> bool {
-        self.inner.exempt_options
-    }
-
-    pub(crate) fn verified_cache(&self) -> Option<&VerifiedCache> {
-        self.inner.verified_cache.as_ref()
-    }
-
-    /// What the verified-token cache holds (see
-    /// [`JwtManagerBuilder::verified_token_cache`]), `None` when it is off.
-    pub fn verified_token_cache_stats(&self) -> Option<CacheStats> {
-        self.verified_cache().map(VerifiedCache::stats)
-    }
-
-    /// The manager of the request being served, when the app is wrapped with one.
-    pub fn current() -> Option<JwtManager> {
-        CURRENT_MANAGER
-            .try_with(JwtManager::clone)
-            .ok()
-            .or_else(crate::context::current_manager)
-    }
-
-    /// [`JwtManager::current`], or the error saying how to register one.
-    pub(crate) fn current_or_error() -> Result<JwtManager, JwtError> {
-        JwtManager::current().ok_or_else(JwtError::no_manager)
-    }
-
-    /// The manager for `req`: the app data, the middleware's, or the context's.
-    pub fn from_request(req: &HttpRequest) -> Option<JwtManager> {
-        req.app_data::<JwtManager>()
-            .cloned()
-            .or_else(|| {
-                req.app_data::<actix_web::web::Data<JwtManager>>()
-                    .map(|data| JwtManager::clone(data))
-            })
-            .or_else(JwtManager::current)
-    }
-
-    /// Runs `fut` with this manager as the current one (what the middleware does per request).
-    pub async fn scope<F: Future>(&self, fut: F) -> F::Output {
-        CURRENT_MANAGER.scope(self.clone(), fut).await
-    }
-
-    /// Starts an access token signed by this manager.
-    pub fn create_access_token(&self, identity: impl Serialize) -> TokenBuilder {
-        create_access_token(identity).manager(self)
-    }
-
-    /// Starts a refresh token signed by this manager.
-    pub fn create_refresh_token(&self, identity: impl Serialize) -> TokenBuilder {
-        create_refresh_token(identity).manager(self)
-    }
-
-    /// Decodes and verifies `token` (Flask's `decode_token`); `allow_expired` skips only the
-    /// expiry check. Type, freshness, revocation and user lookup are not checked.
-    pub fn decode_token(&self, token: &str, allow_expired: bool) -> Result<Claims, JwtError> {
-        self.decode_complete(token, None, allow_expired)
-            .map(|(_, claims)| claims)
-    }
-
-    /// Like [`decode_token`](Self::decode_token), returning the header too and checking the
-    /// `csrf` claim against `csrf` when given.
-    pub fn decode_complete(
-        &self,
-        token: &str,
-        csrf: Option<&str>,
-        allow_expired: bool,
-    ) -> Result<(JwtHeader, Claims), JwtError> {
-        crate::decode::decode(self, token, csrf, allow_expired).map_err(|e| e.with_manager(self))
-    }
-}
-
-/// Registers loader callbacks, then checks the config and parses the keys in
-/// [`build`](Self::build). A callback set here wins over one registered by attribute.
-#[must_use = "call `.build()` to get the manager"]
-pub struct JwtManagerBuilder {
-    config: JwtConfig,
-    callbacks: Callbacks,
-    registered_loaders: bool,
-    revocation_store: Option<Arc<dyn RevocationStore>>,
-    revocation_timeout: Duration,
-    www_authenticate: bool,
-    key_sources: crate::keys::KeySources,
-    verified_cache: Option<usize>,
-    exempt_options: bool,
-}
-
-/// How long the blocklist check waits for a [`RevocationStore`] before refusing the request.
-pub const DEFAULT_REVOCATION_TIMEOUT: Duration = Duration::from_secs(2);
-
-impl JwtManagerBuilder {
     /// Checks the config, parses the keys once, and returns the manager.
     pub fn build(mut self) -> Result<JwtManager, ConfigError> {
         self.config.validate()?;
@@ -219,7 +63,7 @@ impl JwtManagerBuilder {
             ));
         }
         if self.registered_loaders {
-            crate::registry::apply(&mut self.callbacks)?;
+            crate::loaders::registry::apply(&mut self.callbacks)?;
         }
         let keys = Keys::from_config(
             &self.config,
@@ -331,7 +175,7 @@ impl JwtManagerBuilder {
         self.callbacks.user_identity = Some(Arc::new(move |identity| {
             serde_json::to_value(f(identity)).map_err(|e| {
                 JwtError::new(
-                    crate::JwtErrorKind::Encode,
+                    JwtErrorKind::Encode,
                     format!("identity cannot be serialised: {e}"),
                 )
             })
@@ -348,7 +192,7 @@ impl JwtManagerBuilder {
     {
         self.callbacks.additional_claims = Some(Arc::new(move |identity| {
             to_object(f(identity), "additional claims")
-                .map_err(|e| JwtError::new(crate::JwtErrorKind::Encode, e))
+                .map_err(|e| JwtError::new(JwtErrorKind::Encode, e))
         }));
         self
     }
@@ -361,7 +205,7 @@ impl JwtManagerBuilder {
     {
         self.callbacks.additional_headers = Some(Arc::new(move |identity| {
             to_object(f(identity), "additional headers")
-                .map_err(|e| JwtError::new(crate::JwtErrorKind::Encode, e))
+                .map_err(|e| JwtError::new(JwtErrorKind::Encode, e))
         }));
         self
     }
@@ -429,11 +273,7 @@ impl JwtManagerBuilder {
         let f = Arc::new(f);
         self.callbacks.user_lookup = Some(Arc::new(move |_req, header, claims| {
             let fut = f(header.clone(), claims.clone());
-            Box::pin(async move {
-                Ok(fut
-                    .await
-                    .map(|user| Arc::new(user) as crate::callbacks::AnyUser))
-            })
+            Box::pin(async move { Ok(fut.await.map(|user| Arc::new(user) as AnyUser)) })
         }));
         self
     }
@@ -510,13 +350,13 @@ impl JwtManagerBuilder {
 
     /// Signs new tokens with the current key of `keys` (each names it in a `kid` header) and
     /// verifies a token with the key its `kid` names, so keys rotate while the app runs: keep
-    /// a clone of the [`KeySet`](crate::KeySet) to insert, make current and remove keys.
+    /// a clone of the [`KeySet`] to insert, make current and remove keys.
     ///
     /// The set replaces `JWT_PRIVATE_KEY` / `JWT_SECRET_KEY` for signing; a configured key
     /// still verifies tokens without `kid` (made before rotation was set up). It cannot be
     /// combined with an `encode_key_loader` or `decode_key_loader` (a `ConfigError`), and
     /// its current key must use `JWT_ALGORITHM`.
-    pub fn key_set(mut self, keys: crate::KeySet) -> Self {
+    pub fn key_set(mut self, keys: KeySet) -> Self {
         self.key_sources.key_set = Some(keys);
         self
     }
@@ -530,7 +370,7 @@ impl JwtManagerBuilder {
     /// token without `type` counts as an access token, so without an audience check any of
     /// them would open this app. `decode_issuer` is checked too when set.
     #[cfg(feature = "jwks")]
-    pub fn jwks(mut self, source: crate::JwksSource) -> Self {
+    pub fn jwks(mut self, source: crate::keys::jwks::JwksSource) -> Self {
         self.key_sources.jwks = Some(source);
         self
     }
@@ -544,53 +384,5 @@ impl JwtManagerBuilder {
     pub fn insecure_skip_jwks_audience(mut self) -> Self {
         self.key_sources.jwks_any_audience = true;
         self
-    }
-}
-
-/// The middleware form of the manager: it makes the manager current for every request.
-impl<S, B> Transform<S, ServiceRequest> for JwtManager
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = actix_web::Error;
-    type Transform = ManagerMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ManagerMiddleware {
-            service,
-            manager: self.clone(),
-        }))
-    }
-}
-
-/// The service [`JwtManager`] wraps an app's services in; see its `Transform` impl.
-pub struct ManagerMiddleware<S> {
-    service: S,
-    manager: JwtManager,
-}
-
-impl<S, B> Service<ServiceRequest> for ManagerMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = actix_web::Error;
-    type Future = TaskLocalFuture<JwtManager, S::Future>;
-
-    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.service.poll_ready(cx)
-    }
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        // The inner service may start its work in `call` (a scope middleware verifying the
-        // request, say) as well as in its future: both see the manager. Nothing is boxed.
-        let manager = &self.manager;
-        let future = CURRENT_MANAGER.sync_scope(manager.clone(), || self.service.call(req));
-        CURRENT_MANAGER.scope(manager.clone(), future)
     }
 }

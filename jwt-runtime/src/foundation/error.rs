@@ -1,14 +1,16 @@
 //! `JwtError`, the one error type of the request pipeline and the token functions, and `ConfigError`,
 //! returned when a manager is built from a bad configuration.
+//!
+//! An error knows nothing of the manager: it may carry a [`Renderer`], which the manager is,
+//! and the manager turns it into a response (`manager/respond.rs`).
 
 use std::fmt;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::HttpResponse;
 
-use crate::claims::{Claims, JwtHeader};
-use crate::manager::JwtManager;
+use crate::foundation::claims::{Claims, JwtHeader};
 
 /// What went wrong, mirroring Flask-JWT-Extended's exception classes.
 ///
@@ -55,7 +57,7 @@ pub enum JwtErrorKind {
     NoUserLookupLoader,
     /// `current_user::<U>()` asked for another type than the user loader returns; 500.
     WrongUserType,
-    /// No [`JwtManager`] could be found for this request or call; 500.
+    /// No [`JwtManager`](crate::JwtManager) could be found for this request or call; 500.
     NoManager,
     /// A token could not be created (unserialisable claims, bad key); 500.
     Encode,
@@ -86,9 +88,9 @@ impl JwtErrorKind {
 
 /// The error of every fallible operation of this crate except configuration.
 ///
-/// It implements actix's [`ResponseError`]: returning it from a handler (or from an extractor)
+/// It implements actix's [`ResponseError`](actix_web::ResponseError): returning it from a handler (or from an extractor)
 /// produces Flask-JWT-Extended's response, `{"msg": "..."}` with Flask's status, or whatever the
-/// matching loader callback of the [`JwtManager`] answers.
+/// matching loader callback of the [`JwtManager`](crate::JwtManager) answers.
 ///
 /// ```
 /// use actix_jwt_extended_runtime::{JwtError, JwtErrorKind};
@@ -102,7 +104,16 @@ pub struct JwtError {
     message: String,
     detail: Option<String>,
     token: Option<Arc<(JwtHeader, Claims)>>,
-    manager: Option<JwtManager>,
+    renderer: Option<Arc<dyn Renderer>>,
+}
+
+/// What turns an error into the app's response: the manager, through its loaders.
+///
+/// An error keeps the renderer of the app it came from, since actix renders an extractor's
+/// error without the request, where no manager can be looked up.
+pub(crate) trait Renderer: Send + Sync {
+    /// The response for `error`.
+    fn render(&self, error: &JwtError) -> HttpResponse;
 }
 
 impl JwtError {
@@ -113,7 +124,7 @@ impl JwtError {
             message: message.into(),
             detail: None,
             token: None,
-            manager: None,
+            renderer: None,
         }
     }
 
@@ -149,13 +160,18 @@ impl JwtError {
         self
     }
 
-    /// Remembers the manager whose loaders render this error, so the response is right even
-    /// where no manager is in the task-local scope (an extractor error rendered by actix).
-    pub(crate) fn with_manager(mut self, manager: &JwtManager) -> Self {
-        if self.manager.is_none() {
-            self.manager = Some(manager.clone());
+    /// Remembers what renders this error, unless it already knows (the first app to see an
+    /// error renders it).
+    pub(crate) fn rendered_by(mut self, renderer: Arc<dyn Renderer>) -> Self {
+        if self.renderer.is_none() {
+            self.renderer = Some(renderer);
         }
         self
+    }
+
+    /// What renders this error, when it came through an app.
+    pub(crate) fn renderer(&self) -> Option<&dyn Renderer> {
+        self.renderer.as_deref()
     }
 
     pub(crate) fn no_manager() -> Self {
@@ -177,7 +193,7 @@ impl fmt::Display for JwtError {
 }
 
 impl fmt::Debug for JwtError {
-    // The token and manager are left out on purpose: they may hold secrets or user data.
+    // The token and renderer are left out on purpose: they may hold secrets or user data.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtError")
             .field("kind", &self.kind)
@@ -189,17 +205,9 @@ impl fmt::Debug for JwtError {
 
 impl std::error::Error for JwtError {}
 
-impl ResponseError for JwtError {
-    fn status_code(&self) -> StatusCode {
-        self.kind.default_status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        match self.manager.clone().or_else(JwtManager::current) {
-            Some(manager) => manager.callbacks().respond(&manager, self),
-            None => crate::callbacks::default_response(self, "msg"),
-        }
-    }
+/// A `Decode` error: the token cannot be decoded or one of its claims is invalid.
+pub(crate) fn decode_error(message: impl Into<String>) -> JwtError {
+    JwtError::new(JwtErrorKind::Decode, message)
 }
 
 /// A configuration value that cannot work, found when the manager is built.

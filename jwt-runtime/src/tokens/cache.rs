@@ -10,7 +10,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use crate::claims::{Claims, JwtHeader};
+use crate::foundation::claims::{Claims, JwtHeader};
 
 /// A token that passed the signature and every clock-independent claim check.
 pub(crate) struct Checked {

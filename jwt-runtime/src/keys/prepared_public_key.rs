@@ -207,7 +207,7 @@ mod tests {
         let message = b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0";
         for (algorithm, signer, public, other) in cases {
             let (from_pem, jwk) =
-                crate::key_set::public_key_from_pem(algorithm, &fixture(public)).unwrap();
+                crate::keys::key_set::public_key_from_pem(algorithm, &fixture(public)).unwrap();
             // The key as PEM gives, and as a JWK gives (RSA: modulus and exponent).
             let from_jwk = DecodingKey::from_jwk(&jwk).unwrap();
             for decoding in [from_pem, from_jwk] {
@@ -239,7 +239,7 @@ mod tests {
                 jsonwebtoken::crypto::sign(message, &key, algorithm).ok()
             };
             let good = sign(signer).unwrap();
-            let mut candidates = crate::prepared_hmac::tests::signature_variants(&good);
+            let mut candidates = crate::keys::prepared_hmac::tests::signature_variants(&good);
             candidates.extend(sign(other));
             for signature in candidates {
                 let expected =
@@ -262,7 +262,8 @@ mod tests {
         use base64::Engine;
         let algorithm = Algorithm::RS256;
         let (_, jwk) =
-            crate::key_set::public_key_from_pem(algorithm, &fixture("rsa_a_public.pem")).unwrap();
+            crate::keys::key_set::public_key_from_pem(algorithm, &fixture("rsa_a_public.pem"))
+                .unwrap();
         let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
             panic!("an RSA JWK");
         };

@@ -11,9 +11,9 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
-use crate::error::{ConfigError, JwtError, JwtErrorKind};
-use crate::key_set::{entry_from_jwk, KeyEntry, KeySet};
-use crate::redact::{hide_userinfo, redact_url};
+use crate::foundation::error::{ConfigError, JwtError, JwtErrorKind};
+use crate::foundation::redact::{hide_userinfo, redact_url};
+use crate::keys::key_set::{entry_from_jwk, KeyEntry, KeySet};
 
 /// A JWKS larger than this is refused (a real one is a few kilobytes).
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
@@ -49,7 +49,7 @@ pub struct JwksError {
 ///
 /// While the keys cannot be fetched (never fetched yet, or the last fetch failed), a token
 /// whose key is not cached is refused with 503 `{"msg": "signing keys unavailable"}`
-/// ([`JwtErrorKind::SigningKeysUnavailable`](crate::JwtErrorKind::SigningKeysUnavailable)):
+/// ([`JwtErrorKind::SigningKeysUnavailable`]):
 /// its key may be one the provider has and we could not get, so the client should retry, not
 /// drop its token. Once a fetch succeeds, an unknown `kid` is an invalid token again (422).
 ///
@@ -292,14 +292,16 @@ impl JwksSource {
     /// A token with another `alg` starts no fetch, whatever its `kid`: the verification will
     /// refuse it anyway, and made-up tokens must not make the app call the provider.
     pub async fn prepare(&self, token: &str, algorithms: &[Algorithm]) {
-        let Ok(header) = crate::decode::get_unverified_jwt_headers(token) else {
+        let Ok(header) = crate::foundation::compact::get_unverified_jwt_headers(token) else {
             return;
         };
         // `none`, HMAC or unknown algorithms never verify with a JWKS key: no fetch for them.
         let verifiable = header
             .alg()
             .and_then(|alg| alg.parse::<Algorithm>().ok())
-            .is_some_and(|alg| crate::config::is_asymmetric(alg) && algorithms.contains(&alg));
+            .is_some_and(|alg| {
+                crate::foundation::config::is_asymmetric(alg) && algorithms.contains(&alg)
+            });
         if !verifiable {
             return;
         }

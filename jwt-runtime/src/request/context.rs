@@ -16,10 +16,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::callbacks::AnyUser;
-use crate::claims::{Claims, JwtHeader};
-use crate::config::TokenLocation;
-use crate::error::{JwtError, JwtErrorKind};
+use crate::foundation::claims::{Claims, JwtHeader};
+use crate::foundation::config::TokenLocation;
+use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::loaders::callbacks::AnyUser;
 use crate::manager::JwtManager;
 
 tokio::task_local! {
@@ -59,9 +59,15 @@ pub(crate) struct RequestContext {
 }
 
 impl RequestContext {
-    /// Runs `fut` with this context visible to the readers.
+    /// Runs `fut` with this context visible to the readers, and with its manager current when
+    /// the app is not wrapped with one, so the token functions find it.
     pub(crate) async fn scope<F: Future>(self, fut: F) -> F::Output {
-        JWT_CONTEXT.scope(Arc::new(self), fut).await
+        let manager = (!JwtManager::is_any_current()).then(|| self.manager.clone());
+        let fut = JWT_CONTEXT.scope(Arc::new(self), fut);
+        match manager {
+            None => fut.await,
+            Some(manager) => manager.scope(fut).await,
+        }
     }
 }
 
@@ -69,10 +75,6 @@ fn with_context<R>(f: impl FnOnce(&RequestContext) -> R) -> Result<R, JwtError> 
     JWT_CONTEXT
         .try_with(|ctx| f(ctx))
         .map_err(|_| JwtError::new(JwtErrorKind::NoContext, NO_CONTEXT))
-}
-
-pub(crate) fn current_manager() -> Option<JwtManager> {
-    with_context(|ctx| ctx.manager.clone()).ok()
 }
 
 #[track_caller]

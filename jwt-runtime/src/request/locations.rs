@@ -9,8 +9,8 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::Deserializer as _;
 use serde_json::Value;
 
-use crate::config::{JwtConfig, TokenLocation};
-use crate::error::{JwtError, JwtErrorKind};
+use crate::foundation::config::{JwtConfig, TokenLocation};
+use crate::foundation::error::{JwtError, JwtErrorKind};
 
 /// An encoded token found in a request, with the CSRF value it must carry (cookies only).
 /// The token is borrowed from the request where it can be read in place.

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
-use crate::claims::{Claims, JwtHeader};
-use crate::context::{user_of, VerifiedJwt};
-use crate::error::{JwtError, JwtErrorKind};
-use crate::guard::start_verification;
-use crate::verify::VerifyOptions;
+use crate::foundation::claims::{Claims, JwtHeader};
+use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::request::context::{user_of, VerifiedJwt};
+use crate::request::options::VerifyOptions;
+use crate::request::pipeline::start_verification;
 
 /// The user of a verified access token, loaded by the `user_lookup_loader`: what
 /// `current_user::<U>()` returns inside a `#[jwt_required]` handler, as an extractor.

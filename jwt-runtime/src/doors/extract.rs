@@ -22,12 +22,12 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
-use crate::claims::{Claims, JwtHeader};
-use crate::config::TokenLocation;
-use crate::context::{user_of, VerifiedJwt};
-use crate::error::{JwtError, JwtErrorKind};
-use crate::guard::start_verification;
-use crate::verify::VerifyOptions;
+use crate::foundation::claims::{Claims, JwtHeader};
+use crate::foundation::config::TokenLocation;
+use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::request::context::{user_of, VerifiedJwt};
+use crate::request::options::VerifyOptions;
+use crate::request::pipeline::start_verification;
 
 /// What a token must be for an extractor: its `@jwt_required` options.
 pub trait TokenRequirement: 'static {

@@ -5,114 +5,26 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine;
-
 use serde_json::{Map, Value};
 
-use crate::cache::Checked;
-use crate::claims::{as_unix_seconds, Claims, JwtHeader};
-use crate::error::{JwtError, JwtErrorKind};
-use crate::keys::VerifyingKey;
-use crate::manager::JwtManager;
-use crate::tokens::unix_seconds;
+use crate::foundation::claims::{Claims, JwtHeader};
+use crate::foundation::compact::{parse, Unverified};
+use crate::foundation::config::JwtConfig;
+use crate::foundation::error::{decode_error, JwtError, JwtErrorKind};
+use crate::foundation::time::{as_unix_seconds, unix_seconds};
+use crate::keys::{constant_time_eq, Keys, VerifyingKey};
+use crate::loaders::callbacks::{call_decode_key_loader, DecodeKeyFn};
+use crate::tokens::cache::{Checked, VerifiedCache};
 
-/// PyJWT's base64url decoding: padding optional, trailing bits tolerated.
-const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
-
-pub(crate) fn decode_error(message: impl Into<String>) -> JwtError {
-    JwtError::new(JwtErrorKind::Decode, message)
-}
-
-/// Whether `text` decodes as base64url (padding optional), without decoding it: the
-/// signature is decoded once, by the crypto backend.
-fn is_base64url(text: &str) -> bool {
-    let data = text.trim_end_matches('=');
-    // One branch-free pass (vectorised): an RS256 signature is 342 characters.
-    let alphabet_only = data.bytes().fold(true, |ok, b| {
-        ok & (b.is_ascii_alphanumeric() | (b == b'-') | (b == b'_'))
-    });
-    data.len() % 4 != 1 && text.len() - data.len() <= 2 && alphabet_only
-}
-
-/// The three parts of a compact token, parsed but not verified.
-pub(crate) struct Unverified<'t> {
-    pub(crate) header: Map<String, Value>,
-    pub(crate) payload: Map<String, Value>,
-    signing_input: &'t str,
-    signature: &'t str,
-}
-
-/// Step 1: structure. Header and payload parsed, signature checked for base64 only.
-pub(crate) fn parse(token: &str) -> Result<Unverified<'_>, JwtError> {
-    let (signing_input, signature) = token
-        .rsplit_once('.')
-        .ok_or_else(|| decode_error("Not enough segments"))?;
-    let (header_b64, payload_b64) = signing_input
-        .split_once('.')
-        .ok_or_else(|| decode_error("Not enough segments"))?;
-    let header_bytes = LENIENT_URL_SAFE
-        .decode(header_b64)
-        .map_err(|_| decode_error("Invalid header padding"))?;
-    let header = match serde_json::from_slice::<Value>(&header_bytes) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => return Err(decode_error("Invalid header string: must be a json object")),
-        Err(e) => return Err(decode_error(format!("Invalid header string: {e}"))),
-    };
-    let payload_bytes = LENIENT_URL_SAFE
-        .decode(payload_b64)
-        .map_err(|_| decode_error("Invalid payload padding"))?;
-    if !is_base64url(signature) {
-        return Err(decode_error("Invalid crypto padding"));
-    }
-    let payload = match serde_json::from_slice::<Value>(&payload_bytes) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => {
-            return Err(decode_error(
-                "Invalid payload string: must be a json object",
-            ))
-        }
-        Err(e) => return Err(decode_error(format!("Invalid payload string: {e}"))),
-    };
-    if header.get("kid").is_some_and(|kid| !kid.is_string()) {
-        return Err(decode_error("Key ID header parameter must be a string"));
-    }
-    check_crit(header.get("crit"))?;
-    Ok(Unverified {
-        header,
-        payload,
-        signing_input,
-        signature,
-    })
-}
-
-/// RFC 7515 §4.1.11: a recipient must refuse a `crit` header naming an extension it does
-/// not understand, and we understand none (PyJWT ≥ 2.12's messages).
-fn check_crit(crit: Option<&Value>) -> Result<(), JwtError> {
-    let Some(crit) = crit else {
-        return Ok(());
-    };
-    let Some(names) = crit.as_array().filter(|names| !names.is_empty()) else {
-        return Err(decode_error(
-            "Invalid 'crit' header: must be a non-empty list",
-        ));
-    };
-    let names: Option<Vec<&str>> = names.iter().map(Value::as_str).collect();
-    match names {
-        None => Err(decode_error(
-            "Invalid 'crit' header: values must be strings",
-        )),
-        Some(names) => Err(decode_error(format!(
-            "Unsupported critical extension: {}",
-            names[0]
-        ))),
-    }
+/// What decoding needs: the config and the keys, and the app's `decode_key_loader` and
+/// verified-token cache when it has them.
+#[derive(Clone, Copy)]
+pub(crate) struct Decoder<'a> {
+    pub(crate) config: &'a JwtConfig,
+    pub(crate) keys: &'a Keys,
+    /// Chooses the verification key before the configured keys are looked at.
+    pub(crate) decode_key_loader: Option<&'a DecodeKeyFn>,
+    pub(crate) cache: Option<&'a VerifiedCache>,
 }
 
 /// Decodes and fully verifies `token` (steps 1–10 of BEHAVIOUR.md §3.7).
@@ -120,14 +32,14 @@ fn check_crit(crit: Option<&Value>) -> Result<(), JwtError> {
 /// `csrf` is the double-submit value the token's `csrf` claim must equal; `allow_expired`
 /// skips only the expiry check.
 pub(crate) fn decode(
-    manager: &JwtManager,
+    decoder: Decoder<'_>,
     token: &str,
     csrf: Option<&str>,
     allow_expired: bool,
 ) -> Result<(JwtHeader, Claims), JwtError> {
     let now = unix_seconds(SystemTime::now());
-    let leeway = manager.config().decode_leeway.as_secs_f64();
-    let cache = manager.verified_cache();
+    let leeway = decoder.config.decode_leeway.as_secs_f64();
+    let cache = decoder.cache;
     let checked = match cache.and_then(|cache| cache.get(token, now)) {
         Some(checked) => {
             check_not_before(&checked, now, leeway)?;
@@ -135,7 +47,7 @@ pub(crate) fn decode(
         }
         None => {
             let checked = Arc::new(verify_and_check(
-                manager,
+                decoder,
                 token,
                 now,
                 leeway,
@@ -176,13 +88,18 @@ pub(crate) fn decode(
 /// signature, time claims (types, then `iat`/`nbf` against `now`), issuer, audience, subject,
 /// JTI, identity claim; then Flask's defaults are filled in.
 fn verify_and_check(
-    manager: &JwtManager,
+    decoder: Decoder<'_>,
     token: &str,
     now: f64,
     leeway: f64,
     allow_expired: bool,
 ) -> Result<Checked, JwtError> {
-    let config = manager.config();
+    let Decoder {
+        config,
+        keys,
+        decode_key_loader,
+        ..
+    } = decoder;
     let Unverified {
         header,
         mut payload,
@@ -193,26 +110,22 @@ fn verify_and_check(
     // A `decode_key_loader` is asked first, as Flask does (§3.7 step 2). The manager's own keys
     // are looked up after the algorithm check, so a token with a refused `alg` never reaches a
     // key source (nor starts a JWKS refresh).
-    let loaded = manager
-        .callbacks()
-        .decode_key(&header, &payload)
+    let loaded = decode_key_loader
+        .map(|loader| call_decode_key_loader(loader, &header, &payload))
         .transpose()?;
     let algorithm = match header.get("alg") {
         None => return Err(decode_error("Algorithm not specified")),
         Some(alg) => alg
             .as_str()
             .and_then(|alg| alg.parse::<jsonwebtoken::Algorithm>().ok())
-            .filter(|alg| manager.keys().decode_algorithms.contains(alg))
+            .filter(|alg| keys.decode_algorithms.contains(alg))
             .ok_or_else(|| decode_error("The specified alg value is not allowed"))?,
     };
     let key = match loaded {
         Some(key) => VerifyingKey::Loaded(key),
-        None => manager.keys().decoding_key(&header, algorithm)?,
+        None => keys.decoding_key(&header, algorithm)?,
     };
-    let valid =
-        manager
-            .keys()
-            .verify_signature(&key, algorithm, signing_input.as_bytes(), signature);
+    let valid = keys.verify_signature(&key, algorithm, signing_input.as_bytes(), signature);
     if !valid {
         return Err(decode_error("Signature verification failed"));
     }
@@ -357,37 +270,33 @@ fn check_audience(aud: Option<&Value>, expected: &[String]) -> Result<(), JwtErr
     }
 }
 
-/// Compares two byte strings in time that depends only on their lengths.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::KeySources;
+    use crate::loaders::callbacks::Callbacks;
+    use crate::tokens::encode::{TokenKind, TokenSpec};
+
+    /// Decoding needs the config and the keys, not a manager.
+    #[test]
+    fn decodes_with_config_and_keys_alone() {
+        let config = JwtConfig {
+            secret_key: Some("thirty-two bytes of HMAC secret!".into()),
+            ..JwtConfig::default()
+        };
+        let keys = Keys::from_config(&config, false, false, KeySources::default()).unwrap();
+        let token = TokenSpec::new(TokenKind::Access, "ann".into())
+            .encode(&config, &keys, &Callbacks::default())
+            .unwrap();
+        let decoder = Decoder {
+            config: &config,
+            keys: &keys,
+            decode_key_loader: None,
+            cache: None,
+        };
+        let (header, claims) = decode(decoder, &token, None, false).unwrap();
+        assert_eq!((header.alg(), claims.sub()), (Some("HS256"), Some("ann")));
+        let error = decode(decoder, "foobarbaz", None, false).unwrap_err();
+        assert_eq!(error.message(), "Not enough segments");
     }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
-}
-
-/// The header of `token` without any verification (Flask's `get_unverified_jwt_headers`).
-pub fn get_unverified_jwt_headers(token: &str) -> Result<JwtHeader, JwtError> {
-    parse(token).map(|parts| JwtHeader::new(parts.header))
-}
-
-/// Decodes and verifies `token` with the current request's manager (Flask's `decode_token`);
-/// `allow_expired` skips only the expiry check. See [`JwtManager::decode_token`] to name the
-/// manager. Returned from a handler, the error renders as Flask's response (e.g. the expired
-/// token loader's).
-pub fn decode_token(token: &str, allow_expired: bool) -> Result<Claims, JwtError> {
-    JwtManager::current_or_error()?.decode_token(token, allow_expired)
-}
-
-/// The `jti` of a valid token (Flask's `get_jti`): its unique id, used for revocation.
-pub fn get_jti(token: &str) -> Result<Option<String>, JwtError> {
-    Ok(decode_token(token, false)?.jti().map(str::to_owned))
-}
-
-/// The `csrf` claim of a valid token (Flask's `get_csrf_token`): the double-submit value.
-pub fn get_csrf_token(token: &str) -> Result<String, JwtError> {
-    decode_token(token, false)?
-        .csrf()
-        .map(str::to_owned)
-        .ok_or_else(|| decode_error("Missing claim: csrf"))
 }

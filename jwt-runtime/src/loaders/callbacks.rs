@@ -9,16 +9,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use actix_web::http::header::{HeaderValue, WWW_AUTHENTICATE};
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde_json::{Map, Value};
 
-use crate::claims::{Claims, JwtHeader};
-use crate::error::{JwtError, JwtErrorKind};
-use crate::keys::SigningKey;
-use crate::manager::JwtManager;
+use crate::foundation::claims::{Claims, JwtHeader};
+use crate::foundation::error::{JwtError, JwtErrorKind};
 
 /// A boxed future that need not be `Send` (actix handlers run on one thread per worker).
 pub type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -108,109 +104,22 @@ impl Callbacks {
             .as_ref()
             .map_or_else(|| Ok(Map::new()), |f| f(identity))
     }
-
-    /// The signing key of a new token: the `encode_key_loader`'s, else the key set's current
-    /// key (whose `kid` goes into `header`), else the configured secret or private key.
-    pub(crate) fn encode_key<'m>(
-        &self,
-        manager: &'m JwtManager,
-        identity: &Value,
-        header: &mut Map<String, Value>,
-    ) -> Result<SigningKey<'m>, JwtError> {
-        match &self.encode_key {
-            Some(f) => f(identity).map(SigningKey::Other),
-            None => manager
-                .keys()
-                .signing_key(manager.config().algorithm, header),
-        }
-    }
-
-    /// The `decode_key_loader`'s key for a token (unverified header and payload), or `None`
-    /// when no loader is set and the manager's keys decide.
-    pub(crate) fn decode_key(
-        &self,
-        header: &Map<String, Value>,
-        payload: &Map<String, Value>,
-    ) -> Option<Result<DecodingKey, JwtError>> {
-        // The loader sees attacker-chosen headers (`kid`): a panic in it refuses this request
-        // (500) instead of tearing down the connection.
-        self.decode_key.as_ref().map(|f| {
-            let (header, claims) = (JwtHeader::new(header.clone()), Claims::new(payload.clone()));
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&header, &claims)))
-                .unwrap_or_else(|_| {
-                    Err(JwtError::internal("the decode_key_loader failed").with_detail("panicked"))
-                })
-        })
-    }
-
-    /// The response for `error`: the matching loader's, or Flask's default.
-    pub(crate) fn respond(&self, manager: &JwtManager, error: &JwtError) -> HttpResponse {
-        let key = &manager.config().error_message_key;
-        let mut response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.respond_unguarded(manager, error)
-        }))
-        .unwrap_or_else(|_| {
-            default_response(&JwtError::internal("the error response loader failed"), key)
-        });
-        if response.status().is_server_error() {
-            log::error!(
-                "{}{}",
-                error.message(),
-                error.detail().map(|d| format!(": {d}")).unwrap_or_default()
-            );
-        }
-        if manager.www_authenticate() && response.status() == StatusCode::UNAUTHORIZED {
-            if let Ok(value) = HeaderValue::from_str(&www_authenticate(error)) {
-                response.headers_mut().insert(WWW_AUTHENTICATE, value);
-            }
-        }
-        response
-    }
-
-    fn respond_unguarded(&self, manager: &JwtManager, error: &JwtError) -> HttpResponse {
-        let key = &manager.config().error_message_key;
-        let by_message = |slot: &Option<MessageResponseFn>| match slot {
-            Some(f) => f(error.message()),
-            None => default_response(error, key),
-        };
-        let by_token = |slot: &Option<TokenResponseFn>| match (slot, error.token()) {
-            (Some(f), Some((header, claims))) => f(header, claims),
-            _ => default_response(error, key),
-        };
-        use JwtErrorKind::*;
-        match error.kind() {
-            NoAuthorization | Csrf => by_message(&self.unauthorized),
-            InvalidHeader | InvalidQueryParam | Decode | WrongTokenType => {
-                by_message(&self.invalid_token)
-            }
-            Expired => by_token(&self.expired_token),
-            NeedsFresh => by_token(&self.needs_fresh_token),
-            Revoked => by_token(&self.revoked_token),
-            VerificationFailed => by_token(&self.token_verification_failed),
-            UserLookup => by_token(&self.user_lookup_error),
-            _ => default_response(error, key),
-        }
-    }
 }
 
-/// The RFC 6750 §3 challenge for a 401 caused by `error`.
-fn www_authenticate(error: &JwtError) -> String {
-    let code = match error.kind() {
-        JwtErrorKind::NoAuthorization => return "Bearer".to_owned(),
-        JwtErrorKind::NeedsFresh => "insufficient_scope",
-        _ => "invalid_token",
-    };
-    // error_description allows no `"` or `\` (RFC 6750 §3).
-    let description: String = error
-        .message()
-        .chars()
-        .map(|c| match c {
-            '"' | '\\' => '\'',
-            c if c.is_ascii() && !c.is_ascii_control() => c,
-            _ => '?',
+/// The key `loader` (a `decode_key_loader`) chooses for a token, given its unverified header
+/// and payload.
+pub(crate) fn call_decode_key_loader(
+    loader: &DecodeKeyFn,
+    header: &Map<String, Value>,
+    payload: &Map<String, Value>,
+) -> Result<DecodingKey, JwtError> {
+    // The loader sees attacker-chosen headers (`kid`): a panic in it refuses this request
+    // (500) instead of tearing down the connection.
+    let (header, claims) = (JwtHeader::new(header.clone()), Claims::new(payload.clone()));
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loader(&header, &claims)))
+        .unwrap_or_else(|_| {
+            Err(JwtError::internal("the decode_key_loader failed").with_detail("panicked"))
         })
-        .collect();
-    format!("Bearer error=\"{code}\", error_description=\"{description}\"")
 }
 
 /// Calls a loader and runs its future, turning a panic (in either) or a failure of the
@@ -235,11 +144,4 @@ pub(crate) async fn guarded<T>(
         JwtErrorKind::Internal if e.detail().is_none() => failed().with_detail(e.message()),
         _ => e,
     })
-}
-
-/// Flask's default error response: `{"<key>": "<message>"}` with the kind's status.
-pub(crate) fn default_response(error: &JwtError, key: &str) -> HttpResponse {
-    let mut body = Map::new();
-    body.insert(key.to_owned(), error.message().into());
-    HttpResponse::build(error.kind().default_status()).json(Value::Object(body))
 }

@@ -7,9 +7,9 @@ use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-use crate::callbacks::{AnyUser, Callbacks, LocalBoxFuture};
-use crate::claims::{Claims, JwtHeader};
-use crate::error::{ConfigError, JwtError};
+use crate::foundation::claims::{Claims, JwtHeader};
+use crate::foundation::error::{ConfigError, JwtError};
+use crate::loaders::callbacks::{AnyUser, Callbacks, LocalBoxFuture};
 
 type Check = fn(&HttpRequest, &JwtHeader, &Claims) -> LocalBoxFuture<Result<bool, JwtError>>;
 type Lookup =

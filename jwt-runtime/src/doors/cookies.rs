@@ -8,8 +8,8 @@ use actix_web::cookie::time::{Duration as CookieDuration, OffsetDateTime};
 use actix_web::cookie::{Cookie, CookieBuilder};
 use actix_web::{HttpResponse, HttpResponseBuilder};
 
-use crate::config::JwtConfig;
-use crate::error::JwtError;
+use crate::foundation::config::JwtConfig;
+use crate::foundation::error::{JwtError, JwtErrorKind};
 use crate::manager::JwtManager;
 
 /// Per-call overrides of the cookie helpers (Flask's `max_age` and `domain` arguments).
@@ -85,7 +85,7 @@ impl JwtManager {
                 .decode_token(token, false)?
                 .csrf()
                 .map(str::to_owned)
-                .ok_or_else(|| JwtError::new(crate::JwtErrorKind::Decode, "Missing claim: csrf"))?;
+                .ok_or_else(|| JwtError::new(JwtErrorKind::Decode, "Missing claim: csrf"))?;
             cookies.push(with_attributes(
                 Cookie::build(csrf_name.to_owned(), csrf).http_only(false),
                 config,

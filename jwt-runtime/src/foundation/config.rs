@@ -9,7 +9,7 @@ use actix_web::http::Method;
 pub use jsonwebtoken::Algorithm;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::error::ConfigError;
+use crate::foundation::error::ConfigError;
 
 /// Where a token may be found in a request (`JWT_TOKEN_LOCATION` entries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,17 +1,23 @@
-//! Signing and verification keys, parsed once when the manager is built, and the key sources
-//! that resolve a token's `kid` (a [`KeySet`], a JWKS URL).
+//! Layer 2, keys and crypto: signing and verification keys, parsed once when the manager is
+//! built, the key sources that resolve a token's `kid` (a [`KeySet`], a JWKS URL), the keys
+//! prepared for the fast paths, and constant-time comparison.
+
+#[cfg(feature = "jwks")]
+pub(crate) mod jwks;
+pub(crate) mod key_set;
+mod prepared_hmac;
+mod prepared_public_key;
 
 use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 use serde_json::{Map, Value};
 
-use crate::config::{is_asymmetric, JwtConfig};
-use crate::decode::decode_error;
-use crate::error::{ConfigError, JwtError, JwtErrorKind};
-use crate::key_set::{KeyEntry, KeySet};
-use crate::prepared_hmac::PreparedHmac;
-use crate::prepared_public_key::PreparedPublicKey;
+use crate::foundation::config::{is_asymmetric, JwtConfig};
+use crate::foundation::error::{decode_error, ConfigError, JwtError, JwtErrorKind};
+use key_set::{KeyEntry, KeySet};
+use prepared_hmac::PreparedHmac;
+use prepared_public_key::PreparedPublicKey;
 
 /// The configured keys, ready for the crypto backend. `None` where a loader or a key source
 /// replaces them.
@@ -38,7 +44,7 @@ pub(crate) struct KeySources {
     pub(crate) key_set: Option<KeySet>,
     /// Verifies by `kid` with keys fetched from a JWKS URL.
     #[cfg(feature = "jwks")]
-    pub(crate) jwks: Option<crate::jwks::JwksSource>,
+    pub(crate) jwks: Option<jwks::JwksSource>,
     /// The JWKS may verify without `JWT_DECODE_AUDIENCE` (`insecure_skip_jwks_audience`).
     #[cfg(feature = "jwks")]
     pub(crate) jwks_any_audience: bool,
@@ -426,7 +432,7 @@ fn encoding_key_from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<EncodingKey
 }
 
 fn decoding_key_from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<DecodingKey, ConfigError> {
-    crate::key_set::public_key_from_pem(algorithm, pem)
+    key_set::public_key_from_pem(algorithm, pem)
         .map(|(key, _jwk)| key)
         .map_err(|e| {
             ConfigError::new(
@@ -453,6 +459,15 @@ fn check_pair(
             format!("does not verify the `{algorithm:?}` signatures of JWT_PRIVATE_KEY: they are not one key pair"),
         )),
     }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
 }
 
 #[cfg(test)]
