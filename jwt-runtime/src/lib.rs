@@ -37,8 +37,7 @@ mod manager;
 mod request;
 mod tokens;
 
-/// The loader callbacks of Flask-JWT-Extended, each with Flask's default behaviour: the types
-/// their signatures use.
+/// The loader callbacks of Flask-JWT-Extended, each with Flask's default behaviour.
 ///
 /// Set them on [`JwtManagerBuilder`], or register a function with
 /// its attribute (`#[user_lookup_loader]`, ...). Callbacks that may do I/O (blocklist, claims
@@ -85,21 +84,12 @@ pub use tokens::encode::TokenKind;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::doors::guard::JwtGuard;
+    pub use crate::foundation::config::TokenLocation;
     pub use crate::loaders::registry::{Loader, RegisteredLoader};
-    pub use crate::request::options::{
-        FLAG_FRESH, FLAG_NO_VERIFY_TYPE, FLAG_OPTIONAL, FLAG_REFRESH, FLAG_SKIP_REVOCATION,
-    };
+    pub use crate::request::options::{options_to_bits, VerifyOptions};
     pub use inventory;
     /// What the loader attributes generate calls to.
     pub mod loader {
         pub use crate::loaders::checks::*;
     }
-    /// Packed location code of `headers`.
-    pub const LOCATION_HEADERS: u16 = 1;
-    /// Packed location code of `cookies`.
-    pub const LOCATION_COOKIES: u16 = 2;
-    /// Packed location code of `query_string`.
-    pub const LOCATION_QUERY_STRING: u16 = 3;
-    /// Packed location code of `json`.
-    pub const LOCATION_JSON: u16 = 4;
 }

@@ -8,18 +8,18 @@ use actix_web::{FromRequest, HttpRequest};
 
 use crate::foundation::error::JwtError;
 use crate::request::context::RequestContext;
-use crate::request::options::VerifyOptions;
+use crate::request::options::{options_from_bits, VerifyOptions};
 use crate::request::pipeline::{start_verification, Verification};
 
-/// Verifies the request with the options encoded in `FLAGS` and `LOCATIONS` (see
-/// [`VerifyOptions::from_bits`]) before the handler runs, then runs the handler's body in the
-/// task-local context.
-pub struct JwtGuard<const FLAGS: u8, const LOCATIONS: u16> {
+/// Verifies the request with the route's options before the handler runs, then runs the
+/// handler's body in the task-local context. `OPTIONS` holds the options as
+/// [`options_to_bits`](crate::request::options::options_to_bits) encodes them.
+pub struct JwtGuard<const OPTIONS: u32> {
     context: RequestContext,
 }
 
-impl<const FLAGS: u8, const LOCATIONS: u16> JwtGuard<FLAGS, LOCATIONS> {
-    const OPTIONS: VerifyOptions = VerifyOptions::from_bits(FLAGS, LOCATIONS);
+impl<const OPTIONS: u32> JwtGuard<OPTIONS> {
+    const OPTIONS: VerifyOptions = options_from_bits(OPTIONS);
 
     /// Runs the handler's body with the verified token visible to `get_jwt()` and friends.
     pub async fn scope<F: Future>(self, fut: F) -> F::Output {
@@ -27,7 +27,7 @@ impl<const FLAGS: u8, const LOCATIONS: u16> JwtGuard<FLAGS, LOCATIONS> {
     }
 }
 
-impl<const FLAGS: u8, const LOCATIONS: u16> FromRequest for JwtGuard<FLAGS, LOCATIONS> {
+impl<const OPTIONS: u32> FromRequest for JwtGuard<OPTIONS> {
     type Error = JwtError;
     type Future = Verification<Self>;
 

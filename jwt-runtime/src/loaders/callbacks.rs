@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::foundation::claims::{Claims, JwtHeader};
 use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::loaders::for_each_loader;
 
 /// A boxed future that need not be `Send` (actix handlers run on one thread per worker).
 pub type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -59,29 +60,52 @@ impl<E: std::fmt::Display> CheckOutcome for Result<bool, E> {
     }
 }
 
-/// Every loader slot; `None` means Flask's default.
-#[derive(Clone, Default)]
-pub(crate) struct Callbacks {
-    pub(crate) user_identity: Option<IdentityFn>,
-    pub(crate) additional_claims: Option<MapFn>,
-    pub(crate) additional_headers: Option<MapFn>,
-    pub(crate) encode_key: Option<EncodeKeyFn>,
-    pub(crate) decode_key: Option<DecodeKeyFn>,
-    pub(crate) token_in_blocklist: Option<CheckFn>,
-    pub(crate) token_verification: Option<CheckFn>,
-    pub(crate) user_lookup: Option<UserFn>,
-    pub(crate) unauthorized: Option<MessageResponseFn>,
-    pub(crate) invalid_token: Option<MessageResponseFn>,
-    pub(crate) expired_token: Option<TokenResponseFn>,
-    pub(crate) needs_fresh_token: Option<TokenResponseFn>,
-    pub(crate) revoked_token: Option<TokenResponseFn>,
-    pub(crate) token_verification_failed: Option<TokenResponseFn>,
-    pub(crate) user_lookup_error: Option<TokenResponseFn>,
+/// The type of a loader's slot, by its category in [`for_each_loader!`].
+macro_rules! slot {
+    (Identity) => {
+        IdentityFn
+    };
+    (AdditionalClaims) => {
+        MapFn
+    };
+    (AdditionalHeaders) => {
+        MapFn
+    };
+    (EncodeKey) => {
+        EncodeKeyFn
+    };
+    (DecodeKey) => {
+        DecodeKeyFn
+    };
+    (Check) => {
+        CheckFn
+    };
+    (User) => {
+        UserFn
+    };
+    (MessageResponse) => {
+        MessageResponseFn
+    };
+    (TokenResponse) => {
+        TokenResponseFn
+    };
 }
+
+macro_rules! callbacks {
+    ($($(#[$doc:meta])* $name:ident $variant:ident: $category:ident { $($messages:tt)* })*) => {
+        /// Every loader slot, named after its loader; `None` means Flask's default.
+        #[derive(Clone, Default)]
+        pub(crate) struct Callbacks {
+            $(pub(crate) $name: Option<slot!($category)>,)*
+        }
+    };
+}
+
+for_each_loader!(callbacks);
 
 impl Callbacks {
     pub(crate) fn user_identity(&self, identity: &Value) -> Result<Value, JwtError> {
-        match &self.user_identity {
+        match &self.user_identity_loader {
             Some(f) => f(identity),
             None => Ok(identity.clone()),
         }
@@ -91,7 +115,7 @@ impl Callbacks {
         &self,
         identity: &Value,
     ) -> Result<Map<String, Value>, JwtError> {
-        self.additional_claims
+        self.additional_claims_loader
             .as_ref()
             .map_or_else(|| Ok(Map::new()), |f| f(identity))
     }
@@ -100,7 +124,7 @@ impl Callbacks {
         &self,
         identity: &Value,
     ) -> Result<Map<String, Value>, JwtError> {
-        self.additional_headers
+        self.additional_headers_loader
             .as_ref()
             .map_or_else(|| Ok(Map::new()), |f| f(identity))
     }

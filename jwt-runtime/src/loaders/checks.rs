@@ -21,6 +21,8 @@ use serde_json::{Map, Value};
 use crate::foundation::claims::to_object;
 use crate::foundation::error::{JwtError, JwtErrorKind};
 use crate::loaders::callbacks::{AnyUser, CheckOutcome};
+use crate::loaders::for_each_loader;
+use crate::loaders::registry::Loader;
 
 pub use crate::foundation::claims::{Claims, JwtHeader};
 pub use crate::loaders::callbacks::LocalBoxFuture;
@@ -334,7 +336,8 @@ macro_rules! output {
     (Identity) => { Fallible<Json> };
     (AdditionalClaims) => { Fallible<JsonObject> };
     (AdditionalHeaders) => { Fallible<JsonObject> };
-    (Response) => { HttpResponse };
+    (MessageResponse) => { HttpResponse };
+    (TokenResponse) => { HttpResponse };
     (Check) => { Fallible<bool> };
     (User) => { Fallible<Option<AnyUser>> };
     (EncodeKey) => { Fallible<EncodingKey> };
@@ -364,7 +367,10 @@ macro_rules! returns {
             }
         }
     };
-    (Response) => {
+    (MessageResponse) => {
+        returns!(TokenResponse);
+    };
+    (TokenResponse) => {
         impl Return for HttpResponse {
             fn convert(self) -> HttpResponse {
                 self
@@ -431,11 +437,46 @@ macro_rules! returns {
     };
 }
 
-/// One loader's module.
-macro_rules! loader {
-    ($name:ident ($($arg:ident),*) -> $category:ident, $message:literal, $label:literal, $note:literal) => {
+/// The argument checks of a category of loaders.
+macro_rules! arguments {
+    (MessageResponse, $note:literal) => {
+        message_arg!($note);
+    };
+    (DecodeKey, $note:literal) => {
+        header_arg!($note);
+        claims_arg!($note);
+    };
+    (TokenResponse, $note:literal) => {
+        header_arg!($note);
+        claims_arg!($note);
+    };
+    (Check, $note:literal) => {
+        header_arg!($note);
+        claims_arg!($note);
+        extractor_arg!($note);
+    };
+    (User, $note:literal) => {
+        header_arg!($note);
+        claims_arg!($note);
+        extractor_arg!($note);
+    };
+    // The others are given the identity.
+    ($category:ident, $note:literal) => {
+        identity_arg!($note);
+    };
+}
+
+/// One module per loader, named after it.
+macro_rules! check_modules {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident $variant:ident: $category:ident {
+            message: $message:literal,
+            label: $label:literal,
+            note: $note:literal $(,)?
+        }
+    )*) => {$(
         #[doc = concat!("Checks and conversions of `#[", stringify!($name), "]`.")]
-        #[allow(non_snake_case)]
         pub mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -443,99 +484,18 @@ macro_rules! loader {
             /// The loader's Flask name.
             pub const NAME: &str = stringify!($name);
 
-            $($arg!($note);)*
+            /// What the function the attribute registers returns.
+            pub type Adapted = crate::loaders::registry::adapted!($category);
+
+            /// The loader as the registry collects it, from the function the attribute registers.
+            pub const fn register(adapter: crate::loaders::registry::adapter!($category)) -> Loader {
+                Loader::$variant(adapter)
+            }
+
+            arguments!($category, $note);
             return_value!($category, $message, $label, $note);
         }
-    };
+    )*};
 }
 
-loader!(
-    user_identity_loader(identity_arg) -> Identity,
-    "`#[user_identity_loader]` must return a value that implements `serde::Serialize`, found `{Self}`",
-    "expected a `Serialize` value",
-    "`#[user_identity_loader]` expects `fn(&serde_json::Value) -> impl Serialize`"
-);
-loader!(
-    user_lookup_loader(header_arg, claims_arg, extractor_arg) -> User,
-    "`#[user_lookup_loader]` must return `Option<User>` or `Result<Option<User>, E: Display>`, found `{Self}`",
-    "expected `Option<User>`",
-    "`#[user_lookup_loader]` expects `async fn(&JwtHeader, &Claims, <extractors>...) -> Option<User>`, where `User: Send + Sync + 'static`"
-);
-loader!(
-    user_lookup_error_loader(header_arg, claims_arg) -> Response,
-    "`#[user_lookup_error_loader]` must return `HttpResponse`, found `{Self}`",
-    "expected `HttpResponse`",
-    "`#[user_lookup_error_loader]` expects `fn(&JwtHeader, &Claims) -> HttpResponse`"
-);
-loader!(
-    additional_claims_loader(identity_arg) -> AdditionalClaims,
-    "`#[additional_claims_loader]` must return a value that implements `serde::Serialize`, found `{Self}`",
-    "expected a `Serialize` struct or map",
-    "`#[additional_claims_loader]` expects `fn(&serde_json::Value) -> impl Serialize`, returning a JSON object"
-);
-loader!(
-    additional_headers_loader(identity_arg) -> AdditionalHeaders,
-    "`#[additional_headers_loader]` must return a value that implements `serde::Serialize`, found `{Self}`",
-    "expected a `Serialize` struct or map",
-    "`#[additional_headers_loader]` expects `fn(&serde_json::Value) -> impl Serialize`, returning a JSON object"
-);
-loader!(
-    token_in_blocklist_loader(header_arg, claims_arg, extractor_arg) -> Check,
-    "`#[token_in_blocklist_loader]` must return `bool` or `Result<bool, E: Display>`, found `{Self}`",
-    "expected `bool`",
-    "`#[token_in_blocklist_loader]` expects `async fn(&JwtHeader, &Claims, <extractors>...) -> bool`"
-);
-loader!(
-    revoked_token_loader(header_arg, claims_arg) -> Response,
-    "`#[revoked_token_loader]` must return `HttpResponse`, found `{Self}`",
-    "expected `HttpResponse`",
-    "`#[revoked_token_loader]` expects `fn(&JwtHeader, &Claims) -> HttpResponse`"
-);
-loader!(
-    expired_token_loader(header_arg, claims_arg) -> Response,
-    "`#[expired_token_loader]` must return `HttpResponse`, found `{Self}`",
-    "expected `HttpResponse`",
-    "`#[expired_token_loader]` expects `fn(&JwtHeader, &Claims) -> HttpResponse`"
-);
-loader!(
-    invalid_token_loader(message_arg) -> Response,
-    "`#[invalid_token_loader]` must return `HttpResponse`, found `{Self}`",
-    "expected `HttpResponse`",
-    "`#[invalid_token_loader]` expects `fn(&str) -> HttpResponse`"
-);
-loader!(
-    unauthorized_loader(message_arg) -> Response,
-    "`#[unauthorized_loader]` must return `HttpResponse`, found `{Self}`",
-    "expected `HttpResponse`",
-    "`#[unauthorized_loader]` expects `fn(&str) -> HttpResponse`"
-);
-loader!(
-    needs_fresh_token_loader(header_arg, claims_arg) -> Response,
-    "`#[needs_fresh_token_loader]` must return `HttpResponse`, found `{Self}`",
-    "expected `HttpResponse`",
-    "`#[needs_fresh_token_loader]` expects `fn(&JwtHeader, &Claims) -> HttpResponse`"
-);
-loader!(
-    token_verification_loader(header_arg, claims_arg, extractor_arg) -> Check,
-    "`#[token_verification_loader]` must return `bool` or `Result<bool, E: Display>`, found `{Self}`",
-    "expected `bool`",
-    "`#[token_verification_loader]` expects `async fn(&JwtHeader, &Claims, <extractors>...) -> bool`"
-);
-loader!(
-    token_verification_failed_loader(header_arg, claims_arg) -> Response,
-    "`#[token_verification_failed_loader]` must return `HttpResponse`, found `{Self}`",
-    "expected `HttpResponse`",
-    "`#[token_verification_failed_loader]` expects `fn(&JwtHeader, &Claims) -> HttpResponse`"
-);
-loader!(
-    encode_key_loader(identity_arg) -> EncodeKey,
-    "`#[encode_key_loader]` must return `EncodingKey` or `Result<EncodingKey, E: Display>`, found `{Self}`",
-    "expected `EncodingKey`",
-    "`#[encode_key_loader]` expects `fn(&serde_json::Value) -> EncodingKey`"
-);
-loader!(
-    decode_key_loader(header_arg, claims_arg) -> DecodeKey,
-    "`#[decode_key_loader]` must return `DecodingKey` or `Result<DecodingKey, E: Display>`, found `{Self}`",
-    "expected `DecodingKey`",
-    "`#[decode_key_loader]` expects `fn(&JwtHeader, &Claims) -> DecodingKey`"
-);
+for_each_loader!(check_modules);

@@ -2,65 +2,71 @@
 //! Flask's `@jwt.user_lookup_loader` decorator registers on the manager. A callback set on the
 //! [`JwtManagerBuilder`](crate::JwtManagerBuilder) wins over a registered one.
 
-use actix_web::{HttpRequest, HttpResponse};
-use jsonwebtoken::{DecodingKey, EncodingKey};
-use serde_json::{Map, Value};
 use std::sync::Arc;
 
-use crate::foundation::claims::{Claims, JwtHeader};
-use crate::foundation::error::{ConfigError, JwtError};
-use crate::loaders::callbacks::{AnyUser, Callbacks, LocalBoxFuture};
+use crate::foundation::error::ConfigError;
+use crate::loaders::callbacks::Callbacks;
+use crate::loaders::for_each_loader;
 
-type Check = fn(&HttpRequest, &JwtHeader, &Claims) -> LocalBoxFuture<Result<bool, JwtError>>;
-type Lookup =
-    fn(&HttpRequest, &JwtHeader, &Claims) -> LocalBoxFuture<Result<Option<AnyUser>, JwtError>>;
-type ByIdentity<T> = fn(&Value) -> Result<T, JwtError>;
-type ByToken = fn(&JwtHeader, &Claims) -> HttpResponse;
-type ByMessage = fn(&str) -> HttpResponse;
-
-/// One loader function, in the form the attribute macros generate.
-#[derive(Clone, Copy)]
-#[allow(missing_docs)]
-pub enum Loader {
-    UserIdentity(ByIdentity<Value>),
-    AdditionalClaims(ByIdentity<Map<String, Value>>),
-    AdditionalHeaders(ByIdentity<Map<String, Value>>),
-    EncodeKey(ByIdentity<EncodingKey>),
-    DecodeKey(fn(&JwtHeader, &Claims) -> Result<DecodingKey, JwtError>),
-    TokenInBlocklist(Check),
-    TokenVerification(Check),
-    UserLookup(Lookup),
-    Unauthorized(ByMessage),
-    InvalidToken(ByMessage),
-    ExpiredToken(ByToken),
-    NeedsFreshToken(ByToken),
-    RevokedToken(ByToken),
-    TokenVerificationFailed(ByToken),
-    UserLookupError(ByToken),
+/// What the function a loader of a category is registered as returns.
+macro_rules! adapted {
+    (Identity) => { $crate::loaders::checks::Fallible<::serde_json::Value> };
+    (AdditionalClaims) => { $crate::loaders::checks::Fallible<$crate::loaders::checks::JsonObject> };
+    (AdditionalHeaders) => { $crate::loaders::checks::Fallible<$crate::loaders::checks::JsonObject> };
+    (EncodeKey) => { $crate::loaders::checks::Fallible<::jsonwebtoken::EncodingKey> };
+    (DecodeKey) => { $crate::loaders::checks::Fallible<::jsonwebtoken::DecodingKey> };
+    (Check) => { $crate::loaders::checks::CheckFuture };
+    (User) => { $crate::loaders::checks::UserFuture };
+    (MessageResponse) => { ::actix_web::HttpResponse };
+    (TokenResponse) => { ::actix_web::HttpResponse };
 }
+pub(crate) use adapted;
 
-impl Loader {
-    /// Flask's name of the loader, e.g. `user_lookup_loader`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Loader::UserIdentity(_) => "user_identity_loader",
-            Loader::AdditionalClaims(_) => "additional_claims_loader",
-            Loader::AdditionalHeaders(_) => "additional_headers_loader",
-            Loader::EncodeKey(_) => "encode_key_loader",
-            Loader::DecodeKey(_) => "decode_key_loader",
-            Loader::TokenInBlocklist(_) => "token_in_blocklist_loader",
-            Loader::TokenVerification(_) => "token_verification_loader",
-            Loader::UserLookup(_) => "user_lookup_loader",
-            Loader::Unauthorized(_) => "unauthorized_loader",
-            Loader::InvalidToken(_) => "invalid_token_loader",
-            Loader::ExpiredToken(_) => "expired_token_loader",
-            Loader::NeedsFreshToken(_) => "needs_fresh_token_loader",
-            Loader::RevokedToken(_) => "revoked_token_loader",
-            Loader::TokenVerificationFailed(_) => "token_verification_failed_loader",
-            Loader::UserLookupError(_) => "user_lookup_error_loader",
+/// The function type a loader of a category is registered as: what its attribute generates.
+macro_rules! adapter {
+    (MessageResponse) => { fn(&str) -> $crate::loaders::registry::adapted!(MessageResponse) };
+    (DecodeKey) => { fn(&$crate::foundation::claims::JwtHeader, &$crate::foundation::claims::Claims)
+        -> $crate::loaders::registry::adapted!(DecodeKey) };
+    (TokenResponse) => { fn(&$crate::foundation::claims::JwtHeader, &$crate::foundation::claims::Claims)
+        -> $crate::loaders::registry::adapted!(TokenResponse) };
+    (Check) => { fn(&::actix_web::HttpRequest, &$crate::foundation::claims::JwtHeader, &$crate::foundation::claims::Claims)
+        -> $crate::loaders::registry::adapted!(Check) };
+    (User) => { fn(&::actix_web::HttpRequest, &$crate::foundation::claims::JwtHeader, &$crate::foundation::claims::Claims)
+        -> $crate::loaders::registry::adapted!(User) };
+    // The others are given the identity.
+    ($category:ident) => { fn(&::serde_json::Value) -> $crate::loaders::registry::adapted!($category) };
+}
+pub(crate) use adapter;
+
+macro_rules! loader_enum {
+    ($($(#[$doc:meta])* $name:ident $variant:ident: $category:ident { $($messages:tt)* })*) => {
+        /// One loader function, in the form the attribute macros generate.
+        #[derive(Clone, Copy)]
+        pub enum Loader {
+            $($(#[$doc])* $variant(adapter!($category)),)*
         }
-    }
+
+        impl Loader {
+            /// Flask's name of the loader, e.g. `user_lookup_loader`.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Loader::$variant(_) => stringify!($name),)*
+                }
+            }
+        }
+
+        /// Fills the loader's slot unless the builder filled it already.
+        fn fill(c: &mut Callbacks, loader: Loader) {
+            match loader {
+                $(Loader::$variant(f) => {
+                    c.$name.get_or_insert_with(|| Arc::new(f));
+                })*
+            }
+        }
+    };
 }
+
+for_each_loader!(loader_enum);
 
 /// A loader function registered by attribute, with the path of the function for messages.
 pub struct RegisteredLoader {
@@ -100,55 +106,4 @@ pub(crate) fn apply(callbacks: &mut Callbacks) -> Result<(), ConfigError> {
         fill(callbacks, registration.loader);
     }
     Ok(())
-}
-
-fn fill(c: &mut Callbacks, loader: Loader) {
-    match loader {
-        Loader::UserIdentity(f) => {
-            c.user_identity.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::AdditionalClaims(f) => {
-            c.additional_claims.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::AdditionalHeaders(f) => {
-            c.additional_headers.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::EncodeKey(f) => {
-            c.encode_key.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::DecodeKey(f) => {
-            c.decode_key.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::TokenInBlocklist(f) => {
-            c.token_in_blocklist.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::TokenVerification(f) => {
-            c.token_verification.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::UserLookup(f) => {
-            c.user_lookup.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::Unauthorized(f) => {
-            c.unauthorized.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::InvalidToken(f) => {
-            c.invalid_token.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::ExpiredToken(f) => {
-            c.expired_token.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::NeedsFreshToken(f) => {
-            c.needs_fresh_token.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::RevokedToken(f) => {
-            c.revoked_token.get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::TokenVerificationFailed(f) => {
-            c.token_verification_failed
-                .get_or_insert_with(|| Arc::new(f));
-        }
-        Loader::UserLookupError(f) => {
-            c.user_lookup_error.get_or_insert_with(|| Arc::new(f));
-        }
-    }
 }

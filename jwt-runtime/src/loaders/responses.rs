@@ -57,15 +57,15 @@ impl Responses<'_> {
         };
         use JwtErrorKind::*;
         match error.kind() {
-            NoAuthorization | Csrf => by_message(&loaders.unauthorized),
+            NoAuthorization | Csrf => by_message(&loaders.unauthorized_loader),
             InvalidHeader | InvalidQueryParam | Decode | WrongTokenType => {
-                by_message(&loaders.invalid_token)
+                by_message(&loaders.invalid_token_loader)
             }
-            Expired => by_token(&loaders.expired_token),
-            NeedsFresh => by_token(&loaders.needs_fresh_token),
-            Revoked => by_token(&loaders.revoked_token),
-            VerificationFailed => by_token(&loaders.token_verification_failed),
-            UserLookup => by_token(&loaders.user_lookup_error),
+            Expired => by_token(&loaders.expired_token_loader),
+            NeedsFresh => by_token(&loaders.needs_fresh_token_loader),
+            Revoked => by_token(&loaders.revoked_token_loader),
+            VerificationFailed => by_token(&loaders.token_verification_failed_loader),
+            UserLookup => by_token(&loaders.user_lookup_error_loader),
             _ => default_response(error, key),
         }
     }

@@ -18,6 +18,7 @@ use crate::foundation::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::keys::key_set::KeySet;
 use crate::keys::{KeySources, Keys};
 use crate::loaders::callbacks::{AnyUser, Callbacks, CheckOutcome};
+use crate::loaders::for_each_loader;
 use crate::tokens::cache::VerifiedCache;
 
 /// Registers loader callbacks, then checks the config and parses the keys in
@@ -67,13 +68,13 @@ impl JwtManagerBuilder {
         }
         let keys = Keys::from_config(
             &self.config,
-            self.callbacks.encode_key.is_some(),
-            self.callbacks.decode_key.is_some(),
+            self.callbacks.encode_key_loader.is_some(),
+            self.callbacks.decode_key_loader.is_some(),
             self.key_sources,
         )?;
         // Only fixed keys: with a key loader, a key set or a JWKS, a key can be withdrawn, and
         // a cached token would outlive it.
-        let keys_fixed = self.callbacks.decode_key.is_none() && !keys.sources.verifies();
+        let keys_fixed = self.callbacks.decode_key_loader.is_none() && !keys.sources.verifies();
         let verified_cache = match self.verified_cache {
             Some(_) if !keys_fixed => {
                 return Err(ConfigError::new(
@@ -165,189 +166,6 @@ impl JwtManagerBuilder {
         self
     }
 
-    /// `user_identity_loader`: turns the identity given to `create_*_token` (as JSON) into
-    /// the identity claim. Default: unchanged.
-    pub fn user_identity_loader<F, R>(mut self, f: F) -> Self
-    where
-        F: Fn(&Value) -> R + Send + Sync + 'static,
-        R: Serialize,
-    {
-        self.callbacks.user_identity = Some(Arc::new(move |identity| {
-            serde_json::to_value(f(identity)).map_err(|e| {
-                JwtError::new(
-                    JwtErrorKind::Encode,
-                    format!("identity cannot be serialised: {e}"),
-                )
-            })
-        }));
-        self
-    }
-
-    /// `additional_claims_loader`: claims added to every new token (a serde value that
-    /// serialises to an object). Default: none.
-    pub fn additional_claims_loader<F, R>(mut self, f: F) -> Self
-    where
-        F: Fn(&Value) -> R + Send + Sync + 'static,
-        R: Serialize,
-    {
-        self.callbacks.additional_claims = Some(Arc::new(move |identity| {
-            to_object(f(identity), "additional claims")
-                .map_err(|e| JwtError::new(JwtErrorKind::Encode, e))
-        }));
-        self
-    }
-
-    /// `additional_headers_loader`: JWT headers added to every new token. Default: none.
-    pub fn additional_headers_loader<F, R>(mut self, f: F) -> Self
-    where
-        F: Fn(&Value) -> R + Send + Sync + 'static,
-        R: Serialize,
-    {
-        self.callbacks.additional_headers = Some(Arc::new(move |identity| {
-            to_object(f(identity), "additional headers")
-                .map_err(|e| JwtError::new(JwtErrorKind::Encode, e))
-        }));
-        self
-    }
-
-    /// `encode_key_loader`: the signing key for a new token of `identity`. Default: the
-    /// configured secret or private key.
-    pub fn encode_key_loader<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&Value) -> EncodingKey + Send + Sync + 'static,
-    {
-        self.callbacks.encode_key = Some(Arc::new(move |identity| Ok(f(identity))));
-        self
-    }
-
-    /// `decode_key_loader`: the verification key for a token, given its unverified header and
-    /// claims. Default: the configured secret or public key.
-    pub fn decode_key_loader<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&JwtHeader, &Claims) -> DecodingKey + Send + Sync + 'static,
-    {
-        self.callbacks.decode_key = Some(Arc::new(move |header, claims| Ok(f(header, claims))));
-        self
-    }
-
-    /// `token_in_blocklist_loader`: whether a token is revoked (`true` → 401 "Token has been
-    /// revoked"). Returning `Err` refuses the request (fail closed). Default: never revoked.
-    pub fn token_in_blocklist_loader<F, Fut>(mut self, f: F) -> Self
-    where
-        F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,
-        Fut: Future + 'static,
-        Fut::Output: CheckOutcome,
-    {
-        let f = Arc::new(f);
-        self.callbacks.token_in_blocklist = Some(Arc::new(move |_req, header, claims| {
-            let fut = f(header.clone(), claims.clone());
-            Box::pin(async move { fut.await.into_outcome() })
-        }));
-        self
-    }
-
-    /// `token_verification_loader`: custom checks of the claims (`false` → 400 "User claims
-    /// verification failed"). Default: always passes.
-    pub fn token_verification_loader<F, Fut>(mut self, f: F) -> Self
-    where
-        F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,
-        Fut: Future + 'static,
-        Fut::Output: CheckOutcome,
-    {
-        let f = Arc::new(f);
-        self.callbacks.token_verification = Some(Arc::new(move |_req, header, claims| {
-            let fut = f(header.clone(), claims.clone());
-            Box::pin(async move { fut.await.into_outcome() })
-        }));
-        self
-    }
-
-    /// `user_lookup_loader`: loads the user of a verified token; `None` → 401 "Error loading
-    /// the user `<identity>`". Read it with `current_user::<U>()`.
-    pub fn user_lookup_loader<F, Fut, U>(mut self, f: F) -> Self
-    where
-        F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Option<U>> + 'static,
-        U: Send + Sync + 'static,
-    {
-        let f = Arc::new(f);
-        self.callbacks.user_lookup = Some(Arc::new(move |_req, header, claims| {
-            let fut = f(header.clone(), claims.clone());
-            Box::pin(async move { Ok(fut.await.map(|user| Arc::new(user) as AnyUser)) })
-        }));
-        self
-    }
-
-    /// `unauthorized_loader`: the response when no token is found or the CSRF check fails.
-    /// Default: 401 `{"msg": <message>}`.
-    pub fn unauthorized_loader<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&str) -> HttpResponse + Send + Sync + 'static,
-    {
-        self.callbacks.unauthorized = Some(Arc::new(f));
-        self
-    }
-
-    /// `invalid_token_loader`: the response for a malformed or invalid token.
-    /// Default: 422 `{"msg": <message>}`.
-    pub fn invalid_token_loader<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&str) -> HttpResponse + Send + Sync + 'static,
-    {
-        self.callbacks.invalid_token = Some(Arc::new(f));
-        self
-    }
-
-    /// `expired_token_loader`: the response for an expired token.
-    /// Default: 401 `{"msg": "Token has expired"}`.
-    pub fn expired_token_loader<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
-    {
-        self.callbacks.expired_token = Some(Arc::new(f));
-        self
-    }
-
-    /// `needs_fresh_token_loader`: the response when a fresh token is required.
-    /// Default: 401 `{"msg": "Fresh token required"}`.
-    pub fn needs_fresh_token_loader<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
-    {
-        self.callbacks.needs_fresh_token = Some(Arc::new(f));
-        self
-    }
-
-    /// `revoked_token_loader`: the response for a revoked token.
-    /// Default: 401 `{"msg": "Token has been revoked"}`.
-    pub fn revoked_token_loader<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
-    {
-        self.callbacks.revoked_token = Some(Arc::new(f));
-        self
-    }
-
-    /// `token_verification_failed_loader`: the response when the verification loader says no.
-    /// Default: 400 `{"msg": "User claims verification failed"}`.
-    pub fn token_verification_failed_loader<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
-    {
-        self.callbacks.token_verification_failed = Some(Arc::new(f));
-        self
-    }
-
-    /// `user_lookup_error_loader`: the response when the user loader finds no user.
-    /// Default: 401 `{"msg": "Error loading the user <identity>"}`.
-    pub fn user_lookup_error_loader<F>(mut self, f: F) -> Self
-    where
-        F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
-    {
-        self.callbacks.user_lookup_error = Some(Arc::new(f));
-        self
-    }
-
     /// Signs new tokens with the current key of `keys` (each names it in a `kid` header) and
     /// verifies a token with the key its `kid` names, so keys rotate while the app runs: keep
     /// a clone of the [`KeySet`] to insert, make current and remove keys.
@@ -386,3 +204,127 @@ impl JwtManagerBuilder {
         self
     }
 }
+
+/// One builder method per loader, whose closure type follows the loader's category.
+macro_rules! loader_methods {
+    ($($(#[$doc:meta])* $name:ident $variant:ident: $category:ident { $($messages:tt)* })*) => {
+        impl JwtManagerBuilder {
+            $(loader_method!($category $name $(#[$doc])*);)*
+        }
+    };
+}
+
+/// The builder method of a loader of a category: it fills the loader's slot with `f`, adapted.
+macro_rules! loader_method {
+    (Identity $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F, R>(mut self, f: F) -> Self
+        where
+            F: Fn(&Value) -> R + Send + Sync + 'static,
+            R: Serialize,
+        {
+            self.callbacks.$name = Some(Arc::new(move |identity| {
+                serde_json::to_value(f(identity)).map_err(|e| {
+                    JwtError::new(
+                        JwtErrorKind::Encode,
+                        format!("identity cannot be serialised: {e}"),
+                    )
+                })
+            }));
+            self
+        }
+    };
+    (AdditionalClaims $name:ident $(#[$doc:meta])*) => {
+        loader_method!(@object "additional claims" $name $(#[$doc])*);
+    };
+    (AdditionalHeaders $name:ident $(#[$doc:meta])*) => {
+        loader_method!(@object "additional headers" $name $(#[$doc])*);
+    };
+    (@object $what:literal $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F, R>(mut self, f: F) -> Self
+        where
+            F: Fn(&Value) -> R + Send + Sync + 'static,
+            R: Serialize,
+        {
+            self.callbacks.$name = Some(Arc::new(move |identity| {
+                to_object(f(identity), $what).map_err(|e| JwtError::new(JwtErrorKind::Encode, e))
+            }));
+            self
+        }
+    };
+    (EncodeKey $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F>(mut self, f: F) -> Self
+        where
+            F: Fn(&Value) -> EncodingKey + Send + Sync + 'static,
+        {
+            self.callbacks.$name = Some(Arc::new(move |identity| Ok(f(identity))));
+            self
+        }
+    };
+    (DecodeKey $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F>(mut self, f: F) -> Self
+        where
+            F: Fn(&JwtHeader, &Claims) -> DecodingKey + Send + Sync + 'static,
+        {
+            self.callbacks.$name = Some(Arc::new(move |header, claims| Ok(f(header, claims))));
+            self
+        }
+    };
+    (Check $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F, Fut>(mut self, f: F) -> Self
+        where
+            F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,
+            Fut: Future + 'static,
+            Fut::Output: CheckOutcome,
+        {
+            let f = Arc::new(f);
+            self.callbacks.$name = Some(Arc::new(move |_req, header, claims| {
+                let fut = f(header.clone(), claims.clone());
+                Box::pin(async move { fut.await.into_outcome() })
+            }));
+            self
+        }
+    };
+    (User $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F, Fut, U>(mut self, f: F) -> Self
+        where
+            F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = Option<U>> + 'static,
+            U: Send + Sync + 'static,
+        {
+            let f = Arc::new(f);
+            self.callbacks.$name = Some(Arc::new(move |_req, header, claims| {
+                let fut = f(header.clone(), claims.clone());
+                Box::pin(async move { Ok(fut.await.map(|user| Arc::new(user) as AnyUser)) })
+            }));
+            self
+        }
+    };
+    (MessageResponse $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F>(mut self, f: F) -> Self
+        where
+            F: Fn(&str) -> HttpResponse + Send + Sync + 'static,
+        {
+            self.callbacks.$name = Some(Arc::new(f));
+            self
+        }
+    };
+    (TokenResponse $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F>(mut self, f: F) -> Self
+        where
+            F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
+        {
+            self.callbacks.$name = Some(Arc::new(f));
+            self
+        }
+    };
+}
+
+for_each_loader!(loader_methods);

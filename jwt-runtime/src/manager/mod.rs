@@ -163,7 +163,7 @@ impl JwtManager {
         Decoder {
             config: &inner.config,
             keys: &inner.keys,
-            decode_key_loader: inner.callbacks.decode_key.as_ref(),
+            decode_key_loader: inner.callbacks.decode_key_loader.as_ref(),
             cache: inner.verified_cache.as_ref(),
         }
     }

@@ -89,33 +89,7 @@ impl VerifyOptions {
             None => &config.token_location,
         }
     }
-
-    /// The options `#[jwt_required]` encodes in its hidden argument's const parameters:
-    /// flag bits, and the locations packed three bits each (first in the lowest bits).
-    /// Not public API: the encoding may change with the macro.
-    #[doc(hidden)]
-    pub const fn from_bits(flags: u8, packed_locations: u16) -> Self {
-        Self {
-            optional: flags & FLAG_OPTIONAL != 0,
-            fresh: flags & FLAG_FRESH != 0,
-            refresh: flags & FLAG_REFRESH != 0,
-            locations: LocationList::from_packed(packed_locations),
-            verify_type: flags & FLAG_NO_VERIFY_TYPE == 0,
-            skip_revocation_check: flags & FLAG_SKIP_REVOCATION != 0,
-        }
-    }
 }
-
-/// Flag bit of [`VerifyOptions::from_bits`]: `optional`.
-pub const FLAG_OPTIONAL: u8 = 1;
-/// Flag bit: `fresh`.
-pub const FLAG_FRESH: u8 = 2;
-/// Flag bit: `refresh`.
-pub const FLAG_REFRESH: u8 = 4;
-/// Flag bit: `verify_type = false`.
-pub const FLAG_NO_VERIFY_TYPE: u8 = 8;
-/// Flag bit: `skip_revocation_check`.
-pub const FLAG_SKIP_REVOCATION: u8 = 16;
 
 /// A route's own list of token locations: at most the four, in order, each once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,42 +99,18 @@ pub struct LocationList {
 }
 
 impl LocationList {
+    const EMPTY: Self = Self {
+        items: [TokenLocation::Headers; 4],
+        len: 0,
+    };
+
     /// The list of `locations` without repeats; `None` when empty.
     pub const fn new(locations: &[TokenLocation]) -> Option<Self> {
-        let mut list = Self {
-            items: [TokenLocation::Headers; 4],
-            len: 0,
-        };
+        let mut list = Self::EMPTY;
         let mut i = 0;
         while i < locations.len() {
             list = list.with(locations[i]);
             i += 1;
-        }
-        if list.len == 0 {
-            None
-        } else {
-            Some(list)
-        }
-    }
-
-    #[doc(hidden)]
-    /// Unpacks three bits per location (1 headers, 2 cookies, 3 query_string, 4 json), first
-    /// location in the lowest bits, until a zero; `None` when `packed` is zero.
-    pub const fn from_packed(mut packed: u16) -> Option<Self> {
-        let mut list = Self {
-            items: [TokenLocation::Headers; 4],
-            len: 0,
-        };
-        while packed != 0 {
-            let location = match packed & 0b111 {
-                0 => break,
-                1 => TokenLocation::Headers,
-                2 => TokenLocation::Cookies,
-                3 => TokenLocation::QueryString,
-                _ => TokenLocation::Json,
-            };
-            list = list.with(location);
-            packed >>= 3;
         }
         if list.len == 0 {
             None
@@ -190,26 +140,101 @@ impl LocationList {
     }
 }
 
+/// The options as one number: what `#[jwt_required]` gives its hidden argument as a const
+/// parameter, since a const parameter cannot be a struct. The macro writes the options as
+/// [`VerifyOptions`] method calls and leaves the numbers to this pair of functions.
+///
+/// Bits 0 to 4 are the flags `optional`, `fresh`, `refresh`, `verify_type = false` and
+/// `skip_revocation_check`; from bit 8, three bits per location of the route's own list,
+/// first location lowest, each its place in [`TokenLocation::ALL`] plus one; 0 ends the list.
+pub const fn options_to_bits(options: VerifyOptions) -> u32 {
+    let flags = options.optional as u32
+        | (options.fresh as u32) << 1
+        | (options.refresh as u32) << 2
+        | (!options.verify_type as u32) << 3
+        | (options.skip_revocation_check as u32) << 4;
+    let mut locations = 0;
+    if let Some(list) = options.locations {
+        let mut i = list.len as usize;
+        while i > 0 {
+            i -= 1;
+            locations = locations << LOCATION_BITS | (list.items[i] as u32 + 1);
+        }
+    }
+    flags | locations << LOCATIONS_FROM
+}
+
+/// The options [`options_to_bits`] made `bits` of.
+pub const fn options_from_bits(bits: u32) -> VerifyOptions {
+    let mut list = LocationList::EMPTY;
+    let mut packed = bits >> LOCATIONS_FROM;
+    while packed != 0 {
+        let code = (packed & ((1 << LOCATION_BITS) - 1)) as usize;
+        if code == 0 || code > TokenLocation::ALL.len() {
+            break;
+        }
+        list = list.with(TokenLocation::ALL[code - 1]);
+        packed >>= LOCATION_BITS;
+    }
+    VerifyOptions {
+        optional: bits & 1 != 0,
+        fresh: bits & 1 << 1 != 0,
+        refresh: bits & 1 << 2 != 0,
+        verify_type: bits & 1 << 3 == 0,
+        skip_revocation_check: bits & 1 << 4 != 0,
+        locations: if list.len == 0 { None } else { Some(list) },
+    }
+}
+
+const LOCATIONS_FROM: u32 = 8;
+const LOCATION_BITS: u32 = 3;
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    // The numbers `#[jwt_required]` writes (jwt-macros/src/jwt_required/expand.rs) must mean
-    // the same here.
+    fn same(a: VerifyOptions, b: VerifyOptions) -> bool {
+        (
+            a.optional,
+            a.fresh,
+            a.refresh,
+            a.verify_type,
+            a.skip_revocation_check,
+            a.locations,
+        ) == (
+            b.optional,
+            b.fresh,
+            b.refresh,
+            b.verify_type,
+            b.skip_revocation_check,
+            b.locations,
+        )
+    }
+
     #[test]
-    fn from_bits_reads_the_macro_encoding() {
-        let options = VerifyOptions::from_bits(FLAG_OPTIONAL | FLAG_NO_VERIFY_TYPE, 1 << 3 | 4);
-        assert!(options.optional && !options.verify_type);
-        assert!(!options.fresh && !options.refresh && !options.skip_revocation_check);
-        assert_eq!(
-            options.locations.unwrap().as_slice(),
-            [TokenLocation::Json, TokenLocation::Headers]
-        );
-        let options = VerifyOptions::from_bits(FLAG_FRESH | FLAG_SKIP_REVOCATION, 0);
-        assert!(options.fresh && options.skip_revocation_check && options.verify_type);
-        assert!(options.locations.is_none());
-        let all = VerifyOptions::from_bits(FLAG_REFRESH, 4 << 9 | 3 << 6 | 2 << 3 | 1);
-        assert_eq!(all.locations.unwrap().as_slice(), TokenLocation::ALL);
+    fn every_option_survives_the_bits() {
+        use TokenLocation::*;
+        let lists: [&[TokenLocation]; 5] = [
+            &[],
+            &[Json],
+            &[Cookies, Headers],
+            &[Json, QueryString, Cookies, Headers],
+            &TokenLocation::ALL,
+        ];
+        for flags in 0..32u32 {
+            for list in lists {
+                let mut options = VerifyOptions::new()
+                    .verify_type(flags & 8 == 0)
+                    .locations(list);
+                options.optional = flags & 1 != 0;
+                options.fresh = flags & 2 != 0;
+                options.refresh = flags & 4 != 0;
+                options.skip_revocation_check = flags & 16 != 0;
+                let decoded = options_from_bits(options_to_bits(options));
+                assert!(same(options, decoded), "{options:?} became {decoded:?}");
+            }
+        }
+        assert_eq!(options_to_bits(VerifyOptions::new()), 0);
     }
 
     #[test]

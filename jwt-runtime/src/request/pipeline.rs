@@ -186,14 +186,14 @@ async fn verify_token(
     }
     let callbacks = manager.callbacks();
     let asks_revocation = !options.skip_revocation_check
-        && (callbacks.token_in_blocklist.is_some() || manager.revocation_store().is_some());
+        && (callbacks.token_in_blocklist_loader.is_some() || manager.revocation_store().is_some());
     if asks_revocation && Box::pin(is_revoked(manager, req, &header, &claims)).await? {
         return Err(
             JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
                 .with_token(header, claims),
         );
     }
-    if let Some(check) = &callbacks.token_verification {
+    if let Some(check) = &callbacks.token_verification_loader {
         if !guarded("token_verification_loader", || check(req, &header, &claims)).await? {
             return Err(JwtError::new(
                 JwtErrorKind::VerificationFailed,
@@ -202,7 +202,7 @@ async fn verify_token(
             .with_token(header, claims));
         }
     }
-    let user = match &callbacks.user_lookup {
+    let user = match &callbacks.user_lookup_loader {
         None => None,
         Some(lookup) => {
             match guarded("user_lookup_loader", || lookup(req, &header, &claims)).await? {
@@ -240,7 +240,7 @@ async fn is_revoked(
     header: &JwtHeader,
     claims: &Claims,
 ) -> Result<bool, JwtError> {
-    if let Some(check) = &manager.callbacks().token_in_blocklist {
+    if let Some(check) = &manager.callbacks().token_in_blocklist_loader {
         if guarded("token_in_blocklist_loader", || check(req, header, claims)).await? {
             return Ok(true);
         }

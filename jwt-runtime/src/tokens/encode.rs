@@ -122,7 +122,7 @@ impl TokenSpec {
         header.extend(self.headers.clone());
         // Chooses the key and, with a key set, names it in the `kid` header in one step, so a
         // concurrent rotation cannot make them disagree.
-        let key = match &callbacks.encode_key {
+        let key = match &callbacks.encode_key_loader {
             Some(loader) => SigningKey::Other(loader(&self.identity)?),
             None => keys.signing_key(algorithm, &mut header)?,
         };
