@@ -104,6 +104,8 @@ macro_rules! callbacks {
 for_each_loader!(callbacks);
 
 impl Callbacks {
+    /// The identity claim of a new token: the `user_identity_loader`'s, else the identity as
+    /// given.
     pub(crate) fn user_identity(&self, identity: &Value) -> Result<Value, JwtError> {
         match &self.user_identity_loader {
             Some(f) => f(identity),
@@ -111,6 +113,7 @@ impl Callbacks {
         }
     }
 
+    /// The claims the `additional_claims_loader` adds to a new token, else none.
     pub(crate) fn additional_claims(
         &self,
         identity: &Value,
@@ -120,6 +123,7 @@ impl Callbacks {
             .map_or_else(|| Ok(Map::new()), |f| f(identity))
     }
 
+    /// The headers the `additional_headers_loader` adds to a new token, else none.
     pub(crate) fn additional_headers(
         &self,
         identity: &Value,

@@ -71,7 +71,8 @@ pub(crate) fn is_form(req: &HttpRequest) -> bool {
         })
 }
 
-/// `Authorization: Bearer <JWT>` (BEHAVIOUR.md §3.2).
+/// The token in the `JWT_HEADER_NAME` header, `Authorization: Bearer <JWT>` by default, read
+/// as Flask reads it: the common header in place, anything else through [`header_token`].
 fn from_headers<'r>(req: &'r HttpRequest, config: &JwtConfig) -> Result<Cow<'r, str>, JwtError> {
     let name = &config.header_name;
     let scheme = &config.header_type;
@@ -185,7 +186,8 @@ fn split_comma_pieces(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim_start)
 }
 
-/// The access or refresh cookie, and the CSRF value for state-changing methods (§3.3).
+/// The access or refresh cookie, and the CSRF value it must carry on the methods of
+/// `JWT_CSRF_METHODS`: the CSRF header, else (with `JWT_CSRF_CHECK_FORM`) the form field.
 fn from_cookies(
     req: &HttpRequest,
     body: Option<&[u8]>,
@@ -247,7 +249,8 @@ fn first_field(bytes: &[u8], name: &str) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-/// `?jwt=<JWT>`, with `JWT_QUERY_STRING_VALUE_PREFIX` stripped (§3.4).
+/// `?jwt=<JWT>`, with `JWT_QUERY_STRING_VALUE_PREFIX` stripped; the first parameter of the
+/// name counts, as Werkzeug reads it.
 fn from_query_string(req: &HttpRequest, config: &JwtConfig) -> Result<String, JwtError> {
     let name = &config.query_string_name;
     // "paramater" is Flask-JWT-Extended's spelling, kept for identical responses.
@@ -264,7 +267,8 @@ fn from_query_string(req: &HttpRequest, config: &JwtConfig) -> Result<String, Jw
     })
 }
 
-/// `{"access_token": "<JWT>"}` in a JSON body (§3.5).
+/// `{"access_token": "<JWT>"}` in a JSON body (`JWT_JSON_KEY`, or `JWT_REFRESH_JSON_KEY` for
+/// refresh routes).
 fn from_json(
     req: &HttpRequest,
     body: Option<&[u8]>,
@@ -329,7 +333,8 @@ fn top_level_value(body: &[u8], key: &str) -> Option<Value> {
     found
 }
 
-/// The combined not-found message of a multi-location search (§3.1 step 4).
+/// The not-found message of a search over several locations, as Flask words it:
+/// `Missing JWT in headers or cookies (<headers message>; <cookies message>)`.
 pub(crate) fn combined_not_found(locations: &[TokenLocation], messages: &[String]) -> String {
     let names: Vec<&str> = locations.iter().map(|l| l.as_str()).collect();
     let listed = match names.split_last() {

@@ -45,38 +45,40 @@ impl VerifyOptions {
         }
     }
 
-    /// Sets `optional`.
+    /// Lets a request without any token through (`optional=True`): the handler then sees no
+    /// claims. An invalid token is still refused.
     pub const fn optional(mut self) -> Self {
         self.optional = true;
         self
     }
 
-    /// Sets `fresh`.
+    /// Requires a fresh access token (`fresh=True`).
     pub const fn fresh(mut self) -> Self {
         self.fresh = true;
         self
     }
 
-    /// Sets `refresh`.
+    /// Requires a refresh token instead of an access token (`refresh=True`).
     pub const fn refresh(mut self) -> Self {
         self.refresh = true;
         self
     }
 
-    /// Sets the locations to search, in order (a location listed twice counts once; an empty
-    /// list means `JWT_TOKEN_LOCATION`).
+    /// Searches these locations, in order, instead of `JWT_TOKEN_LOCATION` (a location listed
+    /// twice counts once; an empty list means `JWT_TOKEN_LOCATION`).
     pub const fn locations(mut self, locations: &[TokenLocation]) -> Self {
         self.locations = LocationList::new(locations);
         self
     }
 
-    /// Sets `verify_type`.
+    /// Whether the token's type is checked (`verify_type`, on by default): off, an access or a
+    /// refresh token passes alike.
     pub const fn verify_type(mut self, verify_type: bool) -> Self {
         self.verify_type = verify_type;
         self
     }
 
-    /// Sets `skip_revocation_check`.
+    /// Does not ask the blocklist whether the token is revoked (`skip_revocation_check=True`).
     pub const fn skip_revocation_check(mut self) -> Self {
         self.skip_revocation_check = true;
         self

@@ -1,6 +1,8 @@
 //! Decoding and verifying a token, step by step as PyJWT 2.10 and Flask-JWT-Extended do, with
-//! their exact messages (BEHAVIOUR.md §3.7). jsonwebtoken only checks the signature: its claim
-//! validation has other defaults (60 s leeway, `exp` required, `aud` always checked).
+//! their exact messages: structure, key, algorithm, signature, time claims, issuer, audience,
+//! subject, JTI, identity claim, then the CSRF value and last the expiry. jsonwebtoken only
+//! checks the signature: its claim validation has other defaults (60 s leeway, `exp` required,
+//! `aud` always checked).
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -27,7 +29,7 @@ pub(crate) struct Decoder<'a> {
     pub(crate) cache: Option<&'a VerifiedCache>,
 }
 
-/// Decodes and fully verifies `token` (steps 1–10 of BEHAVIOUR.md §3.7).
+/// Decodes and fully verifies `token`, in the order of the module docs.
 ///
 /// `csrf` is the double-submit value the token's `csrf` claim must equal; `allow_expired`
 /// skips only the expiry check.
@@ -84,7 +86,7 @@ pub(crate) fn decode(
     Ok((header, claims))
 }
 
-/// Steps 1–9 of §3.7 but the CSRF comparison and the expiry: structure, key, algorithm,
+/// Every check but the CSRF comparison and the expiry: structure, key, algorithm,
 /// signature, time claims (types, then `iat`/`nbf` against `now`), issuer, audience, subject,
 /// JTI, identity claim; then Flask's defaults are filled in.
 fn verify_and_check(
@@ -107,7 +109,7 @@ fn verify_and_check(
         signature,
     } = parse(token)?;
 
-    // A `decode_key_loader` is asked first, as Flask does (§3.7 step 2). The manager's own keys
+    // A `decode_key_loader` is asked first, as Flask does. The manager's own keys
     // are looked up after the algorithm check, so a token with a refused `alg` never reaches a
     // key source (nor starts a JWKS refresh).
     let loaded = decode_key_loader
