@@ -1,6 +1,6 @@
-//! Shared by `tests/blocklist_*.rs`: the routes of upstream's `tests/test_blocklist.py`
-//! fixture plus rotation routes, one test body per upstream test (BEHAVIOUR.md §6 items
-//! 12–18) and per rotation case, run against every store by [`store_tests!`], and a private
+//! Shared by `tests/blocklist_*.rs`: the routes of upstream's `tests/test_blocklist.py` fixture
+//! plus rotation routes, one test body per upstream test and per rotation case, run against every
+//! store by [`store_tests!`], and a private
 //! `redis-server` per test.
 #![allow(dead_code)]
 
@@ -286,7 +286,7 @@ fn jti(jwt: &JwtManager, token: &str) -> String {
         .to_owned()
 }
 
-// §6 item 12
+// Upstream `test_blocklisted_access_token_revocation_skip`
 pub async fn test_blocklisted_access_token_revocation_skip<S: RevocationStore + Clone>(store: S) {
     let spy = Spy::new(store);
     let jwt = manager(spy.clone());
@@ -301,7 +301,7 @@ pub async fn test_blocklisted_access_token_revocation_skip<S: RevocationStore + 
     assert!(spy.asked().is_empty(), "the store was consulted");
 }
 
-// §6 item 13
+// Upstream `test_blocklisted_access_token_revocation_no_skip`
 pub async fn test_blocklisted_access_token_revocation_no_skip<S: RevocationStore + Clone>(
     store: S,
 ) {
@@ -318,7 +318,7 @@ pub async fn test_blocklisted_access_token_revocation_no_skip<S: RevocationStore
     assert_eq!(spy.asked(), [jti(&jwt, &access_token)]);
 }
 
-// §6 item 14
+// Upstream `test_non_blocklisted_access_token`
 pub async fn test_non_blocklisted_access_token<S: RevocationStore + Clone>(store: S) {
     let spy = Spy::new(store);
     let jwt = manager(spy.clone());
@@ -331,7 +331,7 @@ pub async fn test_non_blocklisted_access_token<S: RevocationStore + Clone>(store
     assert_eq!(spy.asked(), [jti(&jwt, &access_token)]);
 }
 
-// §6 item 15
+// Upstream `test_blocklisted_access_token`
 pub async fn test_blocklisted_access_token<S: RevocationStore + Clone>(store: S) {
     let jwt = manager(store.clone());
     let app = test::init_service(app(jwt.clone())).await;
@@ -345,7 +345,7 @@ pub async fn test_blocklisted_access_token<S: RevocationStore + Clone>(store: S)
     );
 }
 
-// §6 item 16
+// Upstream `test_non_blocklisted_refresh_token`
 pub async fn test_non_blocklisted_refresh_token<S: RevocationStore + Clone>(store: S) {
     let spy = Spy::new(store);
     let jwt = manager(spy.clone());
@@ -359,7 +359,7 @@ pub async fn test_non_blocklisted_refresh_token<S: RevocationStore + Clone>(stor
     assert_eq!(spy.asked(), [jti(&jwt, &refresh_token)]);
 }
 
-// §6 item 17
+// Upstream `test_blocklisted_refresh_token`
 pub async fn test_blocklisted_refresh_token<S: RevocationStore + Clone>(store: S) {
     let jwt = manager(store.clone());
     let app = test::init_service(app(jwt.clone())).await;
@@ -372,7 +372,7 @@ pub async fn test_blocklisted_refresh_token<S: RevocationStore + Clone>(store: S
     );
 }
 
-// §6 item 18
+// Upstream `test_custom_blocklisted_message`
 pub async fn test_custom_blocklisted_message<S: RevocationStore + Clone>(store: S) {
     let seen = Arc::new(Mutex::new(None));
     let seen_in_loader = Arc::clone(&seen);
@@ -793,7 +793,7 @@ async fn next_second() {
 macro_rules! store_tests {
     ($store:ident) => {
         $crate::store_tests!(@tests $store;
-            // Upstream test_blocklist.py, BEHAVIOUR.md §6 items 12–18.
+            // Upstream `tests/test_blocklist.py`.
             test_blocklisted_access_token_revocation_skip,
             test_blocklisted_access_token_revocation_no_skip,
             test_non_blocklisted_access_token,
