@@ -1,4 +1,5 @@
-//! Unit checks of option parsing and of the options argument; the user-facing behaviour is in `tests/ui`.
+//! Unit checks of option parsing and of the options argument; the user-facing behaviour is in
+//! `tests/ui`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -21,22 +22,23 @@ fn argument(args: TokenStream) -> String {
     expand::options_argument(&check(args).unwrap(), &quote!(p)).to_string()
 }
 
+// The expectations are brace-delimited `quote!`s, which rustfmt leaves as written.
 #[test]
 fn writes_options_as_builder_calls() {
     assert_eq!(
         argument(quote!()),
-        quote!({ p::options_to_bits(p::VerifyOptions::new()) }).to_string()
+        quote! { { p::options_to_bits(p::VerifyOptions::new()) } }.to_string()
     );
-    assert_eq!(
-        argument(quote!(
-            optional,
-            refresh,
-            verify_type = false,
-            skip_revocation_check,
-            locations = ["headers", "json", "cookies", "query_string"],
-            crate = "my::jwt"
-        )),
-        quote!({
+    let all = quote!(
+        optional,
+        refresh,
+        verify_type = false,
+        skip_revocation_check,
+        locations = ["headers", "json", "cookies", "query_string"],
+        crate = "my::jwt"
+    );
+    let expected = quote! {
+        {
             p::options_to_bits(
                 p::VerifyOptions::new()
                     .optional()
@@ -47,22 +49,18 @@ fn writes_options_as_builder_calls() {
                         p::TokenLocation::Headers,
                         p::TokenLocation::Json,
                         p::TokenLocation::Cookies,
-                        p::TokenLocation::QueryString,
-                    ]),
+                        p::TokenLocation::QueryString
+                    ])
             )
-        })
-        .to_string()
-    );
+        }
+    };
+    assert_eq!(argument(all), expected.to_string());
+    let expected = quote! {
+        { p::options_to_bits(p::VerifyOptions::new().fresh().locations(&[p::TokenLocation::Cookies])) }
+    };
     assert_eq!(
         argument(quote!(fresh, locations = "cookies", verify_type = true)),
-        quote!({
-            p::options_to_bits(
-                p::VerifyOptions::new()
-                    .fresh()
-                    .locations(&[p::TokenLocation::Cookies]),
-            )
-        })
-        .to_string()
+        expected.to_string()
     );
     let krate = check(quote!(crate = "my::jwt")).unwrap().krate;
     assert_eq!(krate.to_string(), quote!(my::jwt).to_string());

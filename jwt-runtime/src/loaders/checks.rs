@@ -1,6 +1,6 @@
 //! What the loader attributes (`#[user_lookup_loader]`, ...) generate calls to: adapters from
-//! the user's loader function to the [`Loader`](crate::loaders::registry::Loader) signatures, and the
-//! traits that check its argument and return types at compile time.
+//! the user's loader function to the [`Loader`](crate::loaders::registry::Loader) signatures,
+//! and the traits that check its argument and return types at compile time.
 //!
 //! Each loader has a module of its own (e.g. [`user_lookup_loader`]) whose traits carry that
 //! loader's messages, so that a type error says which attribute expects what:
@@ -138,8 +138,9 @@ fn extraction_failed(loader: &str, function: &str, ty: &str, error: actix_web::E
 }
 
 // ---------------------------------------------------------------------------------------------
-// One module per loader. rustc's `on_unimplemented` wants literal strings, hence a macro per
-// argument kind, each given the loader's expected signature for its note.
+// One module per loader, from the rows of `for_each_loader!`. rustc's `on_unimplemented` wants
+// literal strings, hence a macro per argument kind, each given the loader's expected signature
+// for its note.
 
 /// The header argument: `header::<T>(&header)`.
 macro_rules! header_arg {
