@@ -1,5 +1,5 @@
-//! Ports of upstream `tests/test_additional_claims_loader.py` (BEHAVIOUR.md §6 items 3–10)
-//! and `tests/test_jwt_header_loader.py` (items 93–99).
+//! Ports of upstream `tests/test_additional_claims_loader.py` and
+//! `tests/test_jwt_header_loader.py`.
 
 mod common;
 
@@ -65,7 +65,7 @@ async fn get(jwt: &JwtManager, uri: &str, token: &str) -> (u16, Value) {
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-// §6 item 3.
+// Upstream `test_additional_claims_in_access_token`.
 #[actix_web::test]
 async fn test_additional_claims_in_access_token() {
     let jwt = manager(|b| b.additional_claims_loader(|_| json!({"foo": "bar"})));
@@ -76,8 +76,8 @@ async fn test_additional_claims_in_access_token() {
     assert_eq!(body["sub"], "username");
 }
 
-// §6 item 4 [adapt: a loader value that is not a JSON object, or that serde cannot
-// serialise, makes `finish()` fail].
+// Upstream `test_non_serializable_claims` [adapt: a loader value that is not a JSON object, or that
+// serde cannot serialise, makes `finish()` fail].
 #[actix_web::test]
 async fn test_non_serializable_claims() {
     let jwt = manager(|b| b.additional_claims_loader(|_| json!([1, 2])));
@@ -105,7 +105,7 @@ struct TestObject {
     username: String,
 }
 
-// §6 item 5.
+// Upstream `test_token_from_complex_object`.
 #[actix_web::test]
 async fn test_token_from_complex_object() {
     let jwt = manager(|b| {
@@ -129,7 +129,7 @@ async fn test_token_from_complex_object() {
     assert_eq!(body["sub"], "username");
 }
 
-// §6 item 6.
+// Upstream `test_additional_claims_in_refresh_token`.
 #[actix_web::test]
 async fn test_additional_claims_in_refresh_token() {
     let jwt = manager(|b| b.additional_claims_loader(|_| json!({"foo": "bar"})));
@@ -140,7 +140,7 @@ async fn test_additional_claims_in_refresh_token() {
     assert_eq!(body["type"], "refresh");
 }
 
-// §6 item 7.
+// Upstream `test_additional_claims_in_refresh_token_specified_at_creation`.
 #[actix_web::test]
 async fn test_additional_claims_in_refresh_token_specified_at_creation() {
     let jwt = manager(|b| b);
@@ -154,7 +154,7 @@ async fn test_additional_claims_in_refresh_token_specified_at_creation() {
     assert_eq!(body["foo"], "bar");
 }
 
-// §6 item 8.
+// Upstream `test_additional_claims_in_access_token_specified_at_creation`.
 #[actix_web::test]
 async fn test_additional_claims_in_access_token_specified_at_creation() {
     let jwt = manager(|b| b);
@@ -168,7 +168,7 @@ async fn test_additional_claims_in_access_token_specified_at_creation() {
     assert_eq!(body["foo"], "bar");
 }
 
-// §6 item 9.
+// Upstream `test_addition_claims_merge`.
 #[actix_web::test]
 async fn test_addition_claims_merge() {
     let jwt = manager(|b| b.additional_claims_loader(|_| json!({"default": "value"})));
@@ -183,7 +183,7 @@ async fn test_addition_claims_merge() {
     assert_eq!(body["default"], "value");
 }
 
-// §6 item 10.
+// Upstream `test_addition_claims_merge_tie_goes_to_create_access_token`.
 #[actix_web::test]
 async fn test_addition_claims_merge_tie_goes_to_create_access_token() {
     let jwt = manager(|b| b.additional_claims_loader(|_| json!({"default": "value"})));
@@ -197,7 +197,8 @@ async fn test_addition_claims_merge_tie_goes_to_create_access_token() {
     assert_eq!(body["default"], "foo");
 }
 
-// The loaders get the raw identity, before the identity loader (BEHAVIOUR.md §4).
+// The claims and headers loaders get the identity as given, not what the identity loader
+// makes of it, as in Flask.
 #[actix_web::test]
 async fn test_loaders_receive_raw_identity() {
     let jwt = manager(|b| {
@@ -215,7 +216,7 @@ async fn test_loaders_receive_raw_identity() {
     assert_eq!(header["kid"], "key-7");
 }
 
-// §6 item 93.
+// Upstream `test_jwt_headers_in_access_token`.
 #[actix_web::test]
 async fn test_jwt_headers_in_access_token() {
     let jwt = manager(|b| b.additional_headers_loader(|_| json!({"foo": "bar"})));
@@ -225,8 +226,8 @@ async fn test_jwt_headers_in_access_token() {
     assert_eq!(body, json!({"alg": "HS256", "typ": "JWT", "foo": "bar"}));
 }
 
-// §6 item 94 [adapt: a loader value that is not a JSON object, or that serde cannot
-// serialise, makes `finish()` fail].
+// Upstream `test_non_serializable_headers` [adapt: a loader value that is not a JSON object, or
+// that serde cannot serialise, makes `finish()` fail].
 #[actix_web::test]
 async fn test_non_serializable_headers() {
     let jwt = manager(|b| b.additional_headers_loader(|_| json!([1, 2])));
@@ -248,7 +249,7 @@ async fn test_non_serializable_headers() {
     assert_eq!(err.kind(), JwtErrorKind::Encode, "{err:?}");
 }
 
-// §6 item 95.
+// Upstream `test_jwt_headers_in_refresh_token`.
 #[actix_web::test]
 async fn test_jwt_headers_in_refresh_token() {
     let jwt = manager(|b| b.additional_headers_loader(|_| json!({"foo": "bar"})));
@@ -258,7 +259,7 @@ async fn test_jwt_headers_in_refresh_token() {
     assert_eq!(body["foo"], "bar");
 }
 
-// §6 item 96.
+// Upstream `test_jwt_header_in_refresh_token_specified_at_creation`.
 #[actix_web::test]
 async fn test_jwt_header_in_refresh_token_specified_at_creation() {
     let jwt = manager(|b| b);
@@ -272,7 +273,7 @@ async fn test_jwt_header_in_refresh_token_specified_at_creation() {
     assert_eq!(body["foo"], "bar");
 }
 
-// §6 item 97.
+// Upstream `test_jwt_header_in_access_token_specified_at_creation`.
 #[actix_web::test]
 async fn test_jwt_header_in_access_token_specified_at_creation() {
     let jwt = manager(|b| b);
@@ -286,7 +287,8 @@ async fn test_jwt_header_in_access_token_specified_at_creation() {
     assert_eq!(body["foo"], "bar");
 }
 
-// §6 item 98 (the loader's header is merged in, not replaced).
+// Upstream `test_jwt_header_in_access_token_specified_at_creation_override` (the loader's header is
+// merged in, not replaced).
 #[actix_web::test]
 async fn test_jwt_header_in_access_token_specified_at_creation_override() {
     let jwt =
@@ -302,7 +304,7 @@ async fn test_jwt_header_in_access_token_specified_at_creation_override() {
     assert_eq!(body["ping"], "pong");
 }
 
-// §6 item 99.
+// Upstream `test_jwt_header_in_refresh_token_specified_at_creation_override`.
 #[actix_web::test]
 async fn test_jwt_header_in_refresh_token_specified_at_creation_override() {
     let jwt =

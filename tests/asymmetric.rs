@@ -1,6 +1,8 @@
 //! Asymmetric algorithms end to end, algorithm confusion, `alg: none`, PEM checks at start-up
 //! and the key loaders with key pairs: the port of upstream `tests/test_asymmetric_crypto.py`
-//! (BEHAVIOUR.md §6 item 11) and of the key-loader cases (items 59–60) with asymmetric keys.
+//! (`test_asymmetric_cropto`) and of the key-loader cases of `tests/test_decode_tokens.py`
+//! (`test_encode_decode_callback_values`, `test_custom_encode_decode_key_callbacks`) with
+//! asymmetric keys.
 //!
 //! The keys are test keys made with `openssl` (see `tests/fixtures/keys/README.md`).
 
@@ -117,8 +119,8 @@ fn config_error(config: JwtConfig) -> ConfigError {
     JwtManager::new(config).expect_err("the config must be refused")
 }
 
-// §6 item 11 [adapt: a 2048-bit RSA key; the algorithm cannot change on a built manager, so
-// the RS256 manager is a second one over the same config].
+// Upstream `test_asymmetric_cropto` [adapt: a 2048-bit RSA key; the algorithm cannot change on a
+// built manager, so the RS256 manager is a second one over the same config].
 #[actix_web::test]
 async fn test_asymmetric_cropto() {
     let config = JwtConfig {
@@ -419,8 +421,9 @@ fn pem_keys_from_env_files() {
     );
 }
 
-// §6 item 59 [adapt: RS256 key pairs instead of the secret]: the default loaders use the
-// configured private key to sign and public key to verify; registered loaders' keys replace them.
+// Upstream `test_encode_decode_callback_values` [adapt: RS256 key pairs instead of the secret]: the
+// default loaders use the configured private key to sign and public key to verify; registered
+// loaders' keys replace them.
 #[test]
 fn test_encode_decode_callback_values() {
     let verify_with = |token: &str, public: &str| {
@@ -461,9 +464,10 @@ fn test_encode_decode_callback_values() {
     );
 }
 
-// §6 item 60 [adapt: RS256 key pairs]: an encode-key loader's private key B signs, so the
-// configured public key A refuses access and refresh tokens; a decode-key loader (given the
-// unverified header and claims) returning public key B lets both through.
+// Upstream `test_custom_encode_decode_key_callbacks` [adapt: RS256 key pairs]: an encode-key
+// loader's private key B signs, so the configured public key A refuses access and refresh tokens; a
+// decode-key loader (given the unverified header and claims) returning public key B lets both
+// through.
 #[test]
 fn test_custom_encode_decode_key_callbacks() {
     let identities = Arc::new(Mutex::new(Vec::<Value>::new()));

@@ -1,7 +1,7 @@
 //! The `asymmetric` and `oidc` examples, as their docs use them: the `asymmetric` app issues
 //! RS256 tokens and publishes its JWKS on a real socket (127.0.0.1:0), and the `oidc` app
 //! verifies the provider's tokens against that JWKS URL. Docs examples, not upstream test
-//! cases, so no BEHAVIOUR.md §6 number.
+//! cases, so no upstream test name.
 
 // Each example includes the shared `examples/support/` modules it uses, so a test that
 // includes several examples loads them more than once, which is harmless here.

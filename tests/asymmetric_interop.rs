@@ -2,7 +2,7 @@
 //! tokens PyJWT made (tests/fixtures/interop_asymmetric/pyjwt_tokens.json) verify here, with a
 //! PEM key or by `kid` through a key set; and PyJWT verifies ours, with PEM keys and with the
 //! JWKS our `KeySet` publishes. See tests/fixtures/interop_asymmetric/README.md. Beyond the
-//! upstream test suite, so no BEHAVIOUR.md §6 number.
+//! upstream test suite, so no upstream test name.
 //!
 //! The PyJWT half needs a Python with PyJWT and `cryptography` at `$FLASK_JWT_PYTHON` (default
 //! `/tmp/fjwt-venv/bin/python`); without one it is skipped, except in CI (`CI=true`).

@@ -1,6 +1,6 @@
 //! The attack suite: hostile tokens and requests against real actix apps, each case asserting
-//! the exact status and message (BEHAVIOUR.md §3) and citing the weakness it covers — mostly the
-//! sections of RFC 8725 (JWT Best Current Practices) or a CWE.
+//! the exact status and message Flask-JWT-Extended gives and citing the weakness it covers —
+//! mostly the sections of RFC 8725 (JWT Best Current Practices) or a CWE.
 //!
 //! Every token here is built by hand: base64url(header JSON) "." base64url(payload JSON) "."
 //! signature, so that headers and claims can hold anything an attacker can write. Signatures
@@ -271,7 +271,7 @@ macro_rules! check {
 }
 
 /// Asserts that `$req` gets `$status` with a message starting with `$prefix` (for PyJWT's
-/// messages whose detail is Python-specific, BEHAVIOUR.md §3.7 step 1).
+/// messages whose detail is Python-specific, such as a JSON parse error's).
 macro_rules! check_prefix {
     ($app:expr, $what:expr, $req:expr, $status:expr, $prefix:expr $(,)?) => {{
         let (status, body) = send(&$app, $req.to_request()).await;
@@ -832,7 +832,7 @@ async fn crit_header_with_unknown_extensions_is_rejected() {
 /// `nbf` and `iat` as strings, floats, negative, huge and overflowing numbers never panic and
 /// never extend a token's life beyond what its (signed) value says: numbers are compared as
 /// PyJWT's `int()` would, other types are refused. A token without `exp` is accepted as in
-/// Flask (X10): there is no option that requires expiry, and only the key holder can mint one.
+/// Flask: there is no option that requires expiry, and only the key holder can mint one.
 #[actix_web::test]
 async fn time_claims_of_wrong_type_or_out_of_range() {
     let app = app!(headers_app_manager());
@@ -896,13 +896,13 @@ async fn time_claims_of_wrong_type_or_out_of_range() {
     let token = signed(&ann_without("exp"));
     check!(
         app,
-        "no exp (X10)",
+        "no exp",
         with_bearer(get("/protected"), &token),
         200,
         ann.clone()
     );
 
-    // Checked in PyJWT's order, expiry last (X6): a bad `iat` on an expired token is reported.
+    // Checked in PyJWT's order, expiry last: a bad `iat` on an expired token is reported.
     let mut payload = ann_with("exp", json!(now - 100));
     payload["iat"] = json!("yesterday");
     check!(
@@ -1053,7 +1053,7 @@ fn token_lifetimes_beyond_a_century_are_errors() {
 
 /// RFC 8725 §2.8 ("Substitution Attacks") and §3.11 ("Use Explicit Typing"): a refresh token
 /// never opens an access route and the reverse. As in Flask only `type == "refresh"` is a
-/// refresh token, so a non-string `type` counts as access (BEHAVIOUR.md §3.1 step 5).
+/// refresh token, so a non-string `type` counts as access.
 #[actix_web::test]
 async fn wrong_token_types() {
     let app = app!(headers_app_manager());
@@ -1119,7 +1119,7 @@ async fn wrong_token_types() {
     }
 }
 
-/// BEHAVIOUR.md §7 ("Non-bool, non-number `fresh`: treat as not fresh") and CWE-1287 (Improper
+/// A `fresh` claim that is neither a bool nor a number is not fresh, and CWE-1287 (Improper
 /// Validation of Specified Type of Input): on a fresh route only `true` or a timestamp not yet
 /// passed is fresh; a string, object, list or null is 401, never a 500 and never fresh.
 #[actix_web::test]
@@ -1230,7 +1230,7 @@ async fn non_string_subject_and_jti() {
 
 /// RFC 8725 §3.8 ("Validate Issuer and Subject") and §3.9 ("Use and Validate Audience"): an
 /// exact issuer (no substring match, PyJWT 2.10.0's bug) and an audience overlap are required
-/// when configured; the issuer is checked first, and expiry is reported last (X6).
+/// when configured; the issuer is checked first, and expiry is reported last.
 #[actix_web::test]
 async fn audience_and_issuer_mismatches() {
     const ISSUER: &str = "https://issuer.example";
@@ -1325,7 +1325,7 @@ async fn audience_and_issuer_mismatches() {
     payload["exp"] = json!(now() - 100);
     check!(
         app,
-        "expired, aud wrong (X6)",
+        "expired, aud wrong",
         with_bearer(get("/protected"), &signed(&payload)),
         422,
         other_aud
@@ -1417,7 +1417,7 @@ async fn one_megabyte_tokens() {
 }
 
 /// CWE-400 / CWE-1333-style worst cases for the header split: 10,000 commas before, after or
-/// inside the value are handled in one pass with Flask's results (BEHAVIOUR.md §3.2).
+/// inside the value are handled in one pass with Flask's results.
 #[actix_web::test]
 async fn ten_thousand_commas_in_the_authorization_header() {
     let app = app!(headers_app_manager());
@@ -1850,11 +1850,11 @@ async fn duplicate_headers_cookies_and_parameters() {
 // ---------------------------------------------------------------------------------------------
 // CWE-352: CSRF double submit.
 
-/// CWE-352 (Cross-Site Request Forgery) with the double-submit defence (BEHAVIOUR.md §3.3):
+/// CWE-352 (Cross-Site Request Forgery) with the double-submit defence:
 /// the CSRF value of another token — even the same user's — or any near miss of the right
 /// value (equal length, one character off; prefix; extension; other case) is refused with 401;
 /// a token without a `csrf` claim is 422; a non-string `csrf` claim never matches. The
-/// comparison is constant-time (`jwt-runtime/src/decode.rs`, `constant_time_eq`).
+/// comparison is constant-time (`jwt-runtime/src/keys/mod.rs`, `constant_time_eq`).
 #[actix_web::test]
 async fn csrf_value_from_another_token() {
     let jwt = manager_with(locations_config(&[TokenLocation::Cookies]));
@@ -1940,7 +1940,7 @@ async fn csrf_value_from_another_token() {
     );
     check!(
         app,
-        "garbage cookie, no header (X2)",
+        "garbage cookie, no header",
         post("garbage", None),
         401,
         msg("Missing CSRF token")
@@ -1974,7 +1974,7 @@ async fn csrf_value_from_another_token() {
     }
 }
 
-/// CWE-352, the other direction (X3): methods outside `JWT_CSRF_METHODS` need no CSRF value,
+/// CWE-352, the other direction: methods outside `JWT_CSRF_METHODS` need no CSRF value,
 /// so a wrong, foreign or absent `X-CSRF-TOKEN` on a GET changes nothing.
 #[actix_web::test]
 async fn csrf_header_on_a_get_that_does_not_need_it() {

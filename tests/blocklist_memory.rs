@@ -1,5 +1,5 @@
-//! The blocklist on the in-memory store: upstream `tests/test_blocklist.py` (BEHAVIOUR.md §6
-//! items 12–18) with a real store instead of the loader, logout and rotation (shared bodies in
+//! The blocklist on the in-memory store: upstream `tests/test_blocklist.py` with a real store
+//! instead of the loader, logout and rotation (shared bodies in
 //! `blocklist_support`), and what holds for any store: the loader wins, and a store that
 //! fails, hangs or is full refuses the request (fail closed).
 

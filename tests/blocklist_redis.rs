@@ -1,5 +1,5 @@
 //! The blocklist on Redis, each test against its own `redis-server`: upstream
-//! `tests/test_blocklist.py` (BEHAVIOUR.md §6 items 12–18) with a real store, logout and
+//! `tests/test_blocklist.py` with a real store, logout and
 //! rotation (shared bodies in `blocklist_support`); the TTL and key prefix of the entries; and
 //! fail closed: Redis killed mid-run → 503 within the timeout, restarted → requests work again
 //! without restarting the app.

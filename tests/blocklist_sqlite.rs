@@ -1,5 +1,5 @@
 //! The blocklist on SQLite (sqlx), each test with its own in-memory database: upstream
-//! `tests/test_blocklist.py` (BEHAVIOUR.md §6 items 12–18) with a real store, logout and
+//! `tests/test_blocklist.py` with a real store, logout and
 //! rotation (shared bodies in `blocklist_support`); the tables created if missing and kept
 //! across restarts of the app; expired rows removed by `purge_expired`.
 

@@ -1,7 +1,7 @@
-//! Ports of upstream `tests/test_claims_verification.py` (BEHAVIOUR.md §6 items 19–21): the
+//! Ports of upstream `tests/test_claims_verification.py`: the
 //! `token_verification_loader` and `token_verification_failed_loader`, set on the builder, on
-//! a plain, a `fresh` and an `optional` route, with the additional case X27 (the loader sees
-//! the claims with Flask's defaults filled in) and the part of X13 about verification.
+//! a plain, a `fresh` and an `optional` route; also, the loader sees the claims with Flask's
+//! defaults filled in, and it runs after the freshness check and before the user lookup.
 
 mod common;
 
@@ -114,7 +114,7 @@ fn assert_seen(seen: &Seen, calls: usize) {
     }
 }
 
-// §6 item 19.
+// Upstream `test_successful_claims_validation`.
 #[actix_web::test]
 async fn test_successful_claims_validation() {
     let (builder, seen) = verifying(builder(), true);
@@ -128,7 +128,8 @@ async fn test_successful_claims_validation() {
     assert_seen(&seen, URLS.len());
 }
 
-// §6 item 20: refused on the optional route too, since it carries a token.
+// Upstream `test_unsuccessful_claims_validation`: refused on the optional route too, since it
+// carries a token.
 #[actix_web::test]
 async fn test_unsuccessful_claims_validation() {
     let (builder, seen) = verifying(builder(), false);
@@ -148,7 +149,7 @@ async fn test_unsuccessful_claims_validation() {
     assert_seen(&seen, URLS.len());
 }
 
-// §6 item 21.
+// Upstream `test_claims_validation_custom_error`.
 #[actix_web::test]
 async fn test_claims_validation_custom_error() {
     let (builder, _) = verifying(builder(), false);
@@ -173,7 +174,7 @@ async fn test_claims_validation_custom_error() {
     }
 }
 
-// X27: the loader gets the claims with Flask's defaults filled in, even when the token lacks
+// The loader gets the claims with Flask's defaults filled in, even when the token lacks
 // them.
 #[actix_web::test]
 async fn test_claims_verification_sees_filled_in_defaults() {
@@ -192,7 +193,7 @@ async fn test_claims_verification_sees_filled_in_defaults() {
 }
 
 // The loader is not called for an optional route without a token, nor after an earlier check
-// failed (X13: not fresh); and a refusal stops the pipeline before the user lookup.
+// failed (not fresh); and a refusal stops the pipeline before the user lookup.
 #[actix_web::test]
 async fn test_claims_verification_place_in_pipeline() {
     let lookups = Arc::new(AtomicUsize::new(0));

@@ -1,4 +1,4 @@
-//! Ports of upstream `tests/test_config.py` (BEHAVIOUR.md §6 items 22–33). Upstream reads
+//! Ports of upstream `tests/test_config.py`. Upstream reads
 //! options lazily and raises at first use; here a bad value is a `ConfigError` naming the
 //! `JWT_*` option, from `JwtConfig::from_lookup` (text values) or `JwtManager::new`.
 
@@ -47,7 +47,7 @@ fn assert_names(err: &ConfigError, option: &str) {
     assert!(!err.reason.is_empty());
 }
 
-// §6 item 22.
+// Upstream `test_default_configs`.
 #[test]
 fn test_default_configs() {
     let c = JwtConfig::default();
@@ -107,7 +107,8 @@ fn test_default_configs() {
     assert_eq!(from_pairs(&[]).unwrap(), c);
 }
 
-// §6 item 23 [relativedelta variant N/A]: every option read from its `JWT_*` name.
+// Upstream `test_override_configs` [relativedelta variant N/A]: every option read from its `JWT_*`
+// name.
 #[test]
 fn test_override_configs() {
     let c = from_pairs(&[
@@ -257,7 +258,7 @@ fn test_override_configs_list_values() {
     assert_eq!(c.cookie_samesite, Some(SameSite::None));
 }
 
-// §6 item 26.
+// Upstream `test_tokens_never_expire`.
 #[test]
 fn test_tokens_never_expire() {
     let c = from_pairs(&[
@@ -278,7 +279,7 @@ fn test_tokens_never_expire() {
     }
 }
 
-// §6 item 27.
+// Upstream `test_tokens_with_int_values`.
 #[test]
 fn test_tokens_with_int_values() {
     let c = from_pairs(&[
@@ -293,7 +294,8 @@ fn test_tokens_with_int_values() {
     );
 }
 
-// §6 item 28 [adapt: start-up `ConfigError`; Flask's SECRET_KEY fallback is not ported].
+// Upstream `test_symmetric_secret_key` [adapt: start-up `ConfigError`; Flask's SECRET_KEY fallback
+// is not ported].
 #[test]
 fn test_symmetric_secret_key() {
     assert!(!is_asymmetric(Algorithm::HS256));
@@ -337,7 +339,8 @@ fn test_empty_secret_key() {
     assert_names(&build_error(&[("JWT_SECRET_KEY", "")]), "JWT_SECRET_KEY");
 }
 
-// §6 item 29 [adapt: no PEM keys are generated; a value that is not PEM is a ConfigError].
+// Upstream `test_default_with_asymmetric_secret_key` [adapt: no PEM keys are generated; a value
+// that is not PEM is a ConfigError].
 #[test]
 fn test_default_with_asymmetric_secret_key() {
     let rs256 = JwtConfig {
@@ -391,7 +394,8 @@ fn test_default_with_asymmetric_secret_key() {
     );
 }
 
-// §6 item 30 [adapt: every invalid value is a ConfigError naming its option].
+// Upstream `test_invalid_config_options` [adapt: every invalid value is a ConfigError naming its
+// option].
 #[test]
 fn test_invalid_config_options() {
     // Token locations: empty, unknown names, repeats.
@@ -502,7 +506,7 @@ fn test_invalid_config_options() {
     }
 }
 
-// §6 item 31 [tuple/list/set variants N/A: one Vec, order kept].
+// Upstream `test_jwt_token_locations_config` [tuple/list/set variants N/A: one Vec, order kept].
 #[test]
 fn test_jwt_token_locations_config() {
     for location in TokenLocation::ALL {
@@ -535,7 +539,7 @@ fn test_jwt_token_locations_config() {
     );
 }
 
-// §6 item 32.
+// Upstream `test_csrf_protect_config`.
 #[test]
 fn test_csrf_protect_config() {
     for (value, expected) in [("true", true), ("false", false)] {
@@ -553,7 +557,7 @@ fn test_csrf_protect_config() {
     }
 }
 
-// §6 item 33.
+// Upstream `test_missing_algorithm_in_decode_algorithms`.
 #[test]
 fn test_missing_algorithm_in_decode_algorithms() {
     let c = JwtConfig {

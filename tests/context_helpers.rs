@@ -1,8 +1,8 @@
 //! The context readers (`get_jwt()` and friends, `current_user`): ports of upstream
-//! `test_get_jwt_in_non_protected_contexts.py` (BEHAVIOUR.md §6 items 75–79),
-//! `test_get_methods_in_optional_endpoint.py` (80), `test_options_method.py` (107–109) and
-//! `test_user_lookup.py` (114–117), plus the additional cases X16 and X19 and the context's
-//! life across `.await`s.
+//! `test_get_jwt_in_non_protected_contexts.py`,
+//! `test_get_methods_in_optional_endpoint.py`, `test_options_method.py` and
+//! `test_user_lookup.py`, plus empty token values in every location, the request location
+//! outside any verification, and the context's life across `.await`s.
 
 mod common;
 
@@ -135,7 +135,7 @@ async fn get_user2() -> HttpResponse {
     })
 }
 
-// X16: one route per location, required and optional.
+// One route per location, required and optional.
 fn who() -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "identity": get_jwt_identity(),
@@ -315,8 +315,9 @@ fn with_user_loader(found: bool) -> (JwtManager, Arc<AtomicUsize>) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Readers outside any verification (items 75–79): the `try_` twins say `NoContext` with
-// Flask's message, in a route as anywhere else; the plain readers panic with that message.
+// Readers outside any verification (upstream's `test_get_jwt_in_non_protected_contexts.py`):
+// the `try_` twins say `NoContext` with Flask's message, in a route as anywhere else; the plain
+// readers panic with that message.
 
 fn assert_no_context_error<T: std::fmt::Debug>(result: Result<T, JwtError>) {
     let error = result.expect_err("no verification ran");
@@ -361,40 +362,41 @@ async fn test_readers_in_non_protected_route() {
     );
 }
 
-// §6 item 75.
+// Upstream `test_get_jwt_in_non_protected_route`.
 #[test]
 fn test_get_jwt_in_non_protected_route() {
     assert_no_context_error(try_get_jwt());
     assert_panics_with_no_context(get_jwt);
 }
 
-// §6 item 76.
+// Upstream `test_get_jwt_header_in_non_protected_route`.
 #[test]
 fn test_get_jwt_header_in_non_protected_route() {
     assert_no_context_error(try_get_jwt_header());
     assert_panics_with_no_context(get_jwt_header);
 }
 
-// §6 item 77.
+// Upstream `test_get_jwt_identity_in_non_protected_route`.
 #[test]
 fn test_get_jwt_identity_in_non_protected_route() {
     assert_no_context_error(try_get_jwt_identity());
     assert_panics_with_no_context(get_jwt_identity);
 }
 
-// §6 item 78 (`current_user`).
+// Upstream `test_current_user_in_non_protected_route` (`current_user`).
 #[test]
 fn test_current_user_in_non_protected_route() {
     assert_panics_with_no_context(current_user::<User>);
 }
 
-// §6 item 79 (`get_current_user()`: the `try_` twin here).
+// Upstream `test_get_current_user_in_non_protected_route` (`get_current_user()`: the `try_` twin
+// here).
 #[test]
 fn test_get_current_user_in_non_protected_route() {
     assert_no_context_error(try_current_user::<User>());
 }
 
-// §6 item 80.
+// Upstream `test_get_jwt_in_optional_route`.
 #[actix_web::test]
 async fn test_get_jwt_in_optional_route() {
     let (jwt, calls) = with_user_loader(false);
@@ -409,8 +411,8 @@ async fn test_get_jwt_in_optional_route() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// OPTIONS on protected routes (items 107–109): with Flask's exemption opted into, the handler
-// runs unverified; by default OPTIONS is verified like GET.
+// OPTIONS on protected routes (upstream's `test_options_method.py`): with Flask's exemption
+// opted into, the handler runs unverified; by default OPTIONS is verified like GET.
 
 async fn options_ok(url: &str) {
     let exempting = JwtManager::builder(config())
@@ -436,28 +438,28 @@ async fn options_ok(url: &str) {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "GET {url}");
 }
 
-// §6 item 107.
+// Upstream `test_access_jwt_required_enpoint`.
 #[actix_web::test]
 async fn test_access_jwt_required_enpoint() {
     options_ok("/test").await;
 }
 
-// §6 item 108.
+// Upstream `test_access_jwt_refresh_token_required_enpoint`.
 #[actix_web::test]
 async fn test_access_jwt_refresh_token_required_enpoint() {
     options_ok("/test_refresh").await;
 }
 
-// §6 item 109.
+// Upstream `test_access_fresh_jwt_required_enpoint`.
 #[actix_web::test]
 async fn test_access_fresh_jwt_required_enpoint() {
     options_ok("/test_fresh").await;
 }
 
 // ---------------------------------------------------------------------------------------------
-// User lookup (items 114–117), each on both routes as upstream.
+// User lookup (upstream's `test_user_lookup.py`), each on both routes as upstream.
 
-// §6 item 114.
+// Upstream `test_no_user_lookup_loader_specified`.
 #[actix_web::test]
 async fn test_no_user_lookup_loader_specified() {
     let jwt = manager();
@@ -470,7 +472,7 @@ async fn test_no_user_lookup_loader_specified() {
     }
 }
 
-// §6 item 115.
+// Upstream `test_load_valid_user`.
 #[actix_web::test]
 async fn test_load_valid_user() {
     let (jwt, calls) = with_user_loader(true);
@@ -486,7 +488,7 @@ async fn test_load_valid_user() {
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
-// §6 item 116.
+// Upstream `test_load_invalid_user`.
 #[actix_web::test]
 async fn test_load_invalid_user() {
     let (jwt, _) = with_user_loader(false);
@@ -504,7 +506,7 @@ async fn test_load_invalid_user() {
     }
 }
 
-// §6 item 117.
+// Upstream `test_custom_user_lookup_errors`.
 #[actix_web::test]
 async fn test_custom_user_lookup_errors() {
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -553,7 +555,7 @@ async fn test_current_user_of_another_type() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// X16: empty values are "missing" in every location, and anonymous on optional routes.
+// Empty values are "missing" in every location, and anonymous on optional routes.
 
 #[actix_web::test]
 async fn test_empty_values_are_missing() {
@@ -649,7 +651,7 @@ async fn test_empty_values_are_missing() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// X19: `get_jwt_request_location()` is never an error.
+// `get_jwt_request_location()` is never an error.
 
 #[test]
 fn test_request_location_outside_verification() {

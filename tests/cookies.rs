@@ -1,5 +1,6 @@
-//! Ports of upstream `tests/test_cookies.py` (BEHAVIOUR.md §6 items 34–48), the additional
-//! cases X1–X4 and X24, and hostile cookie requests: the cookie location, the CSRF double
+//! Ports of upstream `tests/test_cookies.py`, cases beyond it (CSRF errors that do not fall
+//! through, garbage cookies, CSRF-exempt methods, the attributes of unset cookies), and hostile
+//! cookie requests: the cookie location, the CSRF double
 //! submit check and the `Set-Cookie` headers of the cookie helpers.
 
 mod common;
@@ -55,7 +56,7 @@ async fn refresh_token(arg: web::Query<DomainArg>) -> Result<HttpResponse, JwtEr
     Ok(resp.json(json!({"login": true})))
 }
 
-/// X24: an explicit `max_age` on the helper.
+/// An explicit `max_age` on the helper.
 async fn access_token_max_age() -> Result<HttpResponse, JwtError> {
     let token = create_access_token("username").finish()?;
     let options = CookieOptions {
@@ -295,7 +296,7 @@ fn foo_bar() -> Value {
 // ---------------------------------------------------------------------------------------------
 // Upstream tests.
 
-// §6 item 34.
+// Upstream `test_jwt_refresh_required_with_cookies`.
 #[actix_web::test]
 async fn test_jwt_refresh_required_with_cookies() {
     for k in &KINDS {
@@ -326,7 +327,7 @@ async fn test_jwt_refresh_required_with_cookies() {
     }
 }
 
-// §6 item 35.
+// Upstream `test_default_access_csrf_protection`.
 #[actix_web::test]
 async fn test_default_access_csrf_protection() {
     for k in &KINDS {
@@ -346,7 +347,7 @@ async fn test_default_access_csrf_protection() {
     }
 }
 
-// §6 item 36.
+// Upstream `test_non_matching_csrf_token`.
 #[actix_web::test]
 async fn test_non_matching_csrf_token() {
     for k in &KINDS {
@@ -365,7 +366,7 @@ async fn test_non_matching_csrf_token() {
     }
 }
 
-// §6 item 37.
+// Upstream `test_csrf_disabled`.
 #[actix_web::test]
 async fn test_csrf_disabled() {
     for k in &KINDS {
@@ -380,7 +381,7 @@ async fn test_csrf_disabled() {
     }
 }
 
-// §6 item 38.
+// Upstream `test_csrf_with_custom_header_names`.
 #[actix_web::test]
 async fn test_csrf_with_custom_header_names() {
     for k in &KINDS {
@@ -407,7 +408,7 @@ async fn test_csrf_with_custom_header_names() {
     }
 }
 
-// §6 item 39.
+// Upstream `test_csrf_with_default_form_field`.
 #[actix_web::test]
 async fn test_csrf_with_default_form_field() {
     for k in &KINDS {
@@ -425,7 +426,7 @@ async fn test_csrf_with_default_form_field() {
     }
 }
 
-// §6 item 40.
+// Upstream `test_csrf_with_custom_form_field`.
 #[actix_web::test]
 async fn test_csrf_with_custom_form_field() {
     for k in &KINDS {
@@ -453,7 +454,7 @@ async fn test_csrf_with_custom_form_field() {
     }
 }
 
-// §6 item 41.
+// Upstream `test_custom_csrf_methods`.
 #[actix_web::test]
 async fn test_custom_csrf_methods() {
     for k in &KINDS {
@@ -479,7 +480,7 @@ async fn test_custom_csrf_methods() {
     }
 }
 
-// §6 item 42.
+// Upstream `test_default_cookie_options`.
 #[actix_web::test]
 async fn test_default_cookie_options() {
     let app = app!(cookie_config());
@@ -504,7 +505,7 @@ async fn test_default_cookie_options() {
     }
 }
 
-// §6 item 43.
+// Upstream `test_custom_cookie_options`.
 #[actix_web::test]
 async fn test_custom_cookie_options() {
     let app = app!(JwtConfig {
@@ -522,7 +523,8 @@ async fn test_custom_cookie_options() {
             assert_eq!(cookie["domain"], "test.com", "{name}");
             assert_eq!(cookie["path"], "/", "{name}");
             assert!(!cookie["expires"].is_empty(), "{name}");
-            // BEHAVIOUR.md §1.3: non-session cookies live 31,540,000 s.
+            // Non-session cookies live 31,540,000 s, Flask-JWT-Extended's `JWT_COOKIE_MAX_AGE`
+            // default.
             assert_eq!(cookie["max-age"], "31540000", "{name}");
             assert!(cookie.contains_key("secure"), "{name}");
             assert_eq!(cookie["samesite"], "Strict", "{name}");
@@ -538,7 +540,7 @@ async fn test_custom_cookie_options() {
     }
 }
 
-// §6 item 44.
+// Upstream `test_custom_cookie_names_and_paths`.
 #[actix_web::test]
 async fn test_custom_cookie_names_and_paths() {
     let app = app!(JwtConfig {
@@ -574,7 +576,7 @@ async fn test_custom_cookie_names_and_paths() {
     }
 }
 
-// §6 item 45.
+// Upstream `test_csrf_token_not_in_cookie`.
 #[actix_web::test]
 async fn test_csrf_token_not_in_cookie() {
     let app = app!(JwtConfig {
@@ -588,7 +590,7 @@ async fn test_csrf_token_not_in_cookie() {
     }
 }
 
-// §6 item 46.
+// Upstream `test_cookies_without_csrf`.
 #[actix_web::test]
 async fn test_cookies_without_csrf() {
     let app = app!(JwtConfig {
@@ -602,7 +604,7 @@ async fn test_cookies_without_csrf() {
     }
 }
 
-// §6 item 47.
+// Upstream `test_jwt_optional_with_csrf_enabled`.
 #[actix_web::test]
 async fn test_jwt_optional_with_csrf_enabled() {
     let app = app!(cookie_config());
@@ -620,7 +622,7 @@ async fn test_jwt_optional_with_csrf_enabled() {
     assert_eq!(reply.body, json!({"msg": "Missing CSRF token"}));
 }
 
-// §6 item 48.
+// Upstream `test_override_domain_option`.
 #[actix_web::test]
 async fn test_override_domain_option() {
     for k in &KINDS {
@@ -646,9 +648,9 @@ async fn test_override_domain_option() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Additional cases (BEHAVIOUR.md §6.x).
+// Cases beyond upstream's tests.
 
-// X1: a CSRF error on the cookie location does not fall through to a valid header token.
+// A CSRF error on the cookie location does not fall through to a valid header token.
 #[actix_web::test]
 async fn test_csrf_error_does_not_fall_through_to_headers() {
     let app = app!(JwtConfig {
@@ -676,7 +678,7 @@ async fn test_csrf_error_does_not_fall_through_to_headers() {
     assert_eq!((reply.status, reply.body), (StatusCode::OK, foo_bar()));
 }
 
-// X2 (and hostile): a garbage cookie on a POST without the CSRF header is refused for the
+// A garbage cookie on a POST without the CSRF header is refused for the
 // missing CSRF value, before the cookie is decoded.
 #[actix_web::test]
 async fn test_garbage_cookie_without_csrf_header() {
@@ -700,7 +702,7 @@ async fn test_garbage_cookie_without_csrf_header() {
     }
 }
 
-// X3: the CSRF value is not checked on methods outside `JWT_CSRF_METHODS`.
+// The CSRF value is not checked on methods outside `JWT_CSRF_METHODS`.
 #[actix_web::test]
 async fn test_wrong_csrf_header_ignored_on_get() {
     for k in &KINDS {
@@ -715,7 +717,7 @@ async fn test_wrong_csrf_header_ignored_on_get() {
     }
 }
 
-// X4: with the form check on, an empty header falls back to the form field, but a wrong
+// With the form check on, an empty header falls back to the form field, but a wrong
 // non-empty header wins over a correct form field.
 #[actix_web::test]
 async fn test_csrf_form_field_and_header_precedence() {
@@ -762,7 +764,7 @@ async fn test_csrf_form_field_and_header_precedence() {
     }
 }
 
-// X24: an explicit `max_age` writes `Max-Age` and `Expires` even for session cookies.
+// An explicit `max_age` writes `Max-Age` and `Expires` even for session cookies.
 #[actix_web::test]
 async fn test_explicit_max_age_on_session_cookies() {
     let app = app!(cookie_config());
@@ -814,7 +816,7 @@ fn assert_unsets(
     }
 }
 
-// X24: `unset_jwt_cookies` deletes all four cookies with the same attributes; two without CSRF.
+// `unset_jwt_cookies` deletes all four cookies with the same attributes; two without CSRF.
 #[actix_web::test]
 async fn test_unset_cookies_attributes() {
     let app = app!(JwtConfig {
@@ -880,7 +882,8 @@ fn token_and_csrf(jwt: &JwtManager) -> (String, String) {
     (token, csrf)
 }
 
-// A CSRF header holding the `csrf` claim of ANOTHER valid token is a mismatch (§3.3 step 3).
+// A CSRF header holding the `csrf` claim of ANOTHER valid token is a mismatch: the header must
+// equal this token's claim.
 #[actix_web::test]
 async fn test_csrf_value_of_another_token() {
     let jwt = JwtManager::new(cookie_config()).unwrap();

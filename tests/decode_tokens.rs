@@ -1,6 +1,7 @@
-//! Ports of upstream `tests/test_decode_tokens.py` (BEHAVIOUR.md §6 items 49–74), item 131
-//! (`test_expired_token_via_decode_token`) and the additional cases X5–X11, X21, X25 and the
-//! claim-set half of X28.
+//! Ports of upstream `tests/test_decode_tokens.py` and of `test_expired_token_via_decode_token`
+//! (from `tests/test_view_decorators.py`), cases beyond them (the order of the checks, time
+//! claims, JTI and audience types, minimal foreign tokens, the custom error key), and the exact
+//! claim set of new tokens.
 
 mod common;
 
@@ -82,7 +83,7 @@ fn ago(seconds: u64) -> SystemTime {
     SystemTime::now() - Duration::from_secs(seconds)
 }
 
-// §6 item 49.
+// Upstream `test_missing_claims`.
 #[test]
 fn test_missing_claims() {
     let jwt = manager();
@@ -107,7 +108,7 @@ fn test_missing_claims() {
     assert_eq!(claims["csrf"], "abcd");
 }
 
-// §6 item 50.
+// Upstream `test_default_decode_token_values`.
 #[test]
 fn test_default_decode_token_values() {
     let mut payload = default_access_token();
@@ -122,7 +123,7 @@ fn test_default_decode_token_values() {
     assert_eq!(decoded["fresh"], false);
 }
 
-// §6 item 51.
+// Upstream `test_supports_decoding_other_token_types`.
 #[test]
 fn test_supports_decoding_other_token_types() {
     let token = encode_token(&with(default_access_token(), "type", json!("app")));
@@ -130,7 +131,7 @@ fn test_supports_decoding_other_token_types() {
     assert_eq!(decoded["type"], "app");
 }
 
-// §6 item 52.
+// Upstream `test_encode_decode_audience`.
 #[test]
 fn test_encode_decode_audience() {
     // Default: no audience.
@@ -165,7 +166,7 @@ fn test_encode_decode_audience() {
     assert_eq!(jwt.decode_token(&token, false).unwrap()["aud"], "foo");
 }
 
-// §6 item 53 (upstream uses `expires_delta=timedelta(minutes=-5)`).
+// Upstream `test_expired_token` (upstream uses `expires_delta=timedelta(minutes=-5)`).
 #[test]
 fn test_expired_token() {
     let jwt = manager();
@@ -182,7 +183,7 @@ fn test_expired_token() {
     }
 }
 
-// §6 item 54.
+// Upstream `test_allow_expired_token`.
 #[test]
 fn test_allow_expired_token() {
     let jwt = manager();
@@ -195,7 +196,7 @@ fn test_allow_expired_token() {
     }
 }
 
-// §6 item 55.
+// Upstream `test_never_expire_token`.
 #[test]
 fn test_never_expire_token() {
     let jwt = manager();
@@ -207,7 +208,7 @@ fn test_never_expire_token() {
     }
 }
 
-// §6 item 56.
+// Upstream `test_nbf_token_in_future`.
 #[test]
 fn test_nbf_token_in_future() {
     let jwt = manager();
@@ -225,7 +226,7 @@ fn test_nbf_token_in_future() {
     jwt.decode_token(&token, false).unwrap();
 }
 
-// §6 item 57.
+// Upstream `test_alternate_identity_claim`.
 #[test]
 fn test_alternate_identity_claim() {
     let jwt = manager_with(|c| c.identity_claim = "banana".into());
@@ -243,7 +244,7 @@ fn test_alternate_identity_claim() {
     assert!(!decoded.contains_key("sub"));
 }
 
-// §6 item 58.
+// Upstream `test_get_jti`.
 #[actix_web::test]
 async fn test_get_jti() {
     let jwt = manager();
@@ -254,7 +255,8 @@ async fn test_get_jti() {
     assert_eq!(get_jti(&token).unwrap_err().kind(), JwtErrorKind::NoManager);
 }
 
-// §6 item 59 [adapt: the key callbacks are private; observe the keys they yield instead].
+// Upstream `test_encode_decode_callback_values` [adapt: the key callbacks are private; observe the
+// keys they yield instead].
 #[test]
 fn test_encode_decode_callback_values() {
     let foobarbaz = |c: &mut JwtConfig| c.secret_key = Some("foobarbaz".into());
@@ -300,7 +302,7 @@ fn test_encode_decode_callback_values() {
     );
 }
 
-// §6 item 60.
+// Upstream `test_custom_encode_decode_key_callbacks`.
 #[test]
 fn test_custom_encode_decode_key_callbacks() {
     let identities = Arc::new(Mutex::new(Vec::<Value>::new()));
@@ -356,7 +358,7 @@ fn test_custom_encode_decode_key_callbacks() {
     );
 }
 
-// §6 item 61.
+// Upstream `test_valid_aud`.
 #[test]
 fn test_valid_aud() {
     let jwt = manager_with(|c| c.decode_audience = Some(vec!["foo".into(), "bar".into()]));
@@ -366,7 +368,7 @@ fn test_valid_aud() {
     }
 }
 
-// §6 item 62.
+// Upstream `test_invalid_aud`.
 #[test]
 fn test_invalid_aud() {
     let jwt = manager_with(|c| c.decode_audience = Some(vec!["foo".into()]));
@@ -376,7 +378,7 @@ fn test_invalid_aud() {
     }
 }
 
-// §6 item 63.
+// Upstream `test_verify_no_aud`.
 #[test]
 fn test_verify_no_aud() {
     let jwt = manager_with(|c| c.decode_audience = None);
@@ -386,7 +388,7 @@ fn test_verify_no_aud() {
     }
 }
 
-// §6 item 64.
+// Upstream `test_invalid_sub_values`.
 #[test]
 fn test_invalid_sub_values() {
     let jwt = manager();
@@ -396,7 +398,7 @@ fn test_invalid_sub_values() {
     }
 }
 
-// §6 item 65.
+// Upstream `test_invalid_sub_values_allowed_with_no_verify`.
 #[test]
 fn test_invalid_sub_values_allowed_with_no_verify() {
     let jwt = manager_with(|c| c.verify_sub = false);
@@ -406,7 +408,7 @@ fn test_invalid_sub_values_allowed_with_no_verify() {
     }
 }
 
-// §6 item 66.
+// Upstream `test_encode_iss`.
 #[test]
 fn test_encode_iss() {
     let jwt = manager_with(|c| c.encode_issuer = Some("foobar".into()));
@@ -414,7 +416,7 @@ fn test_encode_iss() {
     assert_eq!(jwt.decode_token(&token, false).unwrap()["iss"], "foobar");
 }
 
-// §6 item 67.
+// Upstream `test_mismatch_iss`.
 #[test]
 fn test_mismatch_iss() {
     let jwt = manager_with(|c| {
@@ -425,7 +427,7 @@ fn test_mismatch_iss() {
     assert_decode_error(&jwt, &token, "Invalid issuer");
 }
 
-// §6 item 68.
+// Upstream `test_valid_decode_iss`.
 #[test]
 fn test_valid_decode_iss() {
     let jwt = manager_with(|c| c.decode_issuer = Some("foobar".into()));
@@ -433,24 +435,25 @@ fn test_valid_decode_iss() {
     assert_eq!(jwt.decode_token(&token, false).unwrap()["iss"], "foobar");
 }
 
-// §6 item 69.
+// Upstream `test_invalid_decode_iss`.
 #[test]
 fn test_invalid_decode_iss() {
     let jwt = manager_with(|c| c.decode_issuer = Some("baz".into()));
     let token = encode_token(&with(default_access_token(), "iss", json!("foobar")));
     assert_decode_error(&jwt, &token, "Invalid issuer");
-    // Exact match, not PyJWT 2.10.0's substring test (BEHAVIOUR.md §7).
+    // Exact match, not PyJWT 2.10.0's substring test, which would accept any issuer containing
+    // the configured one.
     let jwt = manager_with(|c| c.decode_issuer = Some("foobarbaz".into()));
     assert_decode_error(&jwt, &token, "Invalid issuer");
 }
 
-// §6 item 70.
+// Upstream `test_malformed_token`.
 #[test]
 fn test_malformed_token() {
     assert_decode_error(&manager(), "foobarbaz", "Not enough segments");
 }
 
-// §6 item 71.
+// Upstream `test_jwt_headers`.
 #[test]
 fn test_jwt_headers() {
     let jwt = manager();
@@ -471,7 +474,7 @@ fn test_jwt_headers() {
     assert_eq!(err.message(), "Not enough segments");
 }
 
-// §6 item 72.
+// Upstream `test_token_expires_time`.
 #[test]
 fn test_token_expires_time() {
     let jwt = manager_with(|c| {
@@ -487,7 +490,7 @@ fn test_token_expires_time() {
     assert!((refresh_exp - (before + 7200)).abs() < 2, "{refresh_exp}");
 }
 
-// §6 item 73.
+// Upstream `test_nbf_is_present_by_default`.
 #[test]
 fn test_nbf_is_present_by_default() {
     let jwt = manager();
@@ -500,7 +503,7 @@ fn test_nbf_is_present_by_default() {
     assert_eq!(decoded["nbf"], decoded["iat"]);
 }
 
-// §6 item 74.
+// Upstream `test_disable_nbf_encoding`.
 #[test]
 fn test_disable_nbf_encoding() {
     let jwt = manager_with(|c| c.encode_nbf = false);
@@ -523,8 +526,9 @@ async fn decode_expired_in_unprotected_route() -> Result<HttpResponse, JwtError>
     Ok(HttpResponse::Ok().json(json!({"msg": "baz"})))
 }
 
-// §6 item 131 (from tests/test_view_decorators.py): the error of the free `decode_token`,
-// returned by an unprotected handler, is rendered by the manager's expired loader.
+// Upstream `test_expired_token_via_decode_token` (from tests/test_view_decorators.py): the error of
+// the free `decode_token`, returned by an unprotected handler, is rendered by the manager's expired
+// loader.
 #[actix_web::test]
 async fn test_expired_token_via_decode_token() {
     let jwt = JwtManager::builder(common::config())
@@ -551,7 +555,7 @@ async fn test_expired_token_via_decode_token() {
     assert_eq!(body, json!({"msg": "foobar"}));
 }
 
-// X5: the `csrf` claim follows JWT_COOKIE_CSRF_PROTECT at creation, whatever the locations.
+// The `csrf` claim follows JWT_COOKIE_CSRF_PROTECT at creation, whatever the locations.
 #[test]
 fn test_csrf_claim_follows_csrf_protect_not_locations() {
     let jwt = manager_with(|c| c.token_location = vec![TokenLocation::Headers]);
@@ -572,7 +576,7 @@ fn test_csrf_claim_follows_csrf_protect_not_locations() {
         .contains_key("csrf"));
 }
 
-// X6: expiry has the lowest precedence of all decode errors.
+// Expiry has the lowest precedence of all decode errors.
 #[test]
 fn test_expiry_is_reported_after_other_decode_errors() {
     let expired = with(default_access_token(), "exp", json!(now() - 60));
@@ -600,7 +604,7 @@ fn test_expiry_is_reported_after_other_decode_errors() {
     );
 }
 
-// X7: a token is expired at its `exp` second; the default leeway is 0.
+// A token is expired at its `exp` second; the default leeway is 0.
 #[test]
 fn test_expired_at_exp_second() {
     let jwt = manager();
@@ -623,7 +627,7 @@ fn test_expired_at_exp_second() {
         .unwrap();
 }
 
-// X8: `iat` in the future is immature, unless within the leeway.
+// `iat` in the future is immature, unless within the leeway.
 #[test]
 fn test_iat_in_future() {
     let token = encode_token(&with(default_access_token(), "iat", json!(now() + 60)));
@@ -633,7 +637,7 @@ fn test_iat_in_future() {
         .unwrap();
 }
 
-// X9.
+// A `jti` that is not a string is refused.
 #[test]
 fn test_non_string_jti() {
     for jti in [json!(1234), json!(["1234"]), json!(true)] {
@@ -642,7 +646,7 @@ fn test_non_string_jti() {
     }
 }
 
-// X10: `aud` without a configured audience is accepted, and no claim but the identity is
+// `aud` without a configured audience is accepted, and no claim but the identity is
 // required (tokens minted elsewhere with only `sub`).
 #[test]
 fn test_minimal_foreign_token() {
@@ -660,7 +664,7 @@ fn test_minimal_foreign_token() {
     );
 }
 
-// X11: a zero lifetime, per call or configured, means no `exp` (Flask's falsy timedelta).
+// A zero lifetime, per call or configured, means no `exp` (Flask's falsy timedelta).
 #[test]
 fn test_zero_lifetime_means_no_exp() {
     let jwt = manager();
@@ -717,7 +721,7 @@ macro_rules! get_json {
     }};
 }
 
-// X21: per-call claims override even `type` and `sub`.
+// Per-call claims override even `type` and `sub`.
 #[actix_web::test]
 async fn test_additional_claims_override_type_and_sub() {
     let jwt = common::manager();
@@ -753,7 +757,7 @@ async fn test_additional_claims_override_type_and_sub() {
     assert_eq!(body["sub"], "other");
 }
 
-// X25: JWT_ERROR_MESSAGE_KEY applies to every default response.
+// JWT_ERROR_MESSAGE_KEY applies to every default response.
 #[actix_web::test]
 async fn test_custom_error_key_for_every_default_response() {
     let jwt = JwtManager::new(JwtConfig {
@@ -832,8 +836,8 @@ fn claim_types(token: &str) -> Vec<(String, &'static str)> {
     types
 }
 
-// X28 (claim-set half): new tokens carry exactly the claims of BEHAVIOUR.md §2.1, with their
-// JSON types, as written (not as filled in by decoding).
+// New tokens carry exactly Flask's claims (`fresh`, `iat`, `jti`, `type`, the identity, `nbf`,
+// `csrf`, `exp`), with their JSON types, as written (not as filled in by decoding).
 #[test]
 fn test_new_token_claim_set() {
     let jwt = manager();
@@ -884,7 +888,7 @@ fn test_new_token_claim_set() {
     assert_eq!(types.len(), 10);
 }
 
-// §3.7 step 5: with `allow_expired` the `exp` check is skipped entirely, its type included.
+// With `allow_expired` the `exp` check is skipped entirely, its type included.
 #[test]
 fn allow_expired_skips_the_exp_type_check() {
     let jwt = manager();

@@ -1,6 +1,6 @@
 //! The docs' HTTPie sessions of Flask-JWT-Extended's examples, replayed against our ports in
 //! `examples/`: the very same app (`configure` + `jwt_manager()`), through actix's test service.
-//! These are docs examples, not upstream test cases, so they have no BEHAVIOUR.md §6 number.
+//! These are docs examples, not upstream test cases, so they carry no upstream test name.
 
 // Each example includes the shared `examples/support/` modules it uses, so a test that
 // includes several examples loads them more than once, which is harmless here.

@@ -1,6 +1,7 @@
-//! Ports of upstream `tests/test_headers.py` (BEHAVIOUR.md §6 items 81–87), every row of the
-//! worked-examples table of §3.2, the additional cases X14, X15 and X25, and hostile header
-//! values (non-UTF-8 bytes, thousands of commas) that must end in a clear 4xx, never a panic.
+//! Ports of upstream `tests/test_headers.py`, every worked example of how Flask reads the
+//! `Authorization` header, cases beyond upstream (repeated schemes, scheme case, the custom
+//! error key everywhere), and hostile header values (non-UTF-8 bytes, thousands of commas)
+//! that must end in a clear 4xx, never a panic.
 
 mod common;
 
@@ -92,7 +93,7 @@ fn token(jwt: &JwtManager) -> String {
     jwt.create_access_token("username").finish().unwrap()
 }
 
-// §6 item 81.
+// Upstream `test_default_headers`.
 #[actix_web::test]
 async fn test_default_headers() {
     let jwt = manager();
@@ -114,7 +115,7 @@ async fn test_default_headers() {
     }
 }
 
-// §6 item 82.
+// Upstream `test_header_with_trailing_spaces_and_commas`.
 #[actix_web::test]
 async fn test_header_with_trailing_spaces_and_commas() {
     let jwt = manager();
@@ -123,7 +124,7 @@ async fn test_header_with_trailing_spaces_and_commas() {
     assert_eq!(send(&app, auth(&value).to_request()).await, ok());
 }
 
-// §6 item 83.
+// Upstream `test_custom_header_name`.
 #[actix_web::test]
 async fn test_custom_header_name() {
     let jwt = JwtManager::new(JwtConfig {
@@ -150,7 +151,7 @@ async fn test_custom_header_name() {
     }
 }
 
-// §6 item 84.
+// Upstream `test_custom_header_type`.
 #[actix_web::test]
 async fn test_custom_header_type() {
     let jwt = JwtManager::new(JwtConfig {
@@ -196,7 +197,7 @@ async fn test_custom_header_type() {
     );
 }
 
-// §6 item 85.
+// Upstream `test_missing_headers`.
 #[actix_web::test]
 async fn test_missing_headers() {
     let app = app!(manager());
@@ -218,7 +219,7 @@ async fn test_missing_headers() {
     assert_eq!((status, body), (StatusCode::CREATED, json!({"foo": "bar"})));
 }
 
-// §6 item 86.
+// Upstream `test_header_without_jwt`.
 #[actix_web::test]
 async fn test_header_without_jwt() {
     let app = app!(manager());
@@ -229,7 +230,7 @@ async fn test_header_without_jwt() {
     );
 }
 
-// §6 item 87.
+// Upstream `test_custom_error_msg_key`.
 #[actix_web::test]
 async fn test_custom_error_msg_key() {
     let jwt = JwtManager::new(JwtConfig {
@@ -248,7 +249,8 @@ async fn test_custom_error_msg_key() {
     );
 }
 
-// BEHAVIOUR.md §3.2, the worked-examples table, every row with default settings.
+// How Flask reads the header, one example per row, with default settings: repeated headers
+// joined with commas, split at commas, exactly one piece starting with the scheme word.
 #[actix_web::test]
 async fn test_worked_examples_table() {
     let jwt = manager();
@@ -354,7 +356,7 @@ async fn test_header_name_case_and_repeated_headers() {
     );
 }
 
-// X14: two `Bearer` pieces are "not found": 401 on a required route, anonymous on an optional one.
+// Two `Bearer` pieces are "not found": 401 on a required route, anonymous on an optional one.
 #[actix_web::test]
 async fn test_two_bearer_pieces() {
     let jwt = manager();
@@ -376,7 +378,7 @@ async fn test_two_bearer_pieces() {
     }
 }
 
-// X15: the scheme is case-sensitive; a third word is a bad header (also on optional routes).
+// The scheme is case-sensitive; a third word is a bad header (also on optional routes).
 #[actix_web::test]
 async fn test_scheme_case_and_extra_words() {
     let jwt = manager();
@@ -409,7 +411,7 @@ async fn test_scheme_case_and_extra_words() {
     );
 }
 
-// X25: the custom error key applies to every default response, not only "missing".
+// The custom error key applies to every default response, not only "missing".
 #[actix_web::test]
 async fn test_custom_error_msg_key_everywhere() {
     let jwt = JwtManager::builder(JwtConfig {

@@ -1,5 +1,5 @@
-//! Tokens are interchangeable with a real Flask-JWT-Extended 4.7.1 sharing the secret
-//! (BEHAVIOUR.md §2.5, additional case X28).
+//! Tokens are interchangeable with a real Flask-JWT-Extended 4.7.1 sharing the secret: each
+//! side decodes the other's tokens to the same claims and header.
 //!
 //! * Flask → Rust: `tests/fixtures/flask_tokens.json` holds tokens made by Flask-JWT-Extended
 //!   (see `tests/fixtures/README.md`); no Python is needed.
@@ -70,7 +70,7 @@ async fn refresh() -> HttpResponse {
     }))
 }
 
-// X28 / §2.5: every Flask-made token decodes to the claims and header Flask decoded.
+// Every Flask-made token decodes to the claims and header Flask decoded.
 #[test]
 fn test_decode_flask_tokens() {
     assert_eq!(FLASK["versions"]["flask_jwt_extended"], "4.7.1");
@@ -239,7 +239,7 @@ fn our_tokens(jwt: &JwtManager) -> Vec<(&'static str, String)> {
     ]
 }
 
-// X28 (interop half): our tokens have exactly the claim names, JSON types and header of the
+// Our tokens have exactly the claim names, JSON types and header of the
 // tokens Flask makes with the same arguments.
 #[test]
 fn test_claim_set_matches_flask() {

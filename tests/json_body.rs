@@ -1,6 +1,6 @@
-//! Ports of upstream `tests/test_json.py` (BEHAVIOUR.md §6 items 88–92), the additional cases
-//! X16 and X22, and hostile bodies: the JSON body location, and the body staying readable by
-//! the handler after the token was taken from it (§3.5).
+//! Ports of upstream `tests/test_json.py`, empty and non-object bodies, and hostile bodies:
+//! the JSON body location, and the body staying readable by the handler after the token was
+//! taken from it.
 
 mod common;
 
@@ -131,7 +131,7 @@ fn missing_key(key: &str) -> (StatusCode, Value) {
     )
 }
 
-// §6 item 88.
+// Upstream `test_content_type`.
 #[actix_web::test]
 async fn test_content_type() {
     let jwt = JwtManager::new(json_config()).unwrap();
@@ -159,7 +159,7 @@ async fn test_content_type() {
     assert_eq!(call!(app, req), expected);
 }
 
-// §6 item 89.
+// Upstream `test_custom_body_key`.
 #[actix_web::test]
 async fn test_custom_body_key() {
     let jwt = JwtManager::new(JwtConfig {
@@ -182,7 +182,7 @@ async fn test_custom_body_key() {
     assert_eq!(call!(app, req), foo_bar());
 }
 
-// §6 item 90.
+// Upstream `test_missing_keys`.
 #[actix_web::test]
 async fn test_missing_keys() {
     let app = app!(JwtManager::new(json_config()).unwrap());
@@ -201,7 +201,7 @@ async fn test_missing_keys() {
     );
 }
 
-// §6 item 91.
+// Upstream `test_defaults`.
 #[actix_web::test]
 async fn test_defaults() {
     let jwt = JwtManager::new(json_config()).unwrap();
@@ -217,7 +217,7 @@ async fn test_defaults() {
     assert_eq!(call!(app, req), missing_key("refresh_token"));
 }
 
-// §6 item 92.
+// Upstream `test_custom_content_type`.
 #[actix_web::test]
 async fn test_custom_content_type() {
     let jwt = JwtManager::new(json_config()).unwrap();
@@ -237,7 +237,7 @@ async fn test_custom_content_type() {
     );
 }
 
-// X22: non-object bodies are "missing key" (upstream answers 500 to a non-empty array), a
+// Non-object bodies are "missing key" (upstream answers 500 to a non-empty array), a
 // non-string token value is a 422, and `application/<x>+json` is JSON.
 #[actix_web::test]
 async fn test_non_object_bodies_and_json_subtypes() {
@@ -270,7 +270,7 @@ async fn test_non_object_bodies_and_json_subtypes() {
     assert_eq!(call!(app, req).0, StatusCode::UNAUTHORIZED);
 }
 
-// X16: a falsy token value is "missing" (401), and anonymous on an optional route.
+// A falsy token value is "missing" (401), and anonymous on an optional route.
 #[actix_web::test]
 async fn test_empty_token_value() {
     let app = app!(JwtManager::new(json_config()).unwrap());
@@ -290,7 +290,7 @@ async fn test_empty_token_value() {
     }
 }
 
-// §3.5 / X22: the handler still reads the body the token was taken from, through
+// The handler still reads the body the token was taken from, through
 // `web::Json<Value>`, whatever JSON content type it came with.
 #[actix_web::test]
 async fn test_handler_reads_the_same_body() {
@@ -383,7 +383,7 @@ async fn test_invalid_json_body() {
     assert_eq!(call!(app, req), missing_key("access_token"));
 }
 
-// §3.5: Flask's `if not encoded_token` treats every falsy value as missing (401), and an
+// Flask's `if not encoded_token` treats every falsy value as missing (401), and an
 // optional route then runs anonymously.
 #[actix_web::test]
 async fn falsy_json_token_values_are_missing() {

@@ -1,6 +1,6 @@
 //! JWKS: a `JwksSource` verifying against a local actix server (bound on 127.0.0.1:0) that
 //! serves a JWKS and rotates it; `KeySet::jwks_service` publishing an app's keys, so that
-//! service A issues and service B verifies. Beyond Flask-JWT-Extended, so no §6 number.
+//! service A issues and service B verifies. Beyond Flask-JWT-Extended, so no upstream test name.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -235,8 +235,8 @@ async fn prepare_refreshes_before_decoding() {
     provider.handle.stop(false).await;
 }
 
-// Needs `verify_token` (jwt-runtime/src/verify.rs) to await `JwksSource::prepare` before
-// `decode_complete`; until then a new `kid` is served from the next request on.
+// Needs `verify_token` (jwt-runtime/src/request/pipeline.rs) to await `JwksSource::prepare`
+// before `decode_complete`; until then a new `kid` is served from the next request on.
 #[actix_web::test]
 async fn first_request_with_a_new_kid_succeeds() {
     let (keys, issuer) = issuer();

@@ -1,6 +1,6 @@
 //! Key rotation with a `KeySet` keyed by `kid`: new tokens carry the current `kid`, tokens of
 //! an older key verify until it is removed, and the set changes while the app runs. Beyond
-//! Flask-JWT-Extended, so no BEHAVIOUR.md §6 number.
+//! Flask-JWT-Extended, so no upstream test name.
 
 use std::time::Duration;
 

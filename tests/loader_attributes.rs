@@ -2,7 +2,7 @@
 //! 15 attributes shapes new tokens or the pipeline of a `JwtManager::new` app, each
 //! error-response attribute replaces its default response, async loaders take actix
 //! extractors (`web::Data`, `HttpRequest`), and a callback set on the builder wins over the
-//! attribute. The upstream tests these follow are named in each comment (BEHAVIOUR.md §6).
+//! attribute. The upstream tests these follow are named in each comment.
 //!
 //! Registrations are global to a program, so this one holds all of them; the other loader
 //! tests set their callbacks on the builder.
@@ -256,8 +256,10 @@ fn access(jwt: &JwtManager, identity: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Token creation: identity, claims, headers and key loaders.
 
-// Items 5 (`test_token_from_complex_object`), 3 and 6 (claims loader in access and refresh
-// tokens), 93 and 95 (headers loader), and the key loaders (decode-token tests' custom keys).
+// Upstream `test_token_from_complex_object`, `test_additional_claims_in_access_token` and
+// `test_additional_claims_in_refresh_token`, `test_jwt_headers_in_access_token` and
+// `test_jwt_headers_in_refresh_token`, and the key loaders
+// (`test_custom_encode_decode_key_callbacks`).
 #[actix_web::test]
 async fn test_attribute_loaders_shape_new_tokens() {
     let jwt = manager();
@@ -325,7 +327,7 @@ async fn test_attribute_loaders_verify_requests() {
     );
 }
 
-// Item 132 (`test_no_token`) with the loader registered by attribute.
+// Upstream `test_no_token` with the loader registered by attribute.
 #[actix_web::test]
 async fn test_unauthorized_loader_attribute() {
     let app = app!(manager());
@@ -339,7 +341,7 @@ async fn test_unauthorized_loader_attribute() {
     );
 }
 
-// Items 125 (`test_invalid_jwt`) and 118's wrong type, with the loader registered by
+// Upstream `test_invalid_jwt` and `test_jwt_required`'s wrong type, with the loader registered by
 // attribute; a token signed with the config's key fails the decode key loader's key.
 #[actix_web::test]
 async fn test_invalid_token_loader_attribute() {
@@ -365,7 +367,7 @@ async fn test_invalid_token_loader_attribute() {
     }
 }
 
-// Item 130 (`test_expired_token`) with the loader registered by attribute.
+// Upstream `test_expired_token` with the loader registered by attribute.
 #[actix_web::test]
 async fn test_expired_token_loader_attribute() {
     let jwt = manager();
@@ -385,7 +387,7 @@ async fn test_expired_token_loader_attribute() {
     );
 }
 
-// Item 119 (`test_fresh_jwt_required`, custom loader) with the loader registered by attribute.
+// Upstream `test_fresh_jwt_required` (custom loader) with the loader registered by attribute.
 #[actix_web::test]
 async fn test_needs_fresh_token_loader_attribute() {
     let jwt = manager();
@@ -407,7 +409,7 @@ async fn test_needs_fresh_token_loader_attribute() {
     assert_eq!(reply, (StatusCode::OK, json!({"foo": "bar"})));
 }
 
-// Items 12–18 (`test_blocklist.py`) with an async blocklist loader reading the app's
+// Upstream `tests/test_blocklist.py` with an async blocklist loader reading the app's
 // `web::Data<Revoked>`, and the revoked-token loader registered by attribute.
 #[actix_web::test]
 async fn test_blocklist_and_revoked_token_loader_attributes() {
@@ -481,7 +483,8 @@ async fn test_blocklist_extractor_failure_is_internal_error() {
     );
 }
 
-// Items 20–21 (`test_claims_verification.py`) with both loaders registered by attribute; an
+// Upstream `test_unsuccessful_claims_validation` and `test_claims_validation_custom_error` with
+// both loaders registered by attribute; an
 // `Err` from the verification loader refuses the request (fail closed).
 #[actix_web::test]
 async fn test_token_verification_loader_attributes() {
@@ -513,7 +516,8 @@ async fn test_token_verification_loader_attributes() {
     );
 }
 
-// Items 116–117 (`test_user_lookup.py`) with both loaders registered by attribute.
+// Upstream `test_load_invalid_user` and `test_custom_user_lookup_errors` with both loaders
+// registered by attribute.
 #[actix_web::test]
 async fn test_user_lookup_error_loader_attribute() {
     let jwt = manager();

@@ -1,7 +1,7 @@
 //! The docs' HTTPie session of Flask-JWT-Extended's "Automatic User Loading" page, replayed
 //! against our port in `examples/automatic_user_loading.rs`: the very same app (`configure`,
 //! `jwt_manager()` and its in-memory SQLite `database()`), through actix's test service.
-//! These are docs examples, not upstream test cases, so they have no BEHAVIOUR.md §6 number.
+//! These are docs examples, not upstream test cases, so they carry no upstream test name.
 //!
 //! The example registers its loaders by attribute, for the whole program: the other loader
 //! examples (`loaders`, `custom_decorators`) would pick them up here, so their flows run in

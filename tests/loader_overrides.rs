@@ -1,5 +1,5 @@
 //! Loader callbacks set on the builder: ports of upstream `tests/test_blocklist.py`
-//! (BEHAVIOUR.md §6 items 12–18), each error-response loader replacing its default response,
+//!, each error-response loader replacing its default response,
 //! and the docs examples `loaders` (a custom expired-token response, registered by attribute)
 //! and `custom_decorators` (an `admin_required` guard on `verify_jwt_in_request`).
 //!
@@ -139,9 +139,9 @@ fn refresh(jwt: &JwtManager) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Blocklist (items 12–18).
+// Blocklist (upstream `tests/test_blocklist.py`).
 
-// §6 item 12.
+// Upstream `test_blocklisted_access_token_revocation_skip`.
 #[actix_web::test]
 async fn test_blocklisted_access_token_revocation_skip() {
     let (jwt, calls) = with_blocklist(true);
@@ -155,7 +155,7 @@ async fn test_blocklisted_access_token_revocation_skip() {
     );
 }
 
-// §6 item 13.
+// Upstream `test_blocklisted_access_token_revocation_no_skip`.
 #[actix_web::test]
 async fn test_blocklisted_access_token_revocation_no_skip() {
     let (jwt, calls) = with_blocklist(true);
@@ -171,7 +171,7 @@ async fn test_blocklisted_access_token_revocation_no_skip() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
-// §6 item 14.
+// Upstream `test_non_blocklisted_access_token`.
 #[actix_web::test]
 async fn test_non_blocklisted_access_token() {
     let (jwt, calls) = with_blocklist(false);
@@ -181,7 +181,7 @@ async fn test_non_blocklisted_access_token() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
-// §6 item 15.
+// Upstream `test_blocklisted_access_token`.
 #[actix_web::test]
 async fn test_blocklisted_access_token() {
     let (jwt, _) = with_blocklist(true);
@@ -196,7 +196,7 @@ async fn test_blocklisted_access_token() {
     );
 }
 
-// §6 item 16.
+// Upstream `test_non_blocklisted_refresh_token`.
 #[actix_web::test]
 async fn test_non_blocklisted_refresh_token() {
     let (jwt, calls) = with_blocklist(false);
@@ -206,7 +206,7 @@ async fn test_non_blocklisted_refresh_token() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
-// §6 item 17.
+// Upstream `test_blocklisted_refresh_token`.
 #[actix_web::test]
 async fn test_blocklisted_refresh_token() {
     let (jwt, _) = with_blocklist(true);
@@ -221,7 +221,7 @@ async fn test_blocklisted_refresh_token() {
     );
 }
 
-// §6 item 18.
+// Upstream `test_custom_blocklisted_message`.
 #[actix_web::test]
 async fn test_custom_blocklisted_message() {
     let seen = Arc::new(Mutex::new(Vec::new()));

@@ -1,7 +1,7 @@
 //! The docs' flows of Flask-JWT-Extended's `jwt_locations.py` and `implicit_refresh.py`,
 //! replayed against our ports in `examples/`: the very same app (`configure` + `jwt_manager()`)
-//! through actix's test service. Docs examples, not upstream test cases: no BEHAVIOUR.md §6
-//! number, except where noted.
+//! through actix's test service. Docs examples, not upstream test cases: no upstream test
+//! name, except where noted.
 
 // Each example includes the shared `examples/support/` modules it uses, so a test that
 // includes several examples loads them more than once, which is harmless here.

@@ -1,5 +1,5 @@
-//! Ports of upstream `tests/test_multiple_token_locations.py` (BEHAVIOUR.md §6 items 100–106)
-//! and the additional case X26, each on upstream's two apps: all four locations in
+//! Ports of upstream `tests/test_multiple_token_locations.py` and the not-found message over
+//! all four locations, each on upstream's two apps: all four locations in
 //! `JWT_TOKEN_LOCATION`, and `[headers]` in the config with the four listed on the route.
 
 mod common;
@@ -47,7 +47,8 @@ async fn route_protected() -> HttpResponse {
     located()
 }
 
-// Items 104–106 on route-level lists too (upstream changes only the config).
+// `test_no_jwt_in_request` and the two `test_order_of_jwt_locations*` on route-level lists
+// too (upstream changes only the config).
 #[jwt_required(locations = ["cookies", "headers"])]
 async fn cookies_headers() -> HttpResponse {
     located()
@@ -180,7 +181,7 @@ fn found_in(location: &str) -> (StatusCode, Value) {
     (StatusCode::OK, json!({"foo": "bar", "location": location}))
 }
 
-// §6 item 100.
+// Upstream `test_header_access`.
 #[actix_web::test]
 async fn test_header_access() {
     for variant in VARIANTS {
@@ -192,7 +193,7 @@ async fn test_header_access() {
     }
 }
 
-// §6 item 101.
+// Upstream `test_cookie_access`.
 #[actix_web::test]
 async fn test_cookie_access() {
     for variant in VARIANTS {
@@ -203,7 +204,7 @@ async fn test_cookie_access() {
     }
 }
 
-// §6 item 102.
+// Upstream `test_query_string_access`.
 #[actix_web::test]
 async fn test_query_string_access() {
     for variant in VARIANTS {
@@ -213,7 +214,7 @@ async fn test_query_string_access() {
     }
 }
 
-// §6 item 103.
+// Upstream `test_json_access`.
 #[actix_web::test]
 async fn test_json_access() {
     for variant in VARIANTS {
@@ -228,7 +229,7 @@ async fn test_json_access() {
 const COOKIES_HEADERS_MISSING: &str = "Missing JWT in cookies or headers (Missing cookie \"access_token_cookie\"; Missing Authorization Header)";
 const JSON_QUERY_MISSING: &str = "Missing JWT in json or query_string (Invalid content-type. Must be application/json.; Missing 'jwt' query paramater)";
 
-// §6 item 104: on the config's list, and (beyond upstream) on a route's list.
+// Upstream `test_no_jwt_in_request`: on the config's list, and (beyond upstream) on a route's list.
 #[actix_web::test]
 async fn test_no_jwt_in_request() {
     let cases = [
@@ -259,7 +260,7 @@ async fn test_no_jwt_in_request() {
     }
 }
 
-// §6 item 105.
+// Upstream `test_order_of_jwt_locations_in_request`.
 #[actix_web::test]
 async fn test_order_of_jwt_locations_in_request() {
     for (token_location, route) in [
@@ -284,7 +285,8 @@ async fn test_order_of_jwt_locations_in_request() {
     }
 }
 
-// §6 item 106: an invalid token in an earlier location is not skipped.
+// Upstream `test_order_of_jwt_locations_with_one_invalid_token_in_request`: an invalid token in an
+// earlier location is not skipped.
 #[actix_web::test]
 async fn test_order_of_jwt_locations_with_one_invalid_token_in_request() {
     let corrupted = format!("000000{}", &token()[5..]);
@@ -324,7 +326,7 @@ async fn test_order_of_jwt_locations_with_one_invalid_token_in_request() {
     }
 }
 
-// X26: the not-found message over all four locations (§3.1 step 4).
+// The not-found message over all four locations: each location's message, in search order.
 #[actix_web::test]
 async fn test_no_jwt_in_any_of_four_locations() {
     let expected = (
@@ -354,7 +356,7 @@ async fn test_no_jwt_in_any_of_four_locations() {
     }
 }
 
-// §3.1 step 3: the first location holding a token wins, the later ones are not looked at.
+// The first location holding a token wins, the later ones are not looked at.
 #[actix_web::test]
 async fn test_first_location_wins_over_later_garbage() {
     for variant in VARIANTS {

@@ -1,5 +1,5 @@
-//! Ports of upstream `tests/test_query_string.py` (BEHAVIOUR.md §6 items 110–113), the
-//! additional case X23, and empty or repeated `jwt` parameters (X16).
+//! Ports of upstream `tests/test_query_string.py`, the prefix checked on optional routes too,
+//! and empty or repeated `jwt` parameters.
 
 mod common;
 
@@ -88,7 +88,7 @@ fn missing(name: &str) -> (StatusCode, Value) {
     )
 }
 
-// §6 item 110.
+// Upstream `test_default_query_paramater`.
 #[actix_web::test]
 async fn test_default_query_paramater() {
     let jwt = JwtManager::new(query_config()).unwrap();
@@ -97,7 +97,8 @@ async fn test_default_query_paramater() {
     assert_eq!(get!(app, format!("/protected?jwt={token}")), foo_bar());
 }
 
-// §6 item 111. Upstream's test client sends the space of `?jwt=bearer <tok>` as `%20`.
+// Upstream `test_query_string_value_prefix`. Upstream's test client sends the space of `?jwt=bearer
+// <tok>` as `%20`.
 #[actix_web::test]
 async fn test_query_string_value_prefix() {
     let jwt = JwtManager::new(JwtConfig {
@@ -121,7 +122,7 @@ async fn test_query_string_value_prefix() {
     );
 }
 
-// §6 item 112.
+// Upstream `test_custom_query_paramater`.
 #[actix_web::test]
 async fn test_custom_query_paramater() {
     let jwt = JwtManager::new(JwtConfig {
@@ -136,7 +137,7 @@ async fn test_custom_query_paramater() {
     assert_eq!(get!(app, format!("/protected?foo={token}")), foo_bar());
 }
 
-// §6 item 113.
+// Upstream `test_missing_query_paramater`.
 #[actix_web::test]
 async fn test_missing_query_paramater() {
     let jwt = JwtManager::new(query_config()).unwrap();
@@ -158,7 +159,7 @@ async fn test_missing_query_paramater() {
     );
 }
 
-// X23: the prefix's space may arrive percent-encoded or as `+`.
+// The prefix's space may arrive percent-encoded or as `+`.
 #[actix_web::test]
 async fn test_query_string_prefix_with_encoded_space() {
     let jwt = JwtManager::new(JwtConfig {
@@ -184,7 +185,7 @@ async fn test_query_string_prefix_with_encoded_space() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
 
-// X16: `?jwt=` is "missing" (401), and anonymous on an optional route.
+// `?jwt=` is "missing" (401), and anonymous on an optional route.
 #[actix_web::test]
 async fn test_empty_query_paramater() {
     let jwt = JwtManager::new(query_config()).unwrap();
@@ -207,7 +208,7 @@ async fn test_empty_query_paramater() {
     assert_eq!(body, json!({"msg": "Not enough segments"}));
 }
 
-// §3.4: the first `jwt` parameter is the value, as Werkzeug's `request.args.get`.
+// The first `jwt` parameter is the value, as Werkzeug's `request.args.get`.
 #[actix_web::test]
 async fn test_repeated_query_paramater() {
     let jwt = JwtManager::new(query_config()).unwrap();

@@ -393,7 +393,7 @@ async fn error_bodies_never_echo_attacker_input() {
 }
 
 /// The one message that carries token content is the user loader's "Error loading the user
-/// <identity>" (BEHAVIOUR.md §4), from a signed token. It is JSON-escaped: quotes and
+/// <identity>", Flask's message, from a signed token. It is JSON-escaped: quotes and
 /// control characters cannot break out of the string, and the body is `application/json`.
 #[actix_web::test]
 async fn signed_identity_in_an_error_message_is_json_escaped() {
@@ -462,7 +462,7 @@ async fn unsigned_crit_name_in_an_error_message_is_json_escaped() {
 }
 
 /// The CSRF double-submit comparison is constant-time: `constant_time_eq` in
-/// `jwt-runtime/src/decode.rs` compares every byte (XOR folded into one accumulator, behind
+/// `jwt-runtime/src/keys/mod.rs` compares every byte (XOR folded into one accumulator, behind
 /// `black_box`) and leaks only the length, which is fixed (a UUID, 36 characters). Here: each
 /// equal-length value that differs from the right one in a single position is refused.
 #[actix_web::test]

@@ -1,11 +1,11 @@
-//! Ports of upstream `tests/test_user_lookup.py` (BEHAVIOUR.md §6 items 114–117) with the user
+//! Ports of upstream `tests/test_user_lookup.py` with the user
 //! loader registered by attribute: `#[user_lookup_loader]` reads the app's users through a
 //! `web::Data` extractor. Each case runs on two routes, as upstream's: one reads
 //! `current_user::<User>()` in a `#[jwt_required]` handler (Flask's `get_current_user()`), the
 //! other takes a `CurrentUser<User>` argument (Flask's `current_user`).
 //!
-//! The registration is global to this test program: item 114 (no loader) builds its manager
-//! with `.ignore_registered_loaders()`.
+//! The registration is global to this test program: `test_no_user_lookup_loader_specified` (no
+//! loader) builds its manager with `.ignore_registered_loaders()`.
 
 mod common;
 
@@ -105,8 +105,8 @@ fn get_with(url: &str, jwt: &JwtManager) -> TestRequest {
     TestRequest::get().uri(url).insert_header(bearer(&token))
 }
 
-// §6 item 114. The extractor cannot hand the error to the handler: it answers 500 with the
-// same message.
+// Upstream `test_no_user_lookup_loader_specified`. The extractor cannot hand the error to the
+// handler: it answers 500 with the same message.
 #[actix_web::test]
 async fn test_no_user_lookup_loader_specified() {
     let jwt = JwtManager::builder(config())
@@ -126,7 +126,7 @@ async fn test_no_user_lookup_loader_specified() {
     assert!(error.contains("@jwt.user_lookup_loader"), "{body}");
 }
 
-// §6 item 115.
+// Upstream `test_load_valid_user`.
 #[actix_web::test]
 async fn test_load_valid_user() {
     let jwt = manager();
@@ -137,7 +137,7 @@ async fn test_load_valid_user() {
     }
 }
 
-// §6 item 116: the same loader, and an app whose database lacks the user.
+// Upstream `test_load_invalid_user`: the same loader, and an app whose database lacks the user.
 #[actix_web::test]
 async fn test_load_invalid_user() {
     let jwt = manager();
@@ -155,7 +155,8 @@ async fn test_load_invalid_user() {
     }
 }
 
-// §6 item 117: the error loader set on the builder, the lookup registered by attribute.
+// Upstream `test_custom_user_lookup_errors`: the error loader set on the builder, the lookup
+// registered by attribute.
 #[actix_web::test]
 async fn test_custom_user_lookup_errors() {
     let seen = Arc::new(Mutex::new(Vec::new()));

@@ -1,5 +1,6 @@
-//! Ports of upstream `tests/test_view_decorators.py` (BEHAVIOUR.md §6 items 118–135) and the
-//! additional cases X12–X15, X17, X18 and X20: the options of `#[jwt_required]`, the custom
+//! Ports of upstream `tests/test_view_decorators.py` and cases beyond it (freshness without
+//! leeway, the order of the checks, repeated schemes, OPTIONS and HEAD, any user value,
+//! `verify_jwt_in_request` without a token): the options of `#[jwt_required]`, the custom
 //! response loaders, the order of the pipeline's checks and `verify_jwt_in_request`.
 
 mod common;
@@ -63,7 +64,8 @@ async fn no_typecheck() -> HttpResponse {
     foo("bar")
 }
 
-// Item 124: the route-level `locations` override. Upstream's third route,
+// Upstream `test_override_jwt_location`: the route-level `locations` override. Upstream's third
+// route,
 // `@jwt_required(locations="INVALID_LOCATION")` → 500 at request time, is a compile error
 // here (`unknown location`), covered by the trybuild UI tests, so it has no HTTP test.
 #[get("/protected_other")]
@@ -72,7 +74,7 @@ async fn protected_other() -> HttpResponse {
     foo("bar")
 }
 
-// X17: OPTIONS and HEAD are verified like GET; with `exempt_options(true)` OPTIONS runs the
+// OPTIONS and HEAD are verified like GET; with `exempt_options(true)` OPTIONS runs the
 // handler without verification.
 #[route(
     "/options_protected",
@@ -91,7 +93,9 @@ async fn options_protected() -> HttpResponse {
     }
 }
 
-// Items 131, 134 and X20: unprotected handlers calling the runtime themselves.
+// Upstream `test_expired_token_via_decode_token` and
+// `test_verify_jwt_in_request_returns_decoded_token`: unprotected handlers calling the runtime
+// themselves.
 #[get("/decode_expired")]
 async fn decode_expired() -> Result<HttpResponse, JwtError> {
     let token = create_access_token("username")
@@ -136,7 +140,7 @@ async fn optional_custom(
     describe_verification(&req, payload, VerifyOptions::new().optional()).await
 }
 
-// X18: the user loaded for the token, whatever its value.
+// The user loaded for the token, whatever its value.
 #[get("/user_i32")]
 #[jwt_required]
 async fn user_i32() -> HttpResponse {
@@ -254,7 +258,7 @@ fn foobar(status: StatusCode) -> HttpResponse {
 // ---------------------------------------------------------------------------------------------
 // Upstream tests.
 
-// §6 item 118.
+// Upstream `test_jwt_required`.
 #[actix_web::test]
 async fn test_jwt_required() {
     let jwt = manager();
@@ -285,7 +289,7 @@ async fn test_jwt_required() {
     );
 }
 
-// §6 item 119.
+// Upstream `test_fresh_jwt_required`.
 #[actix_web::test]
 async fn test_fresh_jwt_required() {
     let jwt = manager();
@@ -356,7 +360,7 @@ async fn test_fresh_jwt_required() {
     assert_eq!(*seen.lock().unwrap(), username_access());
 }
 
-// §6 item 120.
+// Upstream `test_refresh_jwt_required`.
 #[actix_web::test]
 async fn test_refresh_jwt_required() {
     let jwt = manager();
@@ -387,7 +391,7 @@ async fn test_refresh_jwt_required() {
     assert_eq!((status, body), (StatusCode::OK, json!({"foo": "bar"})));
 }
 
-// §6 item 121.
+// Upstream `test_jwt_required_no_typecheck`.
 #[actix_web::test]
 async fn test_jwt_required_no_typecheck() {
     let jwt = manager();
@@ -409,7 +413,7 @@ async fn test_jwt_required_no_typecheck() {
     );
 }
 
-// §6 item 122.
+// Upstream `test_jwt_optional`.
 #[actix_web::test]
 async fn test_jwt_optional() {
     let jwt = manager();
@@ -437,7 +441,7 @@ async fn test_jwt_optional() {
     );
 }
 
-// §6 item 123.
+// Upstream `test_jwt_optional_with_no_valid_jwt`.
 #[actix_web::test]
 async fn test_jwt_optional_with_no_valid_jwt() {
     let jwt = manager();
@@ -487,7 +491,8 @@ async fn test_jwt_optional_with_no_valid_jwt() {
     }
 }
 
-// §6 item 124 (the invalid-location route is a compile error, see `protected_other`).
+// Upstream `test_override_jwt_location` (the invalid-location route is a compile error, see
+// `protected_other`).
 #[actix_web::test]
 async fn test_override_jwt_location() {
     let jwt = JwtManager::new(JwtConfig {
@@ -511,7 +516,7 @@ async fn test_override_jwt_location() {
     );
 }
 
-// §6 item 125.
+// Upstream `test_invalid_jwt`.
 #[actix_web::test]
 async fn test_invalid_jwt() {
     let invalid_token = "aaaaa.bbbbb.ccccc";
@@ -542,7 +547,7 @@ async fn test_invalid_jwt() {
     assert_eq!(*messages.lock().unwrap(), ["Invalid header padding"]);
 }
 
-// §6 item 126.
+// Upstream `test_jwt_missing_claims`.
 #[actix_web::test]
 async fn test_jwt_missing_claims() {
     let app = app!(manager());
@@ -554,7 +559,7 @@ async fn test_jwt_missing_claims() {
     );
 }
 
-// §6 item 127.
+// Upstream `test_jwt_invalid_audience`.
 #[actix_web::test]
 async fn test_jwt_invalid_audience() {
     let no_aud = sign_raw(&json!({"sub": "me"}), SECRET);
@@ -592,7 +597,7 @@ async fn test_jwt_invalid_audience() {
     );
 }
 
-// §6 item 128.
+// Upstream `test_jwt_invalid_issuer`.
 #[actix_web::test]
 async fn test_jwt_invalid_issuer() {
     let no_iss = sign_raw(&json!({"sub": "me"}), SECRET);
@@ -624,7 +629,7 @@ async fn test_jwt_invalid_issuer() {
     );
 }
 
-// §6 item 129.
+// Upstream `test_malformed_token`.
 #[actix_web::test]
 async fn test_malformed_token() {
     let app = app!(manager());
@@ -635,7 +640,7 @@ async fn test_malformed_token() {
     );
 }
 
-// §6 item 130.
+// Upstream `test_expired_token`.
 #[actix_web::test]
 async fn test_expired_token() {
     let jwt = manager();
@@ -664,7 +669,7 @@ async fn test_expired_token() {
     assert_eq!(*seen.lock().unwrap(), username_access());
 }
 
-// §6 item 131.
+// Upstream `test_expired_token_via_decode_token`.
 #[actix_web::test]
 async fn test_expired_token_via_decode_token() {
     let seen = Seen::default();
@@ -684,7 +689,7 @@ async fn test_expired_token_via_decode_token() {
     assert_eq!(*seen.lock().unwrap(), username_access());
 }
 
-// §6 item 132.
+// Upstream `test_no_token`.
 #[actix_web::test]
 async fn test_no_token() {
     let app = app!(manager());
@@ -714,7 +719,7 @@ async fn test_no_token() {
     assert_eq!(*messages.lock().unwrap(), ["Missing Authorization Header"]);
 }
 
-// §6 item 133.
+// Upstream `test_different_token_algorightm`.
 #[actix_web::test]
 async fn test_different_token_algorightm() {
     let token = access(&manager());
@@ -734,7 +739,7 @@ async fn test_different_token_algorightm() {
     );
 }
 
-// §6 item 134.
+// Upstream `test_verify_jwt_in_request_returns_decoded_token`.
 #[actix_web::test]
 async fn test_verify_jwt_in_request_returns_decoded_token() {
     let jwt = manager();
@@ -769,7 +774,7 @@ async fn test_verify_jwt_in_request_returns_decoded_token() {
     );
 }
 
-// §6 item 135.
+// Upstream `test_non_string_identity`.
 #[actix_web::test]
 async fn test_non_string_identity() {
     let jwt = manager();
@@ -789,9 +794,9 @@ async fn test_non_string_identity() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Additional cases (BEHAVIOUR.md §6.x).
+// Cases beyond upstream's tests.
 
-// X12: freshness has no leeway, even when decoding has some.
+// Freshness has no leeway, even when decoding has some.
 #[actix_web::test]
 async fn test_fresh_timestamp_ignores_leeway() {
     let jwt = JwtManager::new(JwtConfig {
@@ -865,7 +870,7 @@ impl Counted {
     }
 }
 
-// X13: fresh → blocklist → verification → user lookup; a failing step stops the pipeline.
+// Fresh → blocklist → verification → user lookup; a failing step stops the pipeline.
 #[actix_web::test]
 async fn test_order_of_checks() {
     // Non-fresh and revoked, on a fresh route: freshness is reported, the blocklist not asked.
@@ -917,7 +922,7 @@ async fn test_order_of_checks() {
     assert_eq!(c.calls(), [1, 1, 1]);
 }
 
-// X14: two `Bearer` pieces are "not found": 401 on a required route, anonymous on an optional one.
+// Two `Bearer` pieces are "not found": 401 on a required route, anonymous on an optional one.
 #[actix_web::test]
 async fn test_two_bearer_pieces() {
     let jwt = manager();
@@ -935,7 +940,7 @@ async fn test_two_bearer_pieces() {
     assert_eq!((status, body), (StatusCode::OK, json!({"foo": "bar"})));
 }
 
-// X15: the scheme is case-sensitive; a third word is a bad header.
+// The scheme is case-sensitive; a third word is a bad header.
 #[actix_web::test]
 async fn test_header_scheme_case_and_extra_words() {
     let jwt = manager();
@@ -969,7 +974,7 @@ async fn test_header_scheme_case_and_extra_words() {
     );
 }
 
-// X17: OPTIONS is verified like GET by default. With Flask's exemption opted into, OPTIONS
+// OPTIONS is verified like GET by default. With Flask's exemption opted into, OPTIONS
 // passes even with an invalid token, and the handler runs with an empty context (where Flask's
 // `get_jwt()` would raise); HEAD is verified either way.
 #[actix_web::test]
@@ -1015,7 +1020,7 @@ async fn test_options_and_head_methods() {
     );
 }
 
-// X18: any user the loader returns is a user, even a falsy one.
+// Any user the loader returns is a user, even a falsy one.
 #[actix_web::test]
 async fn test_falsy_users_are_users() {
     let zero = JwtManager::builder(config())
@@ -1035,7 +1040,7 @@ async fn test_falsy_users_are_users() {
     assert_eq!((status, body), (StatusCode::OK, json!({"user": ""})));
 }
 
-// X20: `verify_jwt_in_request` returns `None` for optional without a token, and for OPTIONS
+// `verify_jwt_in_request` returns `None` for optional without a token, and for OPTIONS
 // when the manager exempts it.
 #[actix_web::test]
 async fn test_verify_jwt_in_request_returns_none() {
@@ -1081,8 +1086,9 @@ async fn test_verify_jwt_in_request_returns_none() {
     );
 }
 
-// The token-receiving response loaders get the token's header and claims (items 18, 117, 119,
-// 130 check `alg`/`sub`; `type` is checked here for all of them).
+// The token-receiving response loaders get the token's header and claims (upstream's
+// `test_custom_blocklisted_message`, `test_custom_user_lookup_errors`, `test_fresh_jwt_required`
+// and `test_expired_token` check `alg`/`sub`; `type` is checked here for all of them).
 #[actix_web::test]
 async fn test_response_loaders_receive_the_token() {
     let seen = Seen::default();

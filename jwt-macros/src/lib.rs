@@ -14,6 +14,8 @@ mod syntax;
 
 use proc_macro::TokenStream;
 
+use loaders::kinds::{Input, Kind, Output};
+
 /// Protects an actix-web handler: the request must carry a valid JWT, as with
 /// Flask-JWT-Extended's `@jwt_required()`.
 ///
@@ -106,315 +108,285 @@ pub fn jwt_required(args: TokenStream, item: TokenStream) -> TokenStream {
     jwt_required::jwt_required(args.into(), item.into()).into()
 }
 
-/// Registers the function that turns the identity given to `create_access_token` /
-/// `create_refresh_token` into the token's identity claim (`sub` by default): Flask's
-/// `@jwt.user_identity_loader`. Without one, the identity is stored as given.
-///
-/// Shape: `fn(&serde_json::Value) -> impl Serialize`. The identity arrives as the JSON value it
-/// serialized to; take it by value as any `DeserializeOwned` type instead to get it
-/// deserialized (a value that does not deserialize makes token creation fail).
-///
-/// ```ignore
-/// use actix_jwt_extended::user_identity_loader;
-///
-/// #[derive(serde::Serialize, serde::Deserialize)]
-/// struct User { id: i64, username: String }
-///
-/// // `create_access_token(&user)` then puts the id, as a string, in `sub`.
-/// #[user_identity_loader]
-/// fn user_identity_lookup(user: User) -> String {
-///     user.id.to_string()
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn user_identity_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::USER_IDENTITY, args.into(), item.into()).into()
+/// The loader attributes, one row each: the user-facing docs, then the loader's Flask name and
+/// the shape of the function it accepts (its fixed arguments and what it returns; `Check` and
+/// `User` loaders are `async` and may take extractors after the fixed arguments). Each row
+/// becomes the attribute's entry point; the runtime's `__private::loader::<name>` module holds
+/// the loader's type checks and its registration.
+macro_rules! loader_attributes {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident($($input:ident),*) -> $output:ident;
+    )*) => {
+        $(
+            $(#[$doc])*
+            #[proc_macro_attribute]
+            pub fn $name(args: TokenStream, item: TokenStream) -> TokenStream {
+                const KIND: Kind = Kind {
+                    name: stringify!($name),
+                    inputs: &[$(Input::$input),*],
+                    output: Output::$output,
+                };
+                loaders::loader(&KIND, args.into(), item.into()).into()
+            }
+        )*
+
+        /// Every loader attribute, in the order above.
+        #[cfg(test)]
+        const LOADERS: &[Kind] = &[$(Kind {
+            name: stringify!($name),
+            inputs: &[$(Input::$input),*],
+            output: Output::$output,
+        }),*];
+    };
 }
 
-/// Registers the function that loads the user of every verified token: Flask's
-/// `@jwt.user_lookup_loader`. Read the user with `current_user::<User>()` in a
-/// `#[jwt_required]` handler, or take a `CurrentUser<User>` argument.
-///
-/// Shape: `async fn(&JwtHeader, &Claims, <extractors>...) -> Option<User>`, where
-/// `User: Send + Sync + 'static`. `None` refuses the request through the
-/// `user_lookup_error_loader` (default: 401 `{"msg": "Error loading the user <identity>"}`).
-///
-/// ```ignore
-/// use actix_jwt_extended::{user_lookup_loader, Claims, JwtHeader};
-/// use actix_web::web;
-///
-/// #[user_lookup_loader]
-/// async fn load_user(_header: &JwtHeader, claims: &Claims, db: web::Data<Db>) -> Option<User> {
-///     db.find_user(claims.sub()?).await
-/// }
-/// ```
-#[doc = include_str!("loaders/extractors.md")]
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn user_lookup_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::USER_LOOKUP, args.into(), item.into()).into()
-}
+loader_attributes! {
+    /// Registers the function that turns the identity given to `create_access_token` /
+    /// `create_refresh_token` into the token's identity claim (`sub` by default): Flask's
+    /// `@jwt.user_identity_loader`. Without one, the identity is stored as given.
+    ///
+    /// Shape: `fn(&serde_json::Value) -> impl Serialize`. The identity arrives as the JSON value it
+    /// serialized to; take it by value as any `DeserializeOwned` type instead to get it
+    /// deserialized (a value that does not deserialize makes token creation fail).
+    ///
+    /// ```ignore
+    /// use actix_jwt_extended::user_identity_loader;
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct User { id: i64, username: String }
+    ///
+    /// // `create_access_token(&user)` then puts the id, as a string, in `sub`.
+    /// #[user_identity_loader]
+    /// fn user_identity_lookup(user: User) -> String {
+    ///     user.id.to_string()
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    user_identity_loader(Identity) -> Identity;
 
-/// Registers the response sent when the `user_lookup_loader` finds no user: Flask's
-/// `@jwt.user_lookup_error_loader`. Default: 401 `{"msg": "Error loading the user <identity>"}`.
-///
-/// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the token's header and claims.
-///
-/// ```ignore
-/// #[user_lookup_error_loader]
-/// fn user_gone(_header: &JwtHeader, claims: &Claims) -> HttpResponse {
-///     HttpResponse::NotFound().json(json!({ "msg": format!("no user {}", claims.sub().unwrap_or("")) }))
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn user_lookup_error_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::USER_LOOKUP_ERROR, args.into(), item.into()).into()
-}
+    /// Registers the function that loads the user of every verified token: Flask's
+    /// `@jwt.user_lookup_loader`. Read the user with `current_user::<User>()` in a
+    /// `#[jwt_required]` handler, or take a `CurrentUser<User>` argument.
+    ///
+    /// Shape: `async fn(&JwtHeader, &Claims, <extractors>...) -> Option<User>`, where
+    /// `User: Send + Sync + 'static`. `None` refuses the request through the
+    /// `user_lookup_error_loader` (default: 401 `{"msg": "Error loading the user <identity>"}`).
+    ///
+    /// ```ignore
+    /// use actix_jwt_extended::{user_lookup_loader, Claims, JwtHeader};
+    /// use actix_web::web;
+    ///
+    /// #[user_lookup_loader]
+    /// async fn load_user(_header: &JwtHeader, claims: &Claims, db: web::Data<Db>) -> Option<User> {
+    ///     db.find_user(claims.sub()?).await
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/extractors.md")]
+    #[doc = include_str!("loaders/registration.md")]
+    user_lookup_loader(Header, Claims) -> User;
 
-/// Registers the function whose claims are added to every new token: Flask's
-/// `@jwt.additional_claims_loader`. Claims given to `.additional_claims(..)` when creating a
-/// token win over these. Default: none.
-///
-/// Shape: `fn(&serde_json::Value) -> impl Serialize`, given the identity as
-/// `create_*_token` got it (or deserialized, by value); the result must serialize to a JSON
-/// object (a struct or a map), else token creation fails.
-///
-/// ```ignore
-/// #[additional_claims_loader]
-/// fn add_claims(identity: &serde_json::Value) -> serde_json::Value {
-///     json!({ "is_administrator": identity == "admin" })
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn additional_claims_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::ADDITIONAL_CLAIMS, args.into(), item.into()).into()
-}
+    /// Registers the response sent when the `user_lookup_loader` finds no user: Flask's
+    /// `@jwt.user_lookup_error_loader`. Default: 401 `{"msg": "Error loading the user <identity>"}`.
+    ///
+    /// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the token's header and claims.
+    ///
+    /// ```ignore
+    /// #[user_lookup_error_loader]
+    /// fn user_gone(_header: &JwtHeader, claims: &Claims) -> HttpResponse {
+    ///     HttpResponse::NotFound().json(json!({ "msg": format!("no user {}", claims.sub().unwrap_or("")) }))
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    user_lookup_error_loader(Header, Claims) -> Response;
 
-/// Registers the function whose fields are added to the header of every new token: Flask's
-/// `@jwt.additional_headers_loader`. Headers given to `.additional_headers(..)` win over these.
-/// Default: none.
-///
-/// Shape: `fn(&serde_json::Value) -> impl Serialize`, as `#[additional_claims_loader]`.
-///
-/// ```ignore
-/// #[additional_headers_loader]
-/// fn add_headers(_identity: &serde_json::Value) -> serde_json::Value {
-///     json!({ "kid": "2024-01" })
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn additional_headers_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(
-        &loaders::kinds::ADDITIONAL_HEADERS,
-        args.into(),
-        item.into(),
-    )
-    .into()
-}
+    /// Registers the function whose claims are added to every new token: Flask's
+    /// `@jwt.additional_claims_loader`. Claims given to `.additional_claims(..)` when creating a
+    /// token win over these. Default: none.
+    ///
+    /// Shape: `fn(&serde_json::Value) -> impl Serialize`, given the identity as
+    /// `create_*_token` got it (or deserialized, by value); the result must serialize to a JSON
+    /// object (a struct or a map), else token creation fails.
+    ///
+    /// ```ignore
+    /// #[additional_claims_loader]
+    /// fn add_claims(identity: &serde_json::Value) -> serde_json::Value {
+    ///     json!({ "is_administrator": identity == "admin" })
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    additional_claims_loader(Identity) -> Object;
 
-/// Registers the function that says whether a token is revoked: Flask's
-/// `@jwt.token_in_blocklist_loader`. `true` refuses the request through the
-/// `revoked_token_loader` (default: 401 `{"msg": "Token has been revoked"}`). It is not called
-/// on routes with `skip_revocation_check`. Default: no token is revoked (or the manager's
-/// revocation store decides, when one is set).
-///
-/// Shape: `async fn(&JwtHeader, &Claims, <extractors>...) -> bool`, or `Result<bool, E>`.
-///
-/// ```ignore
-/// #[token_in_blocklist_loader]
-/// async fn is_revoked(_header: &JwtHeader, claims: &Claims, db: web::Data<Db>) -> Result<bool, DbError> {
-///     db.is_revoked(claims.jti().unwrap_or_default()).await
-/// }
-/// ```
-#[doc = include_str!("loaders/extractors.md")]
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn token_in_blocklist_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(
-        &loaders::kinds::TOKEN_IN_BLOCKLIST,
-        args.into(),
-        item.into(),
-    )
-    .into()
-}
+    /// Registers the function whose fields are added to the header of every new token: Flask's
+    /// `@jwt.additional_headers_loader`. Headers given to `.additional_headers(..)` win over these.
+    /// Default: none.
+    ///
+    /// Shape: `fn(&serde_json::Value) -> impl Serialize`, as `#[additional_claims_loader]`.
+    ///
+    /// ```ignore
+    /// #[additional_headers_loader]
+    /// fn add_headers(_identity: &serde_json::Value) -> serde_json::Value {
+    ///     json!({ "kid": "2024-01" })
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    additional_headers_loader(Identity) -> Object;
 
-/// Registers the response sent for a revoked token: Flask's `@jwt.revoked_token_loader`.
-/// Default: 401 `{"msg": "Token has been revoked"}`.
-///
-/// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the revoked token's header and claims.
-///
-/// ```ignore
-/// #[revoked_token_loader]
-/// fn revoked(_header: &JwtHeader, _claims: &Claims) -> HttpResponse {
-///     HttpResponse::Unauthorized().json(json!({ "msg": "Token revoked, log in again" }))
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn revoked_token_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::REVOKED_TOKEN, args.into(), item.into()).into()
-}
+    /// Registers the function that says whether a token is revoked: Flask's
+    /// `@jwt.token_in_blocklist_loader`. `true` refuses the request through the
+    /// `revoked_token_loader` (default: 401 `{"msg": "Token has been revoked"}`). It is not called
+    /// on routes with `skip_revocation_check`. Default: no token is revoked (or the manager's
+    /// revocation store decides, when one is set).
+    ///
+    /// Shape: `async fn(&JwtHeader, &Claims, <extractors>...) -> bool`, or `Result<bool, E>`.
+    ///
+    /// ```ignore
+    /// #[token_in_blocklist_loader]
+    /// async fn is_revoked(_header: &JwtHeader, claims: &Claims, db: web::Data<Db>) -> Result<bool, DbError> {
+    ///     db.is_revoked(claims.jti().unwrap_or_default()).await
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/extractors.md")]
+    #[doc = include_str!("loaders/registration.md")]
+    token_in_blocklist_loader(Header, Claims) -> Check;
 
-/// Registers the response sent for an expired token: Flask's `@jwt.expired_token_loader`.
-/// Default: 401 `{"msg": "Token has expired"}`.
-///
-/// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the expired token's header and claims.
-///
-/// ```ignore
-/// #[expired_token_loader]
-/// fn my_expired_token_callback(_jwt_header: &JwtHeader, _jwt_payload: &Claims) -> HttpResponse {
-///     HttpResponse::Unauthorized().json(json!({ "code": "dave", "err": "I can't let you do that" }))
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn expired_token_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::EXPIRED_TOKEN, args.into(), item.into()).into()
-}
+    /// Registers the response sent for a revoked token: Flask's `@jwt.revoked_token_loader`.
+    /// Default: 401 `{"msg": "Token has been revoked"}`.
+    ///
+    /// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the revoked token's header and claims.
+    ///
+    /// ```ignore
+    /// #[revoked_token_loader]
+    /// fn revoked(_header: &JwtHeader, _claims: &Claims) -> HttpResponse {
+    ///     HttpResponse::Unauthorized().json(json!({ "msg": "Token revoked, log in again" }))
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    revoked_token_loader(Header, Claims) -> Response;
 
-/// Registers the response sent for a malformed or invalid token (bad header, bad signature,
-/// missing claim, wrong token type, ...): Flask's `@jwt.invalid_token_loader`.
-/// Default: 422 `{"msg": <message>}`.
-///
-/// Shape: `fn(&str) -> HttpResponse`, given Flask's error message.
-///
-/// ```ignore
-/// #[invalid_token_loader]
-/// fn invalid(message: &str) -> HttpResponse {
-///     HttpResponse::BadRequest().json(json!({ "error": message }))
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn invalid_token_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::INVALID_TOKEN, args.into(), item.into()).into()
-}
+    /// Registers the response sent for an expired token: Flask's `@jwt.expired_token_loader`.
+    /// Default: 401 `{"msg": "Token has expired"}`.
+    ///
+    /// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the expired token's header and claims.
+    ///
+    /// ```ignore
+    /// #[expired_token_loader]
+    /// fn my_expired_token_callback(_jwt_header: &JwtHeader, _jwt_payload: &Claims) -> HttpResponse {
+    ///     HttpResponse::Unauthorized().json(json!({ "code": "dave", "err": "I can't let you do that" }))
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    expired_token_loader(Header, Claims) -> Response;
 
-/// Registers the response sent when no token is found, or the CSRF check fails: Flask's
-/// `@jwt.unauthorized_loader`. Default: 401 `{"msg": <message>}`.
-///
-/// Shape: `fn(&str) -> HttpResponse`, given Flask's error message (e.g.
-/// `Missing Authorization Header`).
-///
-/// ```ignore
-/// #[unauthorized_loader]
-/// fn unauthorized(message: &str) -> HttpResponse {
-///     HttpResponse::Unauthorized().json(json!({ "error": message }))
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn unauthorized_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::UNAUTHORIZED, args.into(), item.into()).into()
-}
+    /// Registers the response sent for a malformed or invalid token (bad header, bad signature,
+    /// missing claim, wrong token type, ...): Flask's `@jwt.invalid_token_loader`.
+    /// Default: 422 `{"msg": <message>}`.
+    ///
+    /// Shape: `fn(&str) -> HttpResponse`, given Flask's error message.
+    ///
+    /// ```ignore
+    /// #[invalid_token_loader]
+    /// fn invalid(message: &str) -> HttpResponse {
+    ///     HttpResponse::BadRequest().json(json!({ "error": message }))
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    invalid_token_loader(Message) -> Response;
 
-/// Registers the response sent when a route requires a fresh token and gets another one:
-/// Flask's `@jwt.needs_fresh_token_loader`. Default: 401 `{"msg": "Fresh token required"}`.
-///
-/// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the token's header and claims.
-///
-/// ```ignore
-/// #[needs_fresh_token_loader]
-/// fn log_in_again(_header: &JwtHeader, _claims: &Claims) -> HttpResponse {
-///     HttpResponse::Unauthorized().json(json!({ "msg": "Please log in again" }))
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn needs_fresh_token_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::NEEDS_FRESH_TOKEN, args.into(), item.into()).into()
-}
+    /// Registers the response sent when no token is found, or the CSRF check fails: Flask's
+    /// `@jwt.unauthorized_loader`. Default: 401 `{"msg": <message>}`.
+    ///
+    /// Shape: `fn(&str) -> HttpResponse`, given Flask's error message (e.g.
+    /// `Missing Authorization Header`).
+    ///
+    /// ```ignore
+    /// #[unauthorized_loader]
+    /// fn unauthorized(message: &str) -> HttpResponse {
+    ///     HttpResponse::Unauthorized().json(json!({ "error": message }))
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    unauthorized_loader(Message) -> Response;
 
-/// Registers custom checks of every verified token's claims: Flask's
-/// `@jwt.token_verification_loader`. `false` refuses the request through the
-/// `token_verification_failed_loader` (default: 400
-/// `{"msg": "User claims verification failed"}`); it runs on optional routes too when a token
-/// is present. Default: every token passes.
-///
-/// Shape: `async fn(&JwtHeader, &Claims, <extractors>...) -> bool`, or `Result<bool, E>`.
-///
-/// ```ignore
-/// #[token_verification_loader]
-/// async fn has_tenant(_header: &JwtHeader, claims: &Claims) -> bool {
-///     claims.contains_key("tenant")
-/// }
-/// ```
-#[doc = include_str!("loaders/extractors.md")]
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn token_verification_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(
-        &loaders::kinds::TOKEN_VERIFICATION,
-        args.into(),
-        item.into(),
-    )
-    .into()
-}
+    /// Registers the response sent when a route requires a fresh token and gets another one:
+    /// Flask's `@jwt.needs_fresh_token_loader`. Default: 401 `{"msg": "Fresh token required"}`.
+    ///
+    /// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the token's header and claims.
+    ///
+    /// ```ignore
+    /// #[needs_fresh_token_loader]
+    /// fn log_in_again(_header: &JwtHeader, _claims: &Claims) -> HttpResponse {
+    ///     HttpResponse::Unauthorized().json(json!({ "msg": "Please log in again" }))
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    needs_fresh_token_loader(Header, Claims) -> Response;
 
-/// Registers the response sent when the `token_verification_loader` refuses a token: Flask's
-/// `@jwt.token_verification_failed_loader`. Default: 400
-/// `{"msg": "User claims verification failed"}`.
-///
-/// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the token's header and claims.
-///
-/// ```ignore
-/// #[token_verification_failed_loader]
-/// fn claims_failed(_header: &JwtHeader, claims: &Claims) -> HttpResponse {
-///     HttpResponse::Forbidden().json(json!({ "msg": format!("claims failed for {}", claims.sub().unwrap_or("")) }))
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn token_verification_failed_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(
-        &loaders::kinds::TOKEN_VERIFICATION_FAILED,
-        args.into(),
-        item.into(),
-    )
-    .into()
-}
+    /// Registers custom checks of every verified token's claims: Flask's
+    /// `@jwt.token_verification_loader`. `false` refuses the request through the
+    /// `token_verification_failed_loader` (default: 400
+    /// `{"msg": "User claims verification failed"}`); it runs on optional routes too when a token
+    /// is present. Default: every token passes.
+    ///
+    /// Shape: `async fn(&JwtHeader, &Claims, <extractors>...) -> bool`, or `Result<bool, E>`.
+    ///
+    /// ```ignore
+    /// #[token_verification_loader]
+    /// async fn has_tenant(_header: &JwtHeader, claims: &Claims) -> bool {
+    ///     claims.contains_key("tenant")
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/extractors.md")]
+    #[doc = include_str!("loaders/registration.md")]
+    token_verification_loader(Header, Claims) -> Check;
 
-/// Registers the function that gives the key to sign each new token with: Flask's
-/// `@jwt.encode_key_loader`. Default: the configured secret or private key (with this loader
-/// registered, the config needs none).
-///
-/// Shape: `fn(&serde_json::Value) -> EncodingKey`, or `Result<EncodingKey, E: Display>` (an
-/// `Err` makes token creation fail), given the identity as `create_*_token` got it (or
-/// deserialized, by value).
-///
-/// ```ignore
-/// #[encode_key_loader]
-/// fn signing_key(_identity: &serde_json::Value) -> Result<EncodingKey, impl std::fmt::Display> {
-///     EncodingKey::from_secret(load_secret().as_bytes())
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn encode_key_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::ENCODE_KEY, args.into(), item.into()).into()
-}
+    /// Registers the response sent when the `token_verification_loader` refuses a token: Flask's
+    /// `@jwt.token_verification_failed_loader`. Default: 400
+    /// `{"msg": "User claims verification failed"}`.
+    ///
+    /// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the token's header and claims.
+    ///
+    /// ```ignore
+    /// #[token_verification_failed_loader]
+    /// fn claims_failed(_header: &JwtHeader, claims: &Claims) -> HttpResponse {
+    ///     HttpResponse::Forbidden().json(json!({ "msg": format!("claims failed for {}", claims.sub().unwrap_or("")) }))
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    token_verification_failed_loader(Header, Claims) -> Response;
 
-/// Registers the function that gives the key to verify each token with: Flask's
-/// `@jwt.decode_key_loader`. Default: the configured secret or public key (with this loader
-/// registered, the config needs none).
-///
-/// Shape: `fn(&JwtHeader, &Claims) -> DecodingKey`, or `Result<DecodingKey, E: Display>` (an
-/// `Err` refuses the request with a 500), given the token's header and claims *before*
-/// verification: choose the key by them (e.g. the `kid` header or the `iss` claim), do not
-/// trust them.
-///
-/// ```ignore
-/// #[decode_key_loader]
-/// fn verification_key(header: &JwtHeader, _claims: &Claims) -> DecodingKey {
-///     keys_by_id(header.kid())
-/// }
-/// ```
-#[doc = include_str!("loaders/registration.md")]
-#[proc_macro_attribute]
-pub fn decode_key_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    loaders::loader(&loaders::kinds::DECODE_KEY, args.into(), item.into()).into()
+    /// Registers the function that gives the key to sign each new token with: Flask's
+    /// `@jwt.encode_key_loader`. Default: the configured secret or private key (with this loader
+    /// registered, the config needs none).
+    ///
+    /// Shape: `fn(&serde_json::Value) -> EncodingKey`, or `Result<EncodingKey, E: Display>` (an
+    /// `Err` makes token creation fail), given the identity as `create_*_token` got it (or
+    /// deserialized, by value).
+    ///
+    /// ```ignore
+    /// #[encode_key_loader]
+    /// fn signing_key(_identity: &serde_json::Value) -> Result<EncodingKey, impl std::fmt::Display> {
+    ///     EncodingKey::from_secret(load_secret().as_bytes())
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    encode_key_loader(Identity) -> EncodeKey;
+
+    /// Registers the function that gives the key to verify each token with: Flask's
+    /// `@jwt.decode_key_loader`. Default: the configured secret or public key (with this loader
+    /// registered, the config needs none).
+    ///
+    /// Shape: `fn(&JwtHeader, &Claims) -> DecodingKey`, or `Result<DecodingKey, E: Display>` (an
+    /// `Err` refuses the request with a 500), given the token's header and claims *before*
+    /// verification: choose the key by them (e.g. the `kid` header or the `iss` claim), do not
+    /// trust them.
+    ///
+    /// ```ignore
+    /// #[decode_key_loader]
+    /// fn verification_key(header: &JwtHeader, _claims: &Claims) -> DecodingKey {
+    ///     keys_by_id(header.kid())
+    /// }
+    /// ```
+    #[doc = include_str!("loaders/registration.md")]
+    decode_key_loader(Header, Claims) -> DecodeKey;
 }

@@ -1,7 +1,6 @@
-//! Shared by `tests/blocklist_*.rs`: the routes of upstream's `tests/test_blocklist.py`
-//! fixture plus rotation routes, one test body per upstream test (BEHAVIOUR.md §6 items
-//! 12–18) and per rotation case, run against every store by [`store_tests!`], a private
-//! `redis-server` per test, and private PostgreSQL clusters.
+//! Shared by `tests/blocklist_*.rs`: the routes of upstream's `tests/test_blocklist.py` fixture
+//! plus rotation routes, one test body per upstream test and per rotation case, run against every
+//! store by [`store_tests!`], a private `redis-server` per test, and private PostgreSQL clusters.
 #![allow(dead_code)]
 
 pub mod postgres_server;
@@ -287,7 +286,7 @@ fn jti(jwt: &JwtManager, token: &str) -> String {
         .to_owned()
 }
 
-// §6 item 12
+// Upstream `test_blocklisted_access_token_revocation_skip`
 pub async fn test_blocklisted_access_token_revocation_skip<S: RevocationStore + Clone>(store: S) {
     let spy = Spy::new(store);
     let jwt = manager(spy.clone());
@@ -302,7 +301,7 @@ pub async fn test_blocklisted_access_token_revocation_skip<S: RevocationStore + 
     assert!(spy.asked().is_empty(), "the store was consulted");
 }
 
-// §6 item 13
+// Upstream `test_blocklisted_access_token_revocation_no_skip`
 pub async fn test_blocklisted_access_token_revocation_no_skip<S: RevocationStore + Clone>(
     store: S,
 ) {
@@ -319,7 +318,7 @@ pub async fn test_blocklisted_access_token_revocation_no_skip<S: RevocationStore
     assert_eq!(spy.asked(), [jti(&jwt, &access_token)]);
 }
 
-// §6 item 14
+// Upstream `test_non_blocklisted_access_token`
 pub async fn test_non_blocklisted_access_token<S: RevocationStore + Clone>(store: S) {
     let spy = Spy::new(store);
     let jwt = manager(spy.clone());
@@ -332,7 +331,7 @@ pub async fn test_non_blocklisted_access_token<S: RevocationStore + Clone>(store
     assert_eq!(spy.asked(), [jti(&jwt, &access_token)]);
 }
 
-// §6 item 15
+// Upstream `test_blocklisted_access_token`
 pub async fn test_blocklisted_access_token<S: RevocationStore + Clone>(store: S) {
     let jwt = manager(store.clone());
     let app = test::init_service(app(jwt.clone())).await;
@@ -346,7 +345,7 @@ pub async fn test_blocklisted_access_token<S: RevocationStore + Clone>(store: S)
     );
 }
 
-// §6 item 16
+// Upstream `test_non_blocklisted_refresh_token`
 pub async fn test_non_blocklisted_refresh_token<S: RevocationStore + Clone>(store: S) {
     let spy = Spy::new(store);
     let jwt = manager(spy.clone());
@@ -360,7 +359,7 @@ pub async fn test_non_blocklisted_refresh_token<S: RevocationStore + Clone>(stor
     assert_eq!(spy.asked(), [jti(&jwt, &refresh_token)]);
 }
 
-// §6 item 17
+// Upstream `test_blocklisted_refresh_token`
 pub async fn test_blocklisted_refresh_token<S: RevocationStore + Clone>(store: S) {
     let jwt = manager(store.clone());
     let app = test::init_service(app(jwt.clone())).await;
@@ -373,7 +372,7 @@ pub async fn test_blocklisted_refresh_token<S: RevocationStore + Clone>(store: S
     );
 }
 
-// §6 item 18
+// Upstream `test_custom_blocklisted_message`
 pub async fn test_custom_blocklisted_message<S: RevocationStore + Clone>(store: S) {
     let seen = Arc::new(Mutex::new(None));
     let seen_in_loader = Arc::clone(&seen);
@@ -794,7 +793,7 @@ async fn next_second() {
 macro_rules! store_tests {
     ($store:ident) => {
         $crate::store_tests!(@tests $store;
-            // Upstream test_blocklist.py, BEHAVIOUR.md §6 items 12–18.
+            // Upstream `tests/test_blocklist.py`.
             test_blocklisted_access_token_revocation_skip,
             test_blocklisted_access_token_revocation_no_skip,
             test_non_blocklisted_access_token,

@@ -2,7 +2,10 @@
 //!
 //! ```text
 //! #outer_attrs
-//! pub async fn handler<T: X>(__jwt_guard: #krate::__private::JwtGuard<FLAGS, LOCATIONS>, #inputs) -> R
+//! pub async fn handler<T: X>(
+//!     __jwt_guard: #krate::__private::JwtGuard<{ options_to_bits(VerifyOptions::new().fresh()) }>,
+//!     #inputs
+//! ) -> R
 //! #where_clause
 //! {
 //!     #inner_attrs
@@ -19,47 +22,38 @@
 //!
 //! `: R` is left out when `R` has an `impl Trait` in it; `R` is `()` when none is declared.
 
-use proc_macro2::{Delimiter, Group, Ident, Literal, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
 
-use super::options::{Handler, Location, Options};
+use super::options::{Handler, Options};
 
-// The runtime's `__private` encoding of the options, as `JwtGuard<FLAGS, LOCATIONS>` const generics.
-const FLAG_OPTIONAL: u8 = 1;
-const FLAG_FRESH: u8 = 2;
-const FLAG_REFRESH: u8 = 4;
-const FLAG_NO_VERIFY_TYPE: u8 = 8;
-const FLAG_SKIP_REVOCATION: u8 = 16;
-/// Bits per location in `LOCATIONS`, the first location in the lowest bits; 0 ends the list.
-const LOCATION_BITS: u32 = 3;
-
-pub(crate) fn flags(options: &Options) -> u8 {
-    [
-        (options.optional, FLAG_OPTIONAL),
-        (options.fresh, FLAG_FRESH),
-        (options.refresh, FLAG_REFRESH),
-        (!options.verify_type, FLAG_NO_VERIFY_TYPE),
-        (options.skip_revocation_check, FLAG_SKIP_REVOCATION),
-    ]
-    .into_iter()
-    .filter(|(set, _)| *set)
-    .fold(0, |flags, (_, bit)| flags | bit)
-}
-
-/// 0 when the route uses the configured `JWT_TOKEN_LOCATION`. Four distinct locations fit in 12 bits.
-pub(crate) fn locations(options: &Options) -> u16 {
-    options.locations.iter().rev().fold(0, |packed, location| {
-        packed << LOCATION_BITS | location_code(*location)
-    })
-}
-
-fn location_code(location: Location) -> u16 {
-    match location {
-        Location::Headers => 1,
-        Location::Cookies => 2,
-        Location::QueryString => 3,
-        Location::Json => 4,
+/// The route's options as the type's const argument: `VerifyOptions` builder calls (named as
+/// the options are), turned into the number a const parameter can hold by the runtime, which
+/// alone knows that encoding.
+pub(crate) fn options_argument(options: &Options, private: &TokenStream) -> TokenStream {
+    let mut calls = TokenStream::new();
+    let flags = [
+        (options.optional, "optional"),
+        (options.fresh, "fresh"),
+        (options.refresh, "refresh"),
+        (options.skip_revocation_check, "skip_revocation_check"),
+    ];
+    for (_, method) in flags.iter().filter(|(on, _)| *on) {
+        let method = Ident::new(method, Span::call_site());
+        calls.extend(quote!(.#method()));
     }
+    if !options.verify_type {
+        calls.extend(quote!(.verify_type(false)));
+    }
+    if !options.locations.is_empty() {
+        let locations = options.locations.iter().map(|location| {
+            // `Location`'s variants are named as the runtime's `TokenLocation`'s.
+            let variant = format_ident!("{location:?}");
+            quote!(#private::TokenLocation::#variant)
+        });
+        calls.extend(quote!(.locations(&[#(#locations),*])));
+    }
+    quote!({ #private::options_to_bits(#private::VerifyOptions::new() #calls) })
 }
 
 fn group(delimiter: Delimiter, span: Span, stream: TokenStream) -> Group {
@@ -83,8 +77,8 @@ pub(crate) fn expand(options: &Options, handler: &Handler) -> TokenStream {
         return_span,
     } = handler;
     let krate = &options.krate;
-    let flags = Literal::u8_suffixed(flags(options));
-    let locations = Literal::u16_suffixed(locations(options));
+    let private = quote!(#krate::__private);
+    let options_argument = options_argument(options, &private);
     // Mixed-site: the user's body can neither see nor shadow our names.
     let guard = Ident::new("__jwt_guard", Span::mixed_site());
     // At the declared return type, where "return type inferred to be .. here" then points.
@@ -97,7 +91,7 @@ pub(crate) fn expand(options: &Options, handler: &Handler) -> TokenStream {
     let params = group(
         Delimiter::Parenthesis,
         paren.join(),
-        quote!(#guard: #krate::__private::JwtGuard<#flags, #locations>, #inputs),
+        quote!(#guard: #private::JwtGuard<#options_argument>, #inputs),
     );
     let annotation = return_type.as_ref().map(|ty| quote!(: #ty));
     // Never runs. As the async block's first `return`, it fixes the block's output to the

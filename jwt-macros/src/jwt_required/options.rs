@@ -36,6 +36,7 @@ const OPTIONS: [(&str, Key); 7] = [
 ];
 
 /// Where a route looks for its token, as Flask-JWT-Extended's `JWT_TOKEN_LOCATION` names it.
+/// The variants are named as the runtime's `TokenLocation`'s, which expansion writes them as.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Location {
     Headers,

@@ -1,4 +1,5 @@
-//! Unit checks of option parsing and encoding; the user-facing behaviour is in `tests/ui`.
+//! Unit checks of option parsing and of the options argument; the user-facing behaviour is in
+//! `tests/ui`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -16,26 +17,53 @@ fn messages(args: TokenStream) -> Vec<String> {
     }
 }
 
-#[test]
-fn encodes_flags_and_locations() {
-    let none = check(quote!()).unwrap();
-    assert_eq!((expand::flags(&none), expand::locations(&none)), (0, 0));
+/// The options as the runtime's builder calls, whose names are the options' own.
+fn argument(args: TokenStream) -> String {
+    expand::options_argument(&check(args).unwrap(), &quote!(p)).to_string()
+}
 
-    let all = check(quote!(
+// The expectations are brace-delimited `quote!`s, which rustfmt leaves as written.
+#[test]
+fn writes_options_as_builder_calls() {
+    assert_eq!(
+        argument(quote!()),
+        quote! { { p::options_to_bits(p::VerifyOptions::new()) } }.to_string()
+    );
+    let all = quote!(
         optional,
         refresh,
         verify_type = false,
         skip_revocation_check,
         locations = ["headers", "json", "cookies", "query_string"],
         crate = "my::jwt"
-    ))
-    .unwrap();
-    assert_eq!(expand::flags(&all), 1 | 4 | 8 | 16);
-    assert_eq!(expand::locations(&all), 1 | 4 << 3 | 2 << 6 | 3 << 9);
-    assert_eq!(all.krate.to_string(), quote!(my::jwt).to_string());
-
-    let one = check(quote!(fresh, locations = "cookies", verify_type = true)).unwrap();
-    assert_eq!((expand::flags(&one), expand::locations(&one)), (2, 2));
+    );
+    let expected = quote! {
+        {
+            p::options_to_bits(
+                p::VerifyOptions::new()
+                    .optional()
+                    .refresh()
+                    .skip_revocation_check()
+                    .verify_type(false)
+                    .locations(&[
+                        p::TokenLocation::Headers,
+                        p::TokenLocation::Json,
+                        p::TokenLocation::Cookies,
+                        p::TokenLocation::QueryString
+                    ])
+            )
+        }
+    };
+    assert_eq!(argument(all), expected.to_string());
+    let expected = quote! {
+        { p::options_to_bits(p::VerifyOptions::new().fresh().locations(&[p::TokenLocation::Cookies])) }
+    };
+    assert_eq!(
+        argument(quote!(fresh, locations = "cookies", verify_type = true)),
+        expected.to_string()
+    );
+    let krate = check(quote!(crate = "my::jwt")).unwrap().krate;
+    assert_eq!(krate.to_string(), quote!(my::jwt).to_string());
 }
 
 #[test]

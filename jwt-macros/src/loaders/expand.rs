@@ -8,7 +8,7 @@
 //! #cfg_attrs
 //! const _: () = {
 //!     const __JWT_FUNCTION: &str = concat!(module_path!(), "::", "load_user");
-//!     fn __jwt_loader(req: &HttpRequest, header: &JwtHeader, claims: &Claims) -> UserFuture {
+//!     fn __jwt_loader(req: &HttpRequest, header: &JwtHeader, claims: &Claims) -> user_lookup_loader::Adapted {
 //!         let (req, header, claims) = (req.clone(), header.clone(), claims.clone());
 //!         boxed(async move {
 //!             let arg2: web::Data<Db> = user_lookup_loader::extract(&req, __JWT_FUNCTION, "web::Data<Db>").await?;
@@ -18,7 +18,7 @@
 //!         })
 //!     }
 //!     inventory::submit! {
-//!         RegisteredLoader { function: __JWT_FUNCTION, loader: Loader::UserLookup(__jwt_loader) }
+//!         RegisteredLoader { function: __JWT_FUNCTION, loader: user_lookup_loader::register(__jwt_loader) }
 //!     }
 //! };
 //! ```
@@ -28,7 +28,7 @@
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::kinds::{Input, Kind, Output};
+use super::kinds::{Input, Kind};
 use super::options::{LoaderFn, Options};
 
 pub(crate) fn expand(kind: &Kind, options: &Options, function: &LoaderFn) -> TokenStream {
@@ -44,7 +44,6 @@ pub(crate) fn expand(kind: &Kind, options: &Options, function: &LoaderFn) -> Tok
     let helpers = quote!(#private::loader);
     let module = Ident::new(kind.name, Span::call_site());
     let checks = quote!(#helpers::#module);
-    let variant = Ident::new(kind.variant, Span::call_site());
     let name = Literal::string(ident.to_string().trim_start_matches("r#"));
 
     let mixed = |name: &str| Ident::new(name, Span::mixed_site());
@@ -57,7 +56,7 @@ pub(crate) fn expand(kind: &Kind, options: &Options, function: &LoaderFn) -> Tok
     let loader = Ident::new("__jwt_loader", Span::call_site());
 
     // In async loaders the inputs are owned clones living in the future: pass references to them.
-    let borrow = kind.is_async.then(|| quote!(&));
+    let borrow = kind.is_async().then(|| quote!(&));
     let fixed_args = fixed.iter().map(|arg| {
         let (helper, value) = match (arg.input, arg.by_ref) {
             (Input::Identity, true) => (quote!(identity_ref), &identity),
@@ -81,20 +80,13 @@ pub(crate) fn expand(kind: &Kind, options: &Options, function: &LoaderFn) -> Tok
         let call = quote_spanned!(arg.span=> #checks::extract::<_>);
         quote!(let #local: #ty = #call(&#req, #function_path, #written).await?;)
     });
-    let await_ = kind.is_async.then(|| quote!(.await));
+    let await_ = kind.is_async().then(|| quote!(.await));
     let returned = quote_spanned!(*return_span=> #checks::returned::<_>);
     let call = quote!(#returned(#ident(#(#fixed_args,)* #(#extracted,)*) #await_));
 
-    let adapter_output = match kind.output {
-        Output::Identity => quote!(#helpers::Fallible<#helpers::Json>),
-        Output::Object => quote!(#helpers::Fallible<#helpers::JsonObject>),
-        Output::Response => quote!(#helpers::HttpResponse),
-        Output::Check => quote!(#helpers::CheckFuture),
-        Output::User => quote!(#helpers::UserFuture),
-        Output::EncodeKey => quote!(#helpers::Fallible<#helpers::EncodingKey>),
-        Output::DecodeKey => quote!(#helpers::Fallible<#helpers::DecodingKey>),
-    };
-    let adapter = if kind.is_async {
+    // The runtime's checks module knows the adapter's return type and how to register it.
+    let adapter_output = quote!(#checks::Adapted);
+    let adapter = if kind.is_async() {
         let clone = quote!(::core::clone::Clone::clone);
         quote! {
             fn #loader(
@@ -132,7 +124,7 @@ pub(crate) fn expand(kind: &Kind, options: &Options, function: &LoaderFn) -> Tok
             #private::inventory::submit! {
                 #private::RegisteredLoader {
                     function: #function_path,
-                    loader: #private::Loader::#variant(#loader),
+                    loader: #checks::register(#loader),
                 }
             }
         };

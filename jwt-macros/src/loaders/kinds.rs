@@ -1,5 +1,5 @@
-//! Every loader of Flask-JWT-Extended, with the shape of the function its attribute accepts:
-//! one table, read both by the checks and by the messages that describe the expected shape.
+//! The shape of the function a loader attribute accepts, as the table of loader attributes in
+//! `lib.rs` writes it: read both by the checks and by the messages that describe the shape.
 
 /// A fixed argument of a loader, in Flask's order.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -61,69 +61,31 @@ impl Output {
 /// One loader attribute.
 #[derive(Debug)]
 pub(crate) struct Kind {
-    /// Flask's name, also the attribute's and the runtime marker type's: `user_lookup_loader`.
+    /// Flask's name, also the attribute's and its runtime checks module's: `user_lookup_loader`.
     pub(crate) name: &'static str,
-    /// The runtime's `Loader` variant: `UserLookup`.
-    pub(crate) variant: &'static str,
-    /// An `async fn`, which may take actix extractors after its fixed arguments.
-    pub(crate) is_async: bool,
+    /// The fixed arguments, in order.
     pub(crate) inputs: &'static [Input],
     pub(crate) output: Output,
 }
 
 impl Kind {
+    /// Whether the loader is an `async fn`, which may take actix extractors after its fixed
+    /// arguments: the loaders that may do I/O, yes/no checks and user lookup.
+    pub(crate) fn is_async(&self) -> bool {
+        matches!(self.output, Output::Check | Output::User)
+    }
+
     /// The accepted shape, e.g. `async fn(&JwtHeader, &Claims, <extractors>...) -> Option<User>`.
     pub(crate) fn signature(&self) -> String {
         let mut inputs: Vec<&str> = self.inputs.iter().map(|input| input.written()).collect();
-        if self.is_async {
+        if self.is_async() {
             inputs.push("<extractors>...");
         }
         format!(
             "{}fn({}) -> {}",
-            if self.is_async { "async " } else { "" },
+            if self.is_async() { "async " } else { "" },
             inputs.join(", "),
             self.output.written()
         )
     }
-}
-
-const IDENTITY: &[Input] = &[Input::Identity];
-const TOKEN: &[Input] = &[Input::Header, Input::Claims];
-const MESSAGE: &[Input] = &[Input::Message];
-
-macro_rules! kinds {
-    ($($constant:ident = $name:literal $variant:literal $is_async:literal $inputs:ident $output:ident;)*) => {
-        $(
-            #[doc = concat!("`#[", $name, "]`.")]
-            pub(crate) const $constant: Kind = Kind {
-                name: $name,
-                variant: $variant,
-                is_async: $is_async,
-                inputs: $inputs,
-                output: Output::$output,
-            };
-        )*
-
-        /// Every loader, in the order of Flask's `JWTManager` docs.
-        #[cfg(test)]
-        pub(crate) const ALL: &[&Kind] = &[$(&$constant),*];
-    };
-}
-
-kinds! {
-    USER_IDENTITY = "user_identity_loader" "UserIdentity" false IDENTITY Identity;
-    USER_LOOKUP = "user_lookup_loader" "UserLookup" true TOKEN User;
-    USER_LOOKUP_ERROR = "user_lookup_error_loader" "UserLookupError" false TOKEN Response;
-    ADDITIONAL_CLAIMS = "additional_claims_loader" "AdditionalClaims" false IDENTITY Object;
-    ADDITIONAL_HEADERS = "additional_headers_loader" "AdditionalHeaders" false IDENTITY Object;
-    TOKEN_IN_BLOCKLIST = "token_in_blocklist_loader" "TokenInBlocklist" true TOKEN Check;
-    REVOKED_TOKEN = "revoked_token_loader" "RevokedToken" false TOKEN Response;
-    EXPIRED_TOKEN = "expired_token_loader" "ExpiredToken" false TOKEN Response;
-    INVALID_TOKEN = "invalid_token_loader" "InvalidToken" false MESSAGE Response;
-    UNAUTHORIZED = "unauthorized_loader" "Unauthorized" false MESSAGE Response;
-    NEEDS_FRESH_TOKEN = "needs_fresh_token_loader" "NeedsFreshToken" false TOKEN Response;
-    TOKEN_VERIFICATION = "token_verification_loader" "TokenVerification" true TOKEN Check;
-    TOKEN_VERIFICATION_FAILED = "token_verification_failed_loader" "TokenVerificationFailed" false TOKEN Response;
-    ENCODE_KEY = "encode_key_loader" "EncodeKey" false IDENTITY EncodeKey;
-    DECODE_KEY = "decode_key_loader" "DecodeKey" false TOKEN DecodeKey;
 }

@@ -126,7 +126,7 @@ impl LoaderFn {
                 format_args!("`#[{attribute}]` cannot be `unsafe`, remove `unsafe`"),
             );
         }
-        match (kind.is_async, sig.asyncness) {
+        match (kind.is_async(), sig.asyncness) {
             (true, None) => errors.at(
                 sig.fn_token.span,
                 format_args!("`#[{attribute}]` expects `{signature}`, add `async` before `fn`"),
@@ -176,7 +176,7 @@ impl LoaderFn {
                         span: ty.span(),
                         by_ref: matches!(ungroup_type(ty), Type::Reference(_)),
                     }),
-                    None if kind.is_async => extractors.push(ExtractorArg {
+                    None if kind.is_async() => extractors.push(ExtractorArg {
                         ty: ty.to_token_stream(),
                         written: written(ty),
                         span: ty.span(),

@@ -4,9 +4,17 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::kinds::{self, Kind};
+use super::kinds::Kind;
 use super::options::{LoaderFn, Options};
 use super::{args, loader};
+
+/// The loader attribute named `name`.
+fn kind(name: &str) -> &'static Kind {
+    crate::LOADERS
+        .iter()
+        .find(|kind| kind.name == name)
+        .expect("a loader attribute")
+}
 
 fn option_messages(args: TokenStream) -> Vec<String> {
     match args::parse(args).and_then(Options::check) {
@@ -24,7 +32,7 @@ fn fn_messages(kind: &Kind, item: TokenStream) -> Vec<String> {
 
 #[test]
 fn signatures_are_written_as_rust() {
-    let written: Vec<(&str, String)> = kinds::ALL
+    let written: Vec<(&str, String)> = crate::LOADERS
         .iter()
         .map(|kind| (kind.name, kind.signature()))
         .collect();
@@ -109,7 +117,7 @@ fn reports_every_option_problem() {
 fn reports_every_signature_problem() {
     assert_eq!(
         fn_messages(
-            &kinds::USER_LOOKUP,
+            kind("user_lookup_loader"),
             quote!(unsafe fn load<T>(header: &JwtHeader) {})
         ),
         [
@@ -122,7 +130,7 @@ fn reports_every_signature_problem() {
     );
     assert_eq!(
         fn_messages(
-            &kinds::EXPIRED_TOKEN,
+            kind("expired_token_loader"),
             quote!(async fn expired(h: &JwtHeader, c: &Claims, extra: u8, more: impl Sized) -> HttpResponse { todo!() })
         ),
         [
@@ -132,7 +140,7 @@ fn reports_every_signature_problem() {
         ]
     );
     assert_eq!(
-        fn_messages(&kinds::UNAUTHORIZED, quote!(fn unauthorized(&self) -> HttpResponse { todo!() })),
+        fn_messages(kind("unauthorized_loader"), quote!(fn unauthorized(&self) -> HttpResponse { todo!() })),
         ["`#[unauthorized_loader]` expects a free function `fn(&str) -> HttpResponse`, not a method taking `self`"]
     );
 }
@@ -145,11 +153,16 @@ fn keeps_the_function_and_registers_it() {
             None
         }
     );
-    let out = loader(&kinds::USER_LOOKUP, quote!(crate = my::jwt), item.clone()).to_string();
+    let out = loader(
+        kind("user_lookup_loader"),
+        quote!(crate = my::jwt),
+        item.clone(),
+    )
+    .to_string();
     assert!(out.starts_with(&item.to_string()), "{out}");
     for expected in [
         "# [cfg (feature = \"x\")] const _ : () =",
-        "my :: jwt :: __private :: Loader :: UserLookup (__jwt_loader)",
+        "my :: jwt :: __private :: loader :: user_lookup_loader :: register (__jwt_loader)",
         ": web :: Data < Pool < Sqlite > > = my :: jwt :: __private :: loader :: user_lookup_loader :: extract :: < _ >",
         "\"web::Data<Pool<Sqlite>>\"",
         "\"load\"",
@@ -165,12 +178,12 @@ fn on_error_keeps_the_item_untouched() {
             todo!()
         }
     );
-    let out = loader(&kinds::EXPIRED_TOKEN, quote!(), item.clone()).to_string();
+    let out = loader(kind("expired_token_loader"), quote!(), item.clone()).to_string();
     assert!(out.contains("compile_error"), "{out}");
     assert!(out.ends_with(&item.to_string()), "{out}");
     assert!(!out.contains("__private"), "{out}");
     let on_struct = loader(
-        &kinds::EXPIRED_TOKEN,
+        kind("expired_token_loader"),
         quote!(),
         quote!(
             struct S;

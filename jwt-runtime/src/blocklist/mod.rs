@@ -48,8 +48,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::claims::Claims;
-use crate::error::{JwtError, JwtErrorKind};
+use crate::foundation::claims::Claims;
+use crate::foundation::error::{JwtError, JwtErrorKind};
 use crate::manager::JwtManager;
 
 /// How much longer than the last instant a token can be accepted every store keeps its

@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::{stored_expiry, to_unix, BoxFuture, RevocationStore, StoreError, TokenIds};
+use crate::foundation::redact::redact_url;
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
-use crate::redact::redact_url;
 
 /// Revoked tokens in a PostgreSQL database, through an sqlx pool: Flask-JWT-Extended's
 /// "database blocklist" recipe, built in, for app instances that share a database server.

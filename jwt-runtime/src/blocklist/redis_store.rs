@@ -8,8 +8,8 @@ use redis::{Cmd, FromRedisValue, RedisError};
 
 use super::local_cache::token_verdict;
 use super::{BoxFuture, RevocationStore, StoreError, TokenIds, CLOCK_SLACK};
+use crate::foundation::redact::{hide_userinfo, redact_url};
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
-use crate::redact::{hide_userinfo, redact_url};
 
 /// The default key prefix: a revoked `jti` is the key `jwt_blocklist:jti:<jti>`.
 pub const DEFAULT_REDIS_PREFIX: &str = "jwt_blocklist:";

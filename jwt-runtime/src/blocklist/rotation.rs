@@ -9,8 +9,8 @@ use serde_json::Value;
 use super::{
     keep_until, revoke_claims, store_of, subject_of, to_unix, within, TokenIds, CLOCK_SLACK,
 };
-use crate::claims::Claims;
-use crate::error::{JwtError, JwtErrorKind};
+use crate::foundation::claims::Claims;
+use crate::foundation::error::{JwtError, JwtErrorKind};
 use crate::manager::JwtManager;
 
 /// The claim that ties the tokens of one login session together: every token
@@ -273,7 +273,7 @@ impl RefreshRotation {
     }
 
     fn revoked(&self, claims: &Claims) -> JwtError {
-        let header = crate::context::try_get_jwt_header().unwrap_or_default();
+        let header = crate::request::context::try_get_jwt_header().unwrap_or_default();
         JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
             .with_token(header, claims.clone())
             .with_manager(&self.manager)

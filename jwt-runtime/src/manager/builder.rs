@@ -1,0 +1,328 @@
+//! `JwtManagerBuilder`: the loader callbacks, key sources and options of an app, checked and
+//! assembled into a [`JwtManager`] once, at start-up.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::HttpResponse;
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Inner, JwtManager, DEFAULT_REVOCATION_TIMEOUT};
+use crate::blocklist::RevocationStore;
+use crate::foundation::claims::{to_object, Claims, JwtHeader};
+use crate::foundation::config::JwtConfig;
+use crate::foundation::error::{ConfigError, JwtError, JwtErrorKind};
+use crate::keys::key_set::KeySet;
+use crate::keys::{KeySources, Keys};
+use crate::loaders::callbacks::{AnyUser, Callbacks, CheckOutcome};
+use crate::loaders::for_each_loader;
+use crate::tokens::cache::VerifiedCache;
+
+/// Registers loader callbacks, then checks the config and parses the keys in
+/// [`build`](Self::build). A callback set here wins over one registered by attribute.
+#[must_use = "call `.build()` to get the manager"]
+pub struct JwtManagerBuilder {
+    config: JwtConfig,
+    callbacks: Callbacks,
+    registered_loaders: bool,
+    revocation_store: Option<Arc<dyn RevocationStore>>,
+    revocation_timeout: Duration,
+    www_authenticate: bool,
+    key_sources: KeySources,
+    verified_cache: Option<usize>,
+    exempt_options: bool,
+}
+
+impl JwtManagerBuilder {
+    pub(super) fn new(config: JwtConfig) -> Self {
+        Self {
+            config,
+            callbacks: Callbacks::default(),
+            registered_loaders: true,
+            revocation_store: None,
+            revocation_timeout: DEFAULT_REVOCATION_TIMEOUT,
+            www_authenticate: false,
+            verified_cache: None,
+            exempt_options: false,
+            key_sources: Default::default(),
+        }
+    }
+
+    /// Checks the config, parses the keys once, and returns the manager.
+    pub fn build(mut self) -> Result<JwtManager, ConfigError> {
+        self.config.validate()?;
+        if !crate::keys::install_backend_provider() {
+            return Err(ConfigError::new(
+                "crypto backend",
+                "enable the feature `aws_lc_rs` or `rust_crypto`, or install a jsonwebtoken \
+                 CryptoProvider before building the manager",
+            ));
+        }
+        if self.registered_loaders {
+            crate::loaders::registry::apply(&mut self.callbacks)?;
+        }
+        let keys = Keys::from_config(
+            &self.config,
+            self.callbacks.encode_key_loader.is_some(),
+            self.callbacks.decode_key_loader.is_some(),
+            self.key_sources,
+        )?;
+        // Only fixed keys: with a key loader, a key set or a JWKS, a key can be withdrawn, and
+        // a cached token would outlive it.
+        let keys_fixed = self.callbacks.decode_key_loader.is_none() && !keys.sources.verifies();
+        let verified_cache = match self.verified_cache {
+            Some(_) if !keys_fixed => {
+                return Err(ConfigError::new(
+                    "verified_token_cache",
+                    "needs fixed verification keys: it cannot be combined with a \
+                     `decode_key_loader`, a key set or a JWKS source",
+                ))
+            }
+            capacity => capacity.map(VerifiedCache::new),
+        };
+        Ok(JwtManager {
+            inner: Arc::new(Inner {
+                config: self.config,
+                keys,
+                callbacks: self.callbacks,
+                revocation_store: self.revocation_store,
+                revocation_timeout: self.revocation_timeout,
+                www_authenticate: self.www_authenticate,
+                verified_cache,
+                exempt_options: self.exempt_options,
+            }),
+        })
+    }
+
+    /// Whether OPTIONS requests pass protected routes unverified, as in Flask (default `false`:
+    /// OPTIONS is verified like any other method).
+    ///
+    /// Flask never runs a view for the OPTIONS answer it makes itself, and runs a protected
+    /// view for OPTIONS only when its route lists OPTIONS. In actix,
+    /// `web::resource(..).to(handler)`, `web::to`, default services and [`JwtRequired`]
+    /// scopes route OPTIONS to the handler, so an exemption runs that handler without a token.
+    /// Answer CORS preflights with `actix-cors` wrapped outside the protected routes instead.
+    ///
+    /// With `true`, an OPTIONS request runs `#[jwt_required]` and [`JwtRequired`] handlers as
+    /// an optional route without a token does: `get_jwt()` is empty and `get_jwt_identity()`
+    /// is `None`. The extractors that hold a token ([`Jwt`], [`CurrentUser`]) refuse it with
+    /// 401, [`OptionalJwt`] gives `None`, and [`verify_jwt_in_request`] returns `None`.
+    ///
+    /// [`JwtRequired`]: crate::JwtRequired
+    /// [`Jwt`]: crate::Jwt
+    /// [`CurrentUser`]: crate::CurrentUser
+    /// [`OptionalJwt`]: crate::OptionalJwt
+    /// [`verify_jwt_in_request`]: crate::verify_jwt_in_request
+    pub fn exempt_options(mut self, exempt: bool) -> Self {
+        self.exempt_options = exempt;
+        self
+    }
+
+    /// Keeps up to `capacity` verified tokens, so a client that repeats its token pays the
+    /// signature check once (worth it for RS256/ES256, whose verification dominates a
+    /// request). Keyed by the whole token: no other token nor a tampered copy can hit an entry.
+    /// Time, CSRF, type, freshness and revocation checks still run on every request; entries
+    /// last until the token's `exp` (tokens without `exp` are not kept). Memory: about
+    /// `2 × token length + 160` bytes per entry, see [`JwtManager::verified_token_cache_stats`].
+    /// Off by default; needs fixed keys (not with key loaders, key sets or JWKS).
+    pub fn verified_token_cache(mut self, capacity: usize) -> Self {
+        self.verified_cache = Some(capacity);
+        self
+    }
+
+    /// Ignores the loaders registered by attribute (`#[user_lookup_loader]`, ...): only the
+    /// callbacks set on this builder apply. Useful to run apps with different loaders in one
+    /// process, e.g. in tests.
+    pub fn ignore_registered_loaders(mut self) -> Self {
+        self.registered_loaders = false;
+        self
+    }
+
+    /// Keeps revoked tokens in `store`: the blocklist check asks it for every token. With a
+    /// `token_in_blocklist_loader` too, a token is refused when either says it is revoked.
+    pub fn revocation_store(mut self, store: impl RevocationStore) -> Self {
+        self.revocation_store = Some(Arc::new(store));
+        self
+    }
+
+    /// How long the blocklist check waits for the store before refusing the request with
+    /// 503 (fail closed). Default: [`DEFAULT_REVOCATION_TIMEOUT`].
+    pub fn revocation_timeout(mut self, timeout: Duration) -> Self {
+        self.revocation_timeout = timeout;
+        self
+    }
+
+    /// Adds the RFC 6750 `WWW-Authenticate: Bearer ...` header to every 401 response this
+    /// crate renders: bare `Bearer` when no token was sent, `error="invalid_token"` for an
+    /// expired, revoked or otherwise refused token, `error="insufficient_scope"` when a fresh
+    /// token is required. Off by default, as in Flask.
+    pub fn www_authenticate(mut self, enabled: bool) -> Self {
+        self.www_authenticate = enabled;
+        self
+    }
+
+    /// Signs new tokens with the current key of `keys` (each names it in a `kid` header) and
+    /// verifies a token with the key its `kid` names, so keys rotate while the app runs: keep
+    /// a clone of the [`KeySet`] to insert, make current and remove keys.
+    ///
+    /// The set replaces `JWT_PRIVATE_KEY` / `JWT_SECRET_KEY` for signing; a configured key
+    /// still verifies tokens without `kid` (made before rotation was set up). It cannot be
+    /// combined with an `encode_key_loader` or `decode_key_loader` (a `ConfigError`), and
+    /// its current key must use `JWT_ALGORITHM`.
+    pub fn key_set(mut self, keys: KeySet) -> Self {
+        self.key_sources.key_set = Some(keys);
+        self
+    }
+
+    /// Verifies tokens with the keys of a JWKS URL (say, an OpenID Connect provider's
+    /// `jwks_uri`), chosen by the token's `kid`; see [`JwksSource`](crate::JwksSource) for
+    /// caching and refreshing. No private key is needed: such an app may only verify.
+    ///
+    /// `JWT_DECODE_AUDIENCE` (`decode_audience`) is then required, a [`ConfigError`]
+    /// otherwise: the provider signs tokens for all its clients, ID tokens included, and a
+    /// token without `type` counts as an access token, so without an audience check any of
+    /// them would open this app. `decode_issuer` is checked too when set.
+    #[cfg(feature = "jwks")]
+    pub fn jwks(mut self, source: crate::keys::jwks::JwksSource) -> Self {
+        self.key_sources.jwks = Some(source);
+        self
+    }
+
+    /// Lets a [`jwks`](Self::jwks) source verify without `decode_audience`, so that every
+    /// token the provider signs, for any of its clients, passes. Only for a provider that
+    /// issues tokens to this app alone (say, your own service publishing a
+    /// [`KeySet::jwks_service`](crate::KeySet::jwks_service)); set `decode_audience` for an
+    /// identity provider. A `decode_audience` that is set is still checked.
+    #[cfg(feature = "jwks")]
+    pub fn insecure_skip_jwks_audience(mut self) -> Self {
+        self.key_sources.jwks_any_audience = true;
+        self
+    }
+}
+
+/// One builder method per loader, whose closure type follows the loader's category.
+macro_rules! loader_methods {
+    ($($(#[$doc:meta])* $name:ident $variant:ident: $category:ident { $($messages:tt)* })*) => {
+        impl JwtManagerBuilder {
+            $(loader_method!($category $name $(#[$doc])*);)*
+        }
+    };
+}
+
+/// The builder method of a loader of a category: it fills the loader's slot with `f`, adapted.
+macro_rules! loader_method {
+    (Identity $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F, R>(mut self, f: F) -> Self
+        where
+            F: Fn(&Value) -> R + Send + Sync + 'static,
+            R: Serialize,
+        {
+            self.callbacks.$name = Some(Arc::new(move |identity| {
+                serde_json::to_value(f(identity)).map_err(|e| {
+                    JwtError::new(
+                        JwtErrorKind::Encode,
+                        format!("identity cannot be serialised: {e}"),
+                    )
+                })
+            }));
+            self
+        }
+    };
+    (AdditionalClaims $name:ident $(#[$doc:meta])*) => {
+        loader_method!(@object "additional claims" $name $(#[$doc])*);
+    };
+    (AdditionalHeaders $name:ident $(#[$doc:meta])*) => {
+        loader_method!(@object "additional headers" $name $(#[$doc])*);
+    };
+    (@object $what:literal $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F, R>(mut self, f: F) -> Self
+        where
+            F: Fn(&Value) -> R + Send + Sync + 'static,
+            R: Serialize,
+        {
+            self.callbacks.$name = Some(Arc::new(move |identity| {
+                to_object(f(identity), $what).map_err(|e| JwtError::new(JwtErrorKind::Encode, e))
+            }));
+            self
+        }
+    };
+    (EncodeKey $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F>(mut self, f: F) -> Self
+        where
+            F: Fn(&Value) -> EncodingKey + Send + Sync + 'static,
+        {
+            self.callbacks.$name = Some(Arc::new(move |identity| Ok(f(identity))));
+            self
+        }
+    };
+    (DecodeKey $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F>(mut self, f: F) -> Self
+        where
+            F: Fn(&JwtHeader, &Claims) -> DecodingKey + Send + Sync + 'static,
+        {
+            self.callbacks.$name = Some(Arc::new(move |header, claims| Ok(f(header, claims))));
+            self
+        }
+    };
+    (Check $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F, Fut>(mut self, f: F) -> Self
+        where
+            F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,
+            Fut: Future + 'static,
+            Fut::Output: CheckOutcome,
+        {
+            let f = Arc::new(f);
+            self.callbacks.$name = Some(Arc::new(move |_req, header, claims| {
+                let fut = f(header.clone(), claims.clone());
+                Box::pin(async move { fut.await.into_outcome() })
+            }));
+            self
+        }
+    };
+    (User $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F, Fut, U>(mut self, f: F) -> Self
+        where
+            F: Fn(JwtHeader, Claims) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = Option<U>> + 'static,
+            U: Send + Sync + 'static,
+        {
+            let f = Arc::new(f);
+            self.callbacks.$name = Some(Arc::new(move |_req, header, claims| {
+                let fut = f(header.clone(), claims.clone());
+                Box::pin(async move { Ok(fut.await.map(|user| Arc::new(user) as AnyUser)) })
+            }));
+            self
+        }
+    };
+    (MessageResponse $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F>(mut self, f: F) -> Self
+        where
+            F: Fn(&str) -> HttpResponse + Send + Sync + 'static,
+        {
+            self.callbacks.$name = Some(Arc::new(f));
+            self
+        }
+    };
+    (TokenResponse $name:ident $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub fn $name<F>(mut self, f: F) -> Self
+        where
+            F: Fn(&JwtHeader, &Claims) -> HttpResponse + Send + Sync + 'static,
+        {
+            self.callbacks.$name = Some(Arc::new(f));
+            self
+        }
+    };
+}
+
+for_each_loader!(loader_methods);

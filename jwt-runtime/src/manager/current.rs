@@ -1,0 +1,89 @@
+//! The current manager: the one of the app serving the running request, made current by the
+//! manager's own middleware (`.wrap(jwt)`) or by the request context a protected handler runs
+//! in. Flask's `current_app`, for the token functions and error responses.
+
+use std::future::{ready, Future, Ready};
+use std::task::{Context, Poll};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use tokio::task::futures::TaskLocalFuture;
+
+use super::JwtManager;
+use crate::foundation::error::JwtError;
+
+tokio::task_local! {
+    /// The manager of the app serving the current request.
+    static CURRENT_MANAGER: JwtManager;
+}
+
+impl JwtManager {
+    /// The manager of the request being served, when the app is wrapped with one or a
+    /// protected handler is running.
+    pub fn current() -> Option<JwtManager> {
+        CURRENT_MANAGER.try_with(JwtManager::clone).ok()
+    }
+
+    /// [`JwtManager::current`], or the error saying how to register one.
+    pub(crate) fn current_or_error() -> Result<JwtManager, JwtError> {
+        JwtManager::current().ok_or_else(JwtError::no_manager)
+    }
+
+    /// Whether some manager is current.
+    pub(crate) fn is_any_current() -> bool {
+        CURRENT_MANAGER.try_with(|_| ()).is_ok()
+    }
+
+    /// Runs `fut` with this manager as the current one (what the middleware does per request).
+    pub async fn scope<F: Future>(&self, fut: F) -> F::Output {
+        CURRENT_MANAGER.scope(self.clone(), fut).await
+    }
+}
+
+/// The middleware form of the manager: it makes the manager current for every request.
+impl<S, B> Transform<S, ServiceRequest> for JwtManager
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Transform = ManagerMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ManagerMiddleware {
+            service,
+            manager: self.clone(),
+        }))
+    }
+}
+
+/// The service [`JwtManager`] wraps an app's services in; see its `Transform` impl.
+pub struct ManagerMiddleware<S> {
+    service: S,
+    manager: JwtManager,
+}
+
+impl<S, B> Service<ServiceRequest> for ManagerMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Future = TaskLocalFuture<JwtManager, S::Future>;
+
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.service.poll_ready(cx)
+    }
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        // The inner service may start its work in `call` (a scope middleware verifying the
+        // request, say) as well as in its future: both see the manager. Nothing is boxed.
+        let manager = &self.manager;
+        let future = CURRENT_MANAGER.sync_scope(manager.clone(), || self.service.call(req));
+        CURRENT_MANAGER.scope(manager.clone(), future)
+    }
+}

@@ -1,0 +1,171 @@
+//! The request body as the pipeline sees it: read only when a location needs it (a JSON
+//! token, a CSRF form field), and handed on to whatever reads the body next, as the bytes the
+//! pipeline read or as the untouched payload.
+
+use std::cell::RefCell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::HttpRequest;
+use futures_core::Stream;
+
+use crate::foundation::config::{JwtConfig, TokenLocation};
+use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::request::locations;
+use crate::request::options::VerifyOptions;
+
+/// The largest JSON body read to look for a token: actix's default `JsonConfig` limit.
+pub const JSON_BODY_LIMIT: usize = 2_097_152;
+
+/// Whether the body may be read for this request: a location that can need it is searched
+/// (see [`body_may_hold`]).
+pub(crate) fn wants_body(options: &VerifyOptions, config: &JwtConfig, req: &HttpRequest) -> bool {
+    options
+        .searched(config)
+        .iter()
+        .any(|&location| body_may_hold(location, config, req))
+}
+
+/// Whether `location` reads the body of `req`: the JSON location with a JSON body, or cookies
+/// with the CSRF form check, a form body and a CSRF method.
+pub(crate) fn body_may_hold(
+    location: TokenLocation,
+    config: &JwtConfig,
+    req: &HttpRequest,
+) -> bool {
+    match location {
+        TokenLocation::Json => locations::is_json(req),
+        TokenLocation::Cookies => {
+            config.csrf_check_form
+                && config.csrf_methods.contains(req.method())
+                && locations::is_form(req)
+        }
+        _ => false,
+    }
+}
+
+/// The request body as the pipeline sees it: read (up to [`JSON_BODY_LIMIT`]) only when the
+/// search reaches a location that needs it, and handed on afterwards either way.
+pub(crate) struct LazyBody(BodyState);
+
+enum BodyState {
+    Unread(Payload),
+    Read(Bytes),
+    Failed,
+}
+
+impl LazyBody {
+    pub(crate) fn new(payload: Payload) -> Self {
+        Self(BodyState::Unread(payload))
+    }
+
+    /// The whole body, read now if it was not yet.
+    pub(crate) async fn bytes(&mut self) -> Result<&[u8], JwtError> {
+        if let BodyState::Unread(payload) = &mut self.0 {
+            let read = read_body(payload.take()).await;
+            self.0 = match read {
+                Ok(bytes) => BodyState::Read(bytes),
+                Err(e) => {
+                    self.0 = BodyState::Failed;
+                    return Err(e);
+                }
+            };
+        }
+        match &self.0 {
+            BodyState::Read(bytes) => Ok(bytes),
+            _ => Err(JwtError::new(
+                JwtErrorKind::BadBody,
+                "the request body could not be read",
+            )),
+        }
+    }
+
+    /// The body for the extractors and handler that come next: untouched when never read.
+    pub(crate) fn into_payload(self) -> Payload {
+        match self.0 {
+            BodyState::Unread(payload) => payload,
+            BodyState::Read(bytes) => Payload::from(bytes),
+            BodyState::Failed => Payload::None,
+        }
+    }
+}
+
+/// Reads a whole body up to [`JSON_BODY_LIMIT`].
+pub(crate) async fn read_body(mut payload: Payload) -> Result<Bytes, JwtError> {
+    use std::future::poll_fn;
+    use std::pin::Pin;
+
+    use futures_core::Stream;
+
+    let mut body = BytesMut::new();
+    loop {
+        let chunk = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await;
+        match chunk {
+            None => return Ok(body.freeze()),
+            Some(Ok(chunk)) => {
+                if body.len() + chunk.len() > JSON_BODY_LIMIT {
+                    return Err(JwtError::new(
+                        JwtErrorKind::PayloadTooLarge,
+                        format!("request body is larger than {JSON_BODY_LIMIT} bytes"),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Some(Err(e)) => {
+                return Err(JwtError::new(
+                    JwtErrorKind::BadBody,
+                    format!("cannot read the request body: {e}"),
+                ))
+            }
+        }
+    }
+}
+
+/// Takes the body out of `payload` for the pipeline and leaves in its place a stream that
+/// waits for the pipeline, then yields the body: the bytes it read, or the untouched payload
+/// when no location needed them. Fill the returned slot with [`Slot::fill`] once the pipeline
+/// is done with the body.
+pub(crate) fn hand_off(payload: &mut Payload) -> (Payload, Rc<RefCell<Slot>>) {
+    let original = payload.take();
+    let shared = Rc::new(RefCell::new(Slot::Waiting(None)));
+    *payload = Payload::Stream {
+        payload: Box::pin(DeferredBody(Rc::clone(&shared))),
+    };
+    (original, shared)
+}
+
+/// Where the body goes once the pipeline is done with it.
+pub(crate) enum Slot {
+    Waiting(Option<Waker>),
+    Ready(Payload),
+}
+
+impl Slot {
+    pub(crate) fn fill(shared: &Rc<RefCell<Slot>>, payload: Payload) {
+        let previous = std::mem::replace(&mut *shared.borrow_mut(), Slot::Ready(payload));
+        if let Slot::Waiting(Some(waker)) = previous {
+            waker.wake();
+        }
+    }
+}
+
+/// The body as later extractors see it: pending until the guard is done with it.
+struct DeferredBody(Rc<RefCell<Slot>>);
+
+impl Stream for DeferredBody {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match &mut *self.0.borrow_mut() {
+            Slot::Waiting(waker) => {
+                *waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+            Slot::Ready(payload) => Pin::new(payload).poll_next(cx),
+        }
+    }
+}

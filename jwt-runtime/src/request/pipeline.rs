@@ -1,0 +1,263 @@
+//! The one verification pipeline behind every door (`#[jwt_required]`, the extractors, the
+//! `JwtRequired` middleware and [`verify_jwt_in_request`]): exempt methods → locate → decode →
+//! type → fresh → blocklist → custom verification → user lookup.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::SystemTime;
+
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::HttpRequest;
+
+use crate::foundation::claims::{Claims, JwtHeader};
+use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::foundation::time::unix_seconds;
+use crate::loaders::callbacks::guarded;
+use crate::manager::JwtManager;
+use crate::request::body::{body_may_hold, hand_off, wants_body, LazyBody, Slot};
+use crate::request::context::{RequestContext, VerifiedJwt};
+use crate::request::locations;
+use crate::request::options::VerifyOptions;
+
+/// Verifies the request as `@jwt_required(...)` would and returns the verified token (Flask's
+/// `verify_jwt_in_request`), for custom guards: `None` for optional routes without a token, and
+/// for OPTIONS requests when the manager exempts them
+/// ([`exempt_options(true)`](crate::JwtManagerBuilder::exempt_options)).
+///
+/// When the JSON location may apply, the body is read and put back into `payload`, so the
+/// handler can still read it. It opens no context: for `get_jwt()` and friends, use
+/// `#[jwt_required]` or the `JwtRequired` middleware instead.
+///
+/// ```no_run
+/// use actix_web::{web, HttpRequest, HttpResponse};
+/// use actix_jwt_extended_runtime::{verify_jwt_in_request, JwtError, VerifyOptions};
+///
+/// async fn admin_only(req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, JwtError> {
+///     let mut payload = payload.into_inner();
+///     let jwt = verify_jwt_in_request(&req, &mut payload, VerifyOptions::new()).await?;
+///     match jwt {
+///         Some(jwt) if jwt.claims["is_administrator"] == true => Ok(HttpResponse::Ok().finish()),
+///         _ => Ok(HttpResponse::Forbidden().json(serde_json::json!({"msg": "Admins only!"}))),
+///     }
+/// }
+/// ```
+pub async fn verify_jwt_in_request(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    options: VerifyOptions,
+) -> Result<Option<VerifiedJwt>, JwtError> {
+    let manager = JwtManager::from_request(req).ok_or_else(JwtError::no_manager)?;
+    let mut body = LazyBody::new(payload.take());
+    let outcome = verify(&manager, req, &mut body, options).await;
+    *payload = body.into_payload();
+    Ok(outcome?.jwt)
+}
+
+/// An extractor's future: the pipeline, then what the extractor makes of its context.
+pub(crate) type Verification<T> = Pin<Box<dyn Future<Output = Result<T, JwtError>>>>;
+
+/// Starts the pipeline for an extractor, whose value `then` makes of the context. When the
+/// body may be read, the extractors created after this one get a stream that waits for the
+/// pipeline, then yields the body: the bytes it read, or the untouched payload when no
+/// location needed them. (actix creates every extractor of a handler before polling any, so
+/// a later `web::Json` already holds the payload it was given.)
+///
+/// One boxed future per request, small enough for the allocator's per-thread cache: `then`
+/// runs inside it, as an `async` block awaiting this future would keep a second copy of its
+/// state.
+pub(crate) fn start_verification<T: 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    options: VerifyOptions,
+    then: fn(RequestContext) -> Result<T, JwtError>,
+) -> Verification<T> {
+    let req = req.clone();
+    let manager = JwtManager::from_request(&req);
+    let handoff = manager
+        .as_ref()
+        .filter(|manager| wants_body(&options, manager.config(), &req))
+        .map(|_| hand_off(payload));
+    Box::pin(async move {
+        let manager = manager.ok_or_else(JwtError::no_manager)?;
+        let outcome = match handoff {
+            None => verify(&manager, &req, &mut LazyBody::new(Payload::None), options).await,
+            Some((original, shared)) => {
+                let mut body = LazyBody::new(original);
+                let outcome = verify(&manager, &req, &mut body, options).await;
+                Slot::fill(&shared, body.into_payload());
+                outcome
+            }
+        };
+        then(outcome?)
+    })
+}
+
+/// The pipeline itself: the context the handler runs in. An OPTIONS request the manager
+/// exempts gets an empty one, as an optional route without a token does, so that a handler
+/// reading it does not panic.
+pub(crate) async fn verify(
+    manager: &JwtManager,
+    req: &HttpRequest,
+    body: &mut LazyBody,
+    options: VerifyOptions,
+) -> Result<RequestContext, JwtError> {
+    let jwt = if req.method() == Method::OPTIONS && manager.exempt_options() {
+        None
+    } else {
+        verify_token(manager, req, body, options)
+            .await
+            .map_err(|e| e.with_manager(manager))?
+    };
+    Ok(RequestContext {
+        manager: manager.clone(),
+        jwt,
+    })
+}
+
+async fn verify_token(
+    manager: &JwtManager,
+    req: &HttpRequest,
+    body: &mut LazyBody,
+    options: VerifyOptions,
+) -> Result<Option<VerifiedJwt>, JwtError> {
+    // The awaits that only some apps or requests reach (reading the body, fetching JWKS keys,
+    // asking a revocation store) are boxed where they happen: inline, their state would make
+    // every request's future larger than the allocator's small-size caches.
+    let config = manager.config();
+    let searched = options.searched(config);
+    let mut misses = Vec::new();
+    let mut decoded = None;
+    for &location in searched {
+        let body = match body_may_hold(location, config, req) {
+            true => Some(Box::pin(body.bytes()).await?),
+            false => None,
+        };
+        match locations::find(location, req, body, config, options.refresh) {
+            Ok(found) => {
+                // A JWKS source fetches keys it does not know yet before the (synchronous)
+                // decoding looks for them.
+                #[cfg(feature = "jwks")]
+                if let Some(jwks) = &manager.keys().sources.jwks {
+                    let algorithms = &manager.keys().decode_algorithms;
+                    Box::pin(jwks.prepare(&found.token, algorithms)).await;
+                }
+                let (header, claims) =
+                    manager.decode_complete(&found.token, found.csrf.as_deref(), false)?;
+                decoded = Some((header, claims, location));
+                break;
+            }
+            Err(e) if e.kind() == JwtErrorKind::NoAuthorization => {
+                misses.push(e.message().to_owned())
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let Some((header, claims, location)) = decoded else {
+        if options.optional {
+            return Ok(None);
+        }
+        let message = match misses.as_slice() {
+            [only] => only.clone(),
+            _ => locations::combined_not_found(searched, &misses),
+        };
+        return Err(JwtError::new(JwtErrorKind::NoAuthorization, message));
+    };
+
+    if options.verify_type {
+        if options.refresh && !claims.is_refresh() {
+            return Err(JwtError::new(
+                JwtErrorKind::WrongTokenType,
+                "Only refresh tokens are allowed",
+            ));
+        }
+        if !options.refresh && claims.is_refresh() {
+            return Err(JwtError::new(
+                JwtErrorKind::WrongTokenType,
+                "Only non-refresh tokens are allowed",
+            ));
+        }
+    }
+    if options.fresh && !claims.is_fresh_at(unix_seconds(SystemTime::now())) {
+        return Err(
+            JwtError::new(JwtErrorKind::NeedsFresh, "Fresh token required")
+                .with_token(header, claims),
+        );
+    }
+    let callbacks = manager.callbacks();
+    let asks_revocation = !options.skip_revocation_check
+        && (callbacks.token_in_blocklist_loader.is_some() || manager.revocation_store().is_some());
+    if asks_revocation && Box::pin(is_revoked(manager, req, &header, &claims)).await? {
+        return Err(
+            JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
+                .with_token(header, claims),
+        );
+    }
+    if let Some(check) = &callbacks.token_verification_loader {
+        if !guarded("token_verification_loader", || check(req, &header, &claims)).await? {
+            return Err(JwtError::new(
+                JwtErrorKind::VerificationFailed,
+                "User claims verification failed",
+            )
+            .with_token(header, claims));
+        }
+    }
+    let user = match &callbacks.user_lookup_loader {
+        None => None,
+        Some(lookup) => {
+            match guarded("user_lookup_loader", || lookup(req, &header, &claims)).await? {
+                Some(user) => Some(user),
+                None => {
+                    let identity = match claims.get(&config.identity_claim) {
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        Some(other) => other.to_string(),
+                        None => String::new(),
+                    };
+                    return Err(JwtError::new(
+                        JwtErrorKind::UserLookup,
+                        format!("Error loading the user {identity}"),
+                    )
+                    .with_token(header, claims));
+                }
+            }
+        }
+    };
+    Ok(Some(VerifiedJwt {
+        header,
+        claims,
+        location,
+        user,
+    }))
+}
+
+/// The blocklist check: the token is revoked when the registered loader says so or the
+/// revocation store does (fail closed: no answer within the timeout refuses the request).
+/// With both set, both are asked: the loader answers for what the app tracks itself, the store
+/// for what this crate records (logouts, rotated families, subject cutoffs).
+async fn is_revoked(
+    manager: &JwtManager,
+    req: &HttpRequest,
+    header: &JwtHeader,
+    claims: &Claims,
+) -> Result<bool, JwtError> {
+    if let Some(check) = &manager.callbacks().token_in_blocklist_loader {
+        if guarded("token_in_blocklist_loader", || check(req, header, claims)).await? {
+            return Ok(true);
+        }
+    }
+    let Some(store) = manager.revocation_store() else {
+        return Ok(false);
+    };
+    let ids = crate::blocklist::TokenIds::from_claims(claims, &manager.config().identity_claim);
+    let unavailable = || {
+        JwtError::new(
+            JwtErrorKind::RevocationUnavailable,
+            "revocation store unavailable",
+        )
+    };
+    match tokio::time::timeout(manager.revocation_timeout(), store.is_token_revoked(&ids)).await {
+        Ok(Ok(revoked)) => Ok(revoked),
+        Ok(Err(e)) => Err(unavailable().with_detail(e.to_string())),
+        Err(_) => Err(unavailable().with_detail("no answer in time")),
+    }
+}
