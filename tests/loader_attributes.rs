@@ -7,7 +7,8 @@
 //! Registrations are global to a program, so this one holds all of them; the other loader
 //! tests set their callbacks on the builder.
 
-mod common;
+#[path = "it/support/common.rs"]
+mod support;
 
 use std::collections::HashSet;
 use std::fmt::Display;
@@ -22,15 +23,13 @@ use actix_jwt_extended::{
     user_identity_loader, user_lookup_error_loader, user_lookup_loader, Claims, CurrentUser,
     DecodingKey, EncodingKey, JwtErrorKind, JwtHeader, JwtManager,
 };
-use actix_web::body::MessageBody;
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use actix_web::{get, web, App, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use common::{bearer, config};
+use support::{config, get_with, manager, manager_with, send};
 
 /// The key the key loaders sign and verify with, instead of the config's `foobarbaz`.
 const ATTRIBUTE_SECRET: &[u8] = b"the attribute loaders' secret";
@@ -219,34 +218,9 @@ macro_rules! app {
     };
 }
 
-/// Sends a `TestRequest` to a test service: status and JSON body.
-macro_rules! send {
-    ($app:expr, $req:expr) => {
-        reply(test::call_service($app, $req.to_request()).await).await
-    };
-}
-
-async fn reply<B: MessageBody>(resp: ServiceResponse<B>) -> (StatusCode, Value) {
-    let status = resp.status();
-    let body = test::read_body(resp).await;
-    (status, serde_json::from_slice(&body).expect("a JSON body"))
-}
-
-fn get_with(url: &str, token: &str) -> TestRequest {
-    TestRequest::get().uri(url).insert_header(bearer(token))
-}
-
-/// A manager with every registered loader, as `JwtManager::new` builds it.
-fn manager() -> JwtManager {
-    JwtManager::new(config()).expect("the registered loaders build")
-}
-
 /// A manager with Flask's defaults: the key `foobarbaz`, no loader.
 fn plain() -> JwtManager {
-    JwtManager::builder(config())
-        .ignore_registered_loaders()
-        .build()
-        .unwrap()
+    manager_with(config())
 }
 
 fn access(jwt: &JwtManager, identity: &str) -> String {

@@ -2,7 +2,8 @@
 //! start-up with a `ConfigError` naming both functions, as the issue asks (Flask silently
 //! keeps the last decorator). A program of its own, since registrations are global to it.
 
-mod common;
+#[path = "it/support/common.rs"]
+mod support;
 
 use actix_jwt_extended::{jwt_required, JwtManager};
 use actix_web::http::StatusCode;
@@ -10,7 +11,7 @@ use actix_web::test::{self, TestRequest};
 use actix_web::{get, App, HttpResponse};
 use serde_json::json;
 
-use common::config;
+use support::config;
 
 mod first {
     use actix_jwt_extended::{expired_token_loader, Claims, JwtHeader};
@@ -85,7 +86,7 @@ async fn test_ignoring_registered_loaders_builds() {
         .unwrap();
     let req = TestRequest::get()
         .uri("/protected")
-        .insert_header(common::bearer(&expired))
+        .insert_header(support::bearer(&expired))
         .to_request();
     let resp = test::call_service(&app, req).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);

@@ -7,21 +7,20 @@
 //! examples (`loaders`, `custom_decorators`) would pick them up here, so their flows run in
 //! `tests/loader_overrides.rs`.
 
-mod common;
+#[path = "it/support/common.rs"]
+mod support;
 
 #[path = "../examples/automatic_user_loading.rs"]
 #[allow(dead_code)]
 mod automatic_user_loading;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use actix_web::{web, App};
 use serde_json::{json, Value};
 
 use automatic_user_loading::{configure, database, jwt_manager};
-use common::bearer;
+use support::{bearer, send};
 
 /// The app `main` serves, as a test service, and its database.
 macro_rules! app {
@@ -38,19 +37,6 @@ macro_rules! app {
         .await;
         (app, db)
     }};
-}
-
-/// Sends a `TestRequest` to a test service: status and JSON body.
-macro_rules! send {
-    ($app:expr, $req:expr) => {
-        reply(test::call_service($app, $req.to_request()).await).await
-    };
-}
-
-async fn reply<B: MessageBody>(resp: ServiceResponse<B>) -> (StatusCode, Value) {
-    let status = resp.status();
-    let body = test::read_body(resp).await;
-    (status, serde_json::from_slice(&body).expect("a JSON body"))
 }
 
 fn login(username: &str, password: &str) -> TestRequest {

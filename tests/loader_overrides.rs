@@ -11,7 +11,8 @@
 // includes several examples loads them more than once, which is harmless here.
 #![allow(clippy::duplicate_mod)]
 
-mod common;
+#[path = "it/support/common.rs"]
+mod support;
 
 #[path = "../examples/loaders.rs"]
 #[allow(dead_code)]
@@ -26,14 +27,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use actix_jwt_extended::{jwt_required, Claims, JwtHeader, JwtManager, JwtManagerBuilder};
-use actix_web::body::MessageBody;
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use actix_web::{get, App, HttpResponse};
 use serde_json::{json, Value};
 
-use common::{bearer, config, sign_raw, SECRET};
+use support::{access, config, example_app, get_with, refresh, send_lenient, sign_raw, SECRET};
 
 // ---------------------------------------------------------------------------------------------
 // Routes of upstream's blocklist fixture, and one per pipeline step for the error loaders.
@@ -89,25 +88,6 @@ macro_rules! app {
     }};
 }
 
-/// Sends a `TestRequest` to a test service: status and JSON body (a string when not JSON).
-macro_rules! send {
-    ($app:expr, $req:expr) => {
-        reply(test::call_service($app, $req.to_request()).await).await
-    };
-}
-
-async fn reply<B: MessageBody>(resp: ServiceResponse<B>) -> (StatusCode, Value) {
-    let status = resp.status();
-    let body = test::read_body(resp).await;
-    let body = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    (status, body)
-}
-
-fn get_with(uri: &str, token: &str) -> TestRequest {
-    TestRequest::get().uri(uri).insert_header(bearer(token))
-}
-
 /// A builder with only the callbacks the test sets.
 fn builder() -> JwtManagerBuilder {
     JwtManager::builder(config()).ignore_registered_loaders()
@@ -130,14 +110,6 @@ fn with_blocklist(revoked: bool) -> (JwtManager, Arc<AtomicUsize>) {
     (jwt, calls)
 }
 
-fn access(jwt: &JwtManager) -> String {
-    jwt.create_access_token("username").finish().unwrap()
-}
-
-fn refresh(jwt: &JwtManager) -> String {
-    jwt.create_refresh_token("username").finish().unwrap()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Blocklist (upstream `tests/test_blocklist.py`).
 
@@ -146,7 +118,7 @@ fn refresh(jwt: &JwtManager) -> String {
 async fn test_blocklisted_access_token_revocation_skip() {
     let (jwt, calls) = with_blocklist(true);
     let app = app!(jwt);
-    let reply = send!(&app, get_with("/protected_skip_blocklist", &access(&jwt)));
+    let reply = send_lenient!(&app, get_with("/protected_skip_blocklist", &access(&jwt)));
     assert_eq!(reply, (StatusCode::OK, json!({"foo": "bar"})));
     assert_eq!(
         calls.load(Ordering::SeqCst),
@@ -160,7 +132,7 @@ async fn test_blocklisted_access_token_revocation_skip() {
 async fn test_blocklisted_access_token_revocation_no_skip() {
     let (jwt, calls) = with_blocklist(true);
     let app = app!(jwt);
-    let reply = send!(&app, get_with("/protected_noskip_blocklist", &access(&jwt)));
+    let reply = send_lenient!(&app, get_with("/protected_noskip_blocklist", &access(&jwt)));
     assert_eq!(
         reply,
         (
@@ -176,7 +148,7 @@ async fn test_blocklisted_access_token_revocation_no_skip() {
 async fn test_non_blocklisted_access_token() {
     let (jwt, calls) = with_blocklist(false);
     let app = app!(jwt);
-    let reply = send!(&app, get_with("/protected", &access(&jwt)));
+    let reply = send_lenient!(&app, get_with("/protected", &access(&jwt)));
     assert_eq!(reply, (StatusCode::OK, json!({"foo": "bar"})));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
@@ -186,7 +158,7 @@ async fn test_non_blocklisted_access_token() {
 async fn test_blocklisted_access_token() {
     let (jwt, _) = with_blocklist(true);
     let app = app!(jwt);
-    let reply = send!(&app, get_with("/protected", &access(&jwt)));
+    let reply = send_lenient!(&app, get_with("/protected", &access(&jwt)));
     assert_eq!(
         reply,
         (
@@ -201,7 +173,7 @@ async fn test_blocklisted_access_token() {
 async fn test_non_blocklisted_refresh_token() {
     let (jwt, calls) = with_blocklist(false);
     let app = app!(jwt);
-    let reply = send!(&app, get_with("/refresh_protected", &refresh(&jwt)));
+    let reply = send_lenient!(&app, get_with("/refresh_protected", &refresh(&jwt)));
     assert_eq!(reply, (StatusCode::OK, json!({"foo": "bar"})));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
@@ -211,7 +183,7 @@ async fn test_non_blocklisted_refresh_token() {
 async fn test_blocklisted_refresh_token() {
     let (jwt, _) = with_blocklist(true);
     let app = app!(jwt);
-    let reply = send!(&app, get_with("/refresh_protected", &refresh(&jwt)));
+    let reply = send_lenient!(&app, get_with("/refresh_protected", &refresh(&jwt)));
     assert_eq!(
         reply,
         (
@@ -240,7 +212,7 @@ async fn test_custom_blocklisted_message() {
             .unwrap()
     };
     let app = app!(jwt);
-    let reply = send!(&app, get_with("/protected", &access(&jwt)));
+    let reply = send_lenient!(&app, get_with("/protected", &access(&jwt)));
     assert_eq!(reply, (StatusCode::NOT_FOUND, json!({"baz": "foo"})));
     assert_eq!(
         *seen.lock().unwrap(),
@@ -257,7 +229,7 @@ async fn test_blocklist_error_fails_closed() {
         .build()
         .unwrap();
     let app = app!(jwt);
-    let reply = send!(&app, get_with("/protected", &access(&jwt)));
+    let reply = send_lenient!(&app, get_with("/protected", &access(&jwt)));
     assert_eq!(
         reply,
         (
@@ -277,8 +249,8 @@ async fn default_then_custom(
     req: impl Fn(&JwtManager) -> TestRequest,
 ) -> ((StatusCode, Value), (StatusCode, Value)) {
     let plain = builder().build().unwrap();
-    let default = send!(&app!(plain), req(&plain));
-    let overridden = send!(&app!(custom), req(&custom));
+    let default = send_lenient!(&app!(plain), req(&plain));
+    let overridden = send_lenient!(&app!(custom), req(&custom));
     (default, overridden)
 }
 
@@ -428,7 +400,7 @@ async fn test_revoked_token_loader_overrides_default() {
         .token_in_blocklist_loader(|_, _| async { true })
         .build()
         .unwrap();
-    let default = send!(&app!(plain), get_with("/protected", &access(&plain)));
+    let default = send_lenient!(&app!(plain), get_with("/protected", &access(&plain)));
     assert_eq!(
         default,
         (
@@ -443,7 +415,7 @@ async fn test_revoked_token_loader_overrides_default() {
         .jti()
         .unwrap()
         .to_owned();
-    let custom = send!(&app!(jwt), get_with("/protected", &token));
+    let custom = send_lenient!(&app!(jwt), get_with("/protected", &token));
     assert_eq!(custom, (StatusCode::GONE, json!({ "revoked": jti })));
 }
 
@@ -451,7 +423,7 @@ async fn test_revoked_token_loader_overrides_default() {
 async fn test_token_verification_failed_loader_overrides_default() {
     let rejecting = || builder().token_verification_loader(|_, _| async { false });
     let plain = rejecting().build().unwrap();
-    let default = send!(&app!(plain), get_with("/protected", &access(&plain)));
+    let default = send_lenient!(&app!(plain), get_with("/protected", &access(&plain)));
     assert_eq!(
         default,
         (
@@ -465,7 +437,7 @@ async fn test_token_verification_failed_loader_overrides_default() {
         })
         .build()
         .unwrap();
-    let custom = send!(&app!(jwt), get_with("/protected", &access(&jwt)));
+    let custom = send_lenient!(&app!(jwt), get_with("/protected", &access(&jwt)));
     assert_eq!(
         custom,
         (StatusCode::FORBIDDEN, json!({"rejected": "username"}))
@@ -476,7 +448,7 @@ async fn test_token_verification_failed_loader_overrides_default() {
 async fn test_user_lookup_error_loader_overrides_default() {
     let missing = || builder().user_lookup_loader(|_, _| async { None::<String> });
     let plain = missing().build().unwrap();
-    let default = send!(&app!(plain), get_with("/protected", &access(&plain)));
+    let default = send_lenient!(&app!(plain), get_with("/protected", &access(&plain)));
     assert_eq!(
         default,
         (
@@ -490,7 +462,7 @@ async fn test_user_lookup_error_loader_overrides_default() {
         })
         .build()
         .unwrap();
-    let custom = send!(&app!(jwt), get_with("/protected", &access(&jwt)));
+    let custom = send_lenient!(&app!(jwt), get_with("/protected", &access(&jwt)));
     assert_eq!(
         custom,
         (StatusCode::NOT_FOUND, json!({"no_user": "username"}))
@@ -505,7 +477,7 @@ async fn test_invalid_token_loader_answers_bad_signature() {
         .build()
         .unwrap();
     let forged = sign_raw(&json!({"sub": "username"}), &format!("not-{SECRET}"));
-    let reply = send!(&app!(jwt), get_with("/protected", &forged));
+    let reply = send_lenient!(&app!(jwt), get_with("/protected", &forged));
     assert_eq!(
         reply,
         (
@@ -518,19 +490,6 @@ async fn test_invalid_token_loader_answers_bad_signature() {
 // ---------------------------------------------------------------------------------------------
 // The `loaders` docs example: `#[expired_token_loader]` registered by attribute.
 
-macro_rules! example_app {
-    ($example:ident) => {{
-        let jwt = $example::jwt_manager();
-        test::init_service(
-            App::new()
-                .wrap(jwt.clone())
-                .app_data(jwt.clone())
-                .configure($example::configure),
-        )
-        .await
-    }};
-}
-
 /// `POST /login`: the access token of the reply.
 fn token_of((status, body): (StatusCode, Value)) -> String {
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -542,8 +501,8 @@ fn token_of((status, body): (StatusCode, Value)) -> String {
 #[actix_web::test]
 async fn loaders_example_flow() {
     let app = example_app!(loaders);
-    let token = token_of(send!(&app, TestRequest::post().uri("/login")));
-    let reply = send!(&app, get_with("/protected", &token));
+    let token = token_of(send_lenient!(&app, TestRequest::post().uri("/login")));
+    let reply = send_lenient!(&app, get_with("/protected", &token));
     assert_eq!(reply, (StatusCode::OK, json!({"hello": "world"})));
 
     let jwt = loaders::jwt_manager();
@@ -556,7 +515,7 @@ async fn loaders_example_flow() {
         .expires_at(SystemTime::now() - Duration::from_secs(1))
         .finish()
         .unwrap();
-    let reply = send!(&app, get_with("/protected", &expired));
+    let reply = send_lenient!(&app, get_with("/protected", &expired));
     assert_eq!(
         reply,
         (
@@ -565,7 +524,7 @@ async fn loaders_example_flow() {
         )
     );
     // The other responses keep Flask's defaults.
-    let reply = send!(&app, TestRequest::get().uri("/protected"));
+    let reply = send_lenient!(&app, TestRequest::get().uri("/protected"));
     assert_eq!(
         reply,
         (
@@ -583,8 +542,8 @@ async fn loaders_example_flow() {
 #[actix_web::test]
 async fn custom_decorators_example_flow() {
     let app = example_app!(custom_decorators);
-    let token = token_of(send!(&app, TestRequest::post().uri("/login")));
-    let reply = send!(&app, get_with("/protected", &token));
+    let token = token_of(send_lenient!(&app, TestRequest::post().uri("/login")));
+    let reply = send_lenient!(&app, get_with("/protected", &token));
     assert_eq!(reply, (StatusCode::OK, json!({"foo": "bar"})));
 
     let jwt = custom_decorators::jwt_manager();
@@ -594,14 +553,14 @@ async fn custom_decorators_example_flow() {
             .additional_claims(&claims)
             .finish()
             .unwrap();
-        let reply = send!(&app, get_with("/protected", &not_admin));
+        let reply = send_lenient!(&app, get_with("/protected", &not_admin));
         assert_eq!(
             reply,
             (StatusCode::FORBIDDEN, json!({"msg": "Admins only!"})),
             "{claims}"
         );
     }
-    let reply = send!(&app, TestRequest::get().uri("/protected"));
+    let reply = send_lenient!(&app, TestRequest::get().uri("/protected"));
     assert_eq!(
         reply,
         (
@@ -609,6 +568,6 @@ async fn custom_decorators_example_flow() {
             json!({"msg": "Missing Authorization Header"})
         )
     );
-    let reply = send!(&app, get_with("/protected", "not.a.token"));
+    let reply = send_lenient!(&app, get_with("/protected", "not.a.token"));
     assert_eq!(reply.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.1);
 }

@@ -7,7 +7,8 @@
 //! The registration is global to this test program: `test_no_user_lookup_loader_specified` (no
 //! loader) builds its manager with `.ignore_registered_loaders()`.
 
-mod common;
+#[path = "it/support/common.rs"]
+mod support;
 
 use std::sync::{Arc, Mutex};
 
@@ -15,14 +16,12 @@ use actix_jwt_extended::{
     jwt_required, try_current_user, user_lookup_loader, Claims, CurrentUser, JwtErrorKind,
     JwtHeader, JwtManager,
 };
-use actix_web::body::MessageBody;
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use actix_web::{get, web, App, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use common::{bearer, config, manager};
+use support::{bearer, config, manager, send};
 
 #[derive(Debug)]
 struct User {
@@ -85,19 +84,6 @@ macro_rules! app {
         }
         test::init_service(app).await
     }};
-}
-
-/// Sends a `TestRequest` to a test service: status and JSON body.
-macro_rules! send {
-    ($app:expr, $req:expr) => {
-        reply(test::call_service($app, $req.to_request()).await).await
-    };
-}
-
-async fn reply<B: MessageBody>(resp: ServiceResponse<B>) -> (StatusCode, Value) {
-    let status = resp.status();
-    let body = test::read_body(resp).await;
-    (status, serde_json::from_slice(&body).expect("a JSON body"))
 }
 
 fn get_with(url: &str, jwt: &JwtManager) -> TestRequest {

@@ -1,0 +1,455 @@
+//! The blocklist on Redis, each test against its own `redis-server`: upstream
+//! `tests/test_blocklist.py` with a real store, logout and
+//! rotation (shared bodies in `support::blocklist`); the TTL and key prefix of the entries; and
+//! fail closed: Redis killed mid-run → 503 within the timeout, restarted → requests work again
+//! without restarting the app.
+
+use crate::support::examples::blocklist_redis;
+
+use std::time::{Duration, Instant};
+
+use actix_jwt_extended::blocklist::{RedisStore, RevocationStore, CLOCK_SLACK};
+use actix_web::test::{self, TestRequest};
+use actix_web::App;
+use serde_json::json;
+
+use crate::support::blocklist::redis_server::RedisServer;
+use crate::support::blocklist::{
+    self as blocklist_support, app, builder, call, delete, get, manager, revoked, store_tests,
+};
+
+async fn store() -> Option<(RedisStore, RedisServer)> {
+    let server = RedisServer::start()?;
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    Some((store, server))
+}
+
+store_tests!(store);
+
+#[actix_web::test]
+async fn rotation_state_is_one_entry_per_family() {
+    let Some((store, server)) = store().await else {
+        return;
+    };
+    let keys = || {
+        let size = server.command(&["DBSIZE"]).unwrap();
+        std::future::ready(size.trim().parse::<usize>().unwrap())
+    };
+    blocklist_support::rotation_state_is_one_entry_per_family(store, keys).await;
+}
+
+// Issue 12 item 7: the password of a Redis URL is never shown.
+#[actix_web::test]
+async fn connection_errors_do_not_show_the_password() {
+    let err = RedisStore::connect("redis://:hunter2@127.0.0.1:1/0")
+        .await
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("redis://***@127.0.0.1:1/0"), "{shown}");
+}
+
+#[actix_web::test]
+async fn a_revoked_jti_lives_in_redis_for_the_token_remaining_lifetime() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .with_prefix("myapp:revoked:");
+    let jwt = manager(store);
+    let app = test::init_service(app(jwt.clone())).await;
+    let token = jwt
+        .create_access_token("username")
+        .expires_in(Duration::from_secs(600))
+        .finish()
+        .unwrap();
+    let forever = jwt
+        .create_access_token("username")
+        .never_expires()
+        .finish()
+        .unwrap();
+    let jti = |token: &str| {
+        jwt.decode_token(token, false)
+            .unwrap()
+            .jti()
+            .unwrap()
+            .to_owned()
+    };
+
+    assert_eq!(call!(app, delete("/logout", &token)).await.0, 200);
+    assert_eq!(call!(app, delete("/logout", &forever)).await.0, 200);
+
+    let ttl: i64 = server
+        .command(&["TTL", &format!("myapp:revoked:jti:{}", jti(&token))])
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The token's lifetime, its leeway (none here) and the clock slack.
+    let slack = CLOCK_SLACK.as_secs() as i64;
+    assert!((590 + slack..=600 + slack).contains(&ttl), "TTL {ttl}");
+    let ttl = server.command(&["TTL", &format!("myapp:revoked:jti:{}", jti(&forever))]);
+    assert_eq!(
+        ttl.as_deref(),
+        Some("-1"),
+        "no expiry for a token without `exp`"
+    );
+    assert_eq!(
+        server.command(&["EXISTS", &format!("jwt_blocklist:jti:{}", jti(&token))]),
+        Some("0".into()),
+        "the default prefix is not used"
+    );
+}
+
+#[actix_web::test]
+async fn stores_with_different_prefixes_do_not_share_revocations() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let first = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .with_prefix("app1:");
+    let second = first.clone().with_prefix("app2:");
+    assert_eq!(second.prefix(), "app2:");
+
+    first.revoke("some-jti", None).await.unwrap();
+    assert!(first.is_revoked("some-jti").await.unwrap());
+    assert!(!second.is_revoked("some-jti").await.unwrap());
+}
+
+#[actix_web::test]
+async fn redis_down_fails_closed_and_recovers_after_a_restart() {
+    // Persistence on, so the revocation made before the crash is still there after it.
+    let Some(mut server) = RedisServer::start_with(&[
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+    ]) else {
+        return;
+    };
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    let jwt = builder(store)
+        .revocation_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let app = test::init_service(app(jwt.clone())).await;
+    let token = jwt.create_access_token("username").finish().unwrap();
+    let logged_out = jwt.create_access_token("username").finish().unwrap();
+    assert_eq!(call!(app, delete("/logout", &logged_out)).await.0, 200);
+    assert_eq!(call!(app, get("/protected", &token)).await.0, 200);
+
+    server.stop();
+    // The outer bound only turns a hang into a failure instead of a stuck test run.
+    let bound = Duration::from_secs(10);
+    for request in [
+        get("/protected", &token),
+        get("/protected", &logged_out),
+        delete("/logout", &token),
+    ] {
+        let response = tokio::time::timeout(bound, call!(app, request))
+            .await
+            .expect("refused in time, no hang");
+        assert_eq!(
+            response,
+            (503, json!({"msg": "revocation store unavailable"}))
+        );
+    }
+
+    server.restart();
+    // The managed connection reconnects in the background; until then requests get 503.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let response = tokio::time::timeout(bound, call!(app, get("/protected", &token)))
+            .await
+            .expect("no hang");
+        match response.0 {
+            200 => break,
+            503 if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            _ => panic!("no recovery after the restart: {response:?}"),
+        }
+    }
+    assert_eq!(call!(app, get("/protected", &logged_out)).await, revoked());
+    assert_eq!(
+        call!(app, delete("/logout", &token)).await,
+        (200, json!({"msg": "Access token revoked"}))
+    );
+    assert_eq!(call!(app, get("/protected", &token)).await, revoked());
+}
+
+/// The docs' session of upstream's `blocklist_redis.py`, against our `blocklist_redis` example.
+#[actix_web::test]
+async fn the_blocklist_redis_example_revokes_on_logout() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let jwt = blocklist_redis::jwt_manager(RedisStore::connect(&server.url()).await.unwrap());
+    let app = test::init_service(
+        App::new()
+            .wrap(jwt.clone())
+            .app_data(jwt)
+            .configure(blocklist_redis::configure),
+    )
+    .await;
+
+    let (status, body) = call!(app, TestRequest::post().uri("/login")).await;
+    assert_eq!(status, 200);
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        call!(app, get("/protected", &token)).await,
+        (200, json!({"hello": "world"}))
+    );
+    assert_eq!(
+        call!(app, delete("/logout", &token)).await,
+        (200, json!({"msg": "Access token revoked"}))
+    );
+    assert_eq!(call!(app, get("/protected", &token)).await, revoked());
+    assert_eq!(call!(app, get("/logout", &token)).await.0, 405);
+}
+
+/// `CachedRedisStore`: the whole shared suite, then its cache and every way its invalidations
+/// can be lost (issue 16 items 1–2). Instance A writes through a plain `RedisStore`; instance B
+/// checks through the cache; B must never let a token revoked through A through once
+/// `max_staleness` has passed.
+mod cached {
+    use std::time::{Duration, Instant};
+
+    use actix_jwt_extended::blocklist::{CachedRedisStore, RedisStore, RevocationStore};
+    use actix_jwt_extended::JwtManager;
+    use actix_web::test;
+
+    use crate::support::blocklist::redis_server::RedisServer;
+    use crate::support::blocklist::{app, builder, call, delete, get, ok, revoked, store_tests};
+
+    const STALENESS: Duration = Duration::from_millis(100);
+
+    async fn cached_store() -> Option<(CachedRedisStore, RedisServer)> {
+        let server = RedisServer::start()?;
+        let store = CachedRedisStore::connect_with(&server.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        Some((store, server))
+    }
+
+    store_tests!(cached_store);
+
+    /// Instance A (plain store) and B (cached store) of one app, on `server`.
+    async fn instances(server: &RedisServer) -> (JwtManager, JwtManager, CachedRedisStore) {
+        let plain = RedisStore::connect(&server.url()).await.unwrap();
+        let cached = CachedRedisStore::connect_with(&server.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        let a = builder(plain).build().unwrap();
+        let b = builder(cached.clone())
+            .revocation_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        (a, b, cached)
+    }
+
+    /// The id of the one connection with `CLIENT TRACKING` on: B's invalidation connection.
+    fn tracking_client(server: &RedisServer) -> String {
+        let list = server.command(&["CLIENT", "LIST"]).unwrap();
+        let line = list
+            .lines()
+            .find(|line| {
+                line.split(' ')
+                    .any(|field| field.starts_with("flags=") && field.contains('t'))
+            })
+            .unwrap_or_else(|| panic!("no tracking client in {list}"));
+        line.split(' ')
+            .find_map(|field| field.strip_prefix("id="))
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Waits until `store`'s cache is trusted again (a new invalidation connection is up).
+    async fn trusted_again(store: &CachedRedisStore) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !store.stats().trusted {
+            assert!(Instant::now() < deadline, "the cache never recovered");
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[actix_web::test]
+    async fn checks_are_answered_from_memory_and_revocations_reach_it() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let (a, b, cache) = instances(&server).await;
+        let app_a = test::init_service(app(a.clone())).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = a.create_access_token("username").finish().unwrap();
+        for _ in 0..10 {
+            assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        }
+        let stats = cache.stats();
+        assert_eq!((stats.misses, stats.hits), (1, 9), "{stats:?}");
+
+        assert_eq!(call!(app_a, delete("/logout", &token)).await.0, 200);
+        let revoked_at = Instant::now();
+        // The invalidation's trip: refused well before the bound, and after it for sure.
+        loop {
+            let response = call!(app_b, get("/protected", &token)).await;
+            if response == revoked() {
+                break;
+            }
+            assert_eq!(response, ok());
+            assert!(
+                revoked_at.elapsed() <= STALENESS,
+                "not refused within the bound"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+        // B's own writes are read at once.
+        let other = a.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &other)).await, ok());
+        assert_eq!(call!(app_b, delete("/logout", &other)).await.0, 200);
+        assert_eq!(call!(app_b, get("/protected", &other)).await, revoked());
+    }
+
+    /// Every answer of B for a token revoked through A, from `cut` on: 200 is allowed only
+    /// before the bound has passed.
+    macro_rules! never_ok_after_the_bound {
+        ($app:expr, $token:expr, $cut:expr, $until:expr) => {
+            let until: Instant = $until;
+            while Instant::now() < until {
+                let (status, body) = call!($app, get("/protected", $token)).await;
+                match status {
+                    401 | 503 => {}
+                    200 if $cut.elapsed() < STALENESS => {}
+                    _ => panic!("{status} {body} {:?} after the cut", $cut.elapsed()),
+                }
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+    }
+
+    #[actix_web::test]
+    async fn a_killed_invalidation_connection_never_lets_a_revoked_token_through() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let (a, b, cache) = instances(&server).await;
+        let app_a = test::init_service(app(a.clone())).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = a.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+
+        server.command(&["CLIENT", "KILL", "ID", &tracking_client(&server)]);
+        let cut = Instant::now();
+        assert_eq!(call!(app_a, delete("/logout", &token)).await.0, 200);
+        never_ok_after_the_bound!(app_b, &token, cut, cut + Duration::from_secs(1));
+        trusted_again(&cache).await;
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+    }
+
+    #[actix_web::test]
+    async fn a_frozen_redis_is_not_trusted_past_the_bound() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let (_, b, cache) = instances(&server).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = b.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+
+        server.pause();
+        let frozen = Instant::now();
+        actix_web::rt::time::sleep(STALENESS + Duration::from_millis(50)).await;
+        let response = call!(app_b, get("/protected", &token)).await;
+        let elapsed = frozen.elapsed();
+        server.resume();
+        assert_eq!(response.0, 503, "{response:?} {elapsed:?} after the freeze");
+        assert!(!cache.stats().trusted || elapsed < STALENESS);
+
+        trusted_again(&cache).await;
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+    }
+
+    #[actix_web::test]
+    async fn a_restarted_redis_empties_the_cache() {
+        let Some(mut server) = RedisServer::start() else {
+            return;
+        };
+        let (a, b, cache) = instances(&server).await;
+        let app_a = test::init_service(app(a.clone())).await;
+        let app_b = test::init_service(app(b.clone())).await;
+        let token = a.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        assert_eq!(cache.stats().entries, 2, "its jti and its subject");
+
+        server.restart();
+        let cut = Instant::now();
+        // A reconnects in the background; its logout succeeds once it has.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while call!(app_a, delete("/logout", &token)).await.0 != 200 {
+            assert!(Instant::now() < deadline, "A never reconnected");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        never_ok_after_the_bound!(
+            app_b,
+            &token,
+            cut,
+            Instant::now() + Duration::from_millis(500)
+        );
+        trusted_again(&cache).await;
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+    }
+
+    #[actix_web::test]
+    async fn a_full_output_buffer_drops_the_cache() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let plain = RedisStore::connect(&server.url()).await.unwrap();
+        let cache = CachedRedisStore::connect_with(&server.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        let jtis: Vec<String> = (0..2_000).map(|i| format!("flooded-{i:04}")).collect();
+        for jti in &jtis {
+            assert!(!cache.is_revoked(jti).await.unwrap());
+        }
+        assert_eq!(cache.stats().entries, 2_000);
+        // Redis closes a client whose pending output passes 16 kB: one command that revokes
+        // all 2,000 ids queues 2,000 invalidations for B at once.
+        server.command(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 16kb 16kb 0",
+        ]);
+        let mut mset = vec!["MSET".to_owned()];
+        for jti in &jtis {
+            mset.push(format!("{}jti:{jti}", plain.prefix()));
+            mset.push("1".to_owned());
+        }
+        let args: Vec<&str> = mset.iter().map(String::as_str).collect();
+        server.command(&args);
+        let cut = Instant::now();
+        actix_web::rt::time::sleep(STALENESS).await;
+        for jti in &jtis {
+            match cache.is_revoked(jti).await {
+                Ok(revoked) => assert!(revoked, "{jti} not revoked {:?} after", cut.elapsed()),
+                Err(e) => assert!(e.to_string().contains("Redis"), "{e}"),
+            }
+        }
+        server.command(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 0 0 0",
+        ]);
+        trusted_again(&cache).await;
+        assert!(cache.is_revoked(&jtis[0]).await.unwrap());
+    }
+}
