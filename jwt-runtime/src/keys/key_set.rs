@@ -74,8 +74,8 @@ struct State {
 ///
 /// ```
 /// use actix_jwt_extended_runtime::{Algorithm, KeySet};
-/// # let pem_2024 = include_str!("../../tests/fixtures/keys/rsa_a_private.pem");
-/// # let pem_2025 = include_str!("../../tests/fixtures/keys/rsa_b_private.pem");
+/// # let pem_2024 = include_str!("../../../tests/fixtures/keys/rsa_a_private.pem");
+/// # let pem_2025 = include_str!("../../../tests/fixtures/keys/rsa_b_private.pem");
 ///
 /// let keys = KeySet::new();
 /// keys.insert_private_pem("2024", Algorithm::RS256, pem_2024)?;
