@@ -54,6 +54,8 @@
 //! ran; the `try_` twins return a `Result` instead. Tasks spawned from the handler do not
 //! inherit the context.
 
+// docs.rs marks the items of optional features with the feature that enables them.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 pub use actix_jwt_extended_macros::{

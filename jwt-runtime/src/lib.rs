@@ -23,6 +23,8 @@
 //! and the request context. The unit test in `layers.rs` reads every module's `crate::` paths
 //! and fails on one that reaches above its layer.
 
+// docs.rs marks the items of optional features with the feature that enables them.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
