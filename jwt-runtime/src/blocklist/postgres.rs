@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::{stored_expiry, to_unix, BoxFuture, RevocationStore, StoreError, TokenIds};
-use crate::foundation::redact::redact_url;
+use crate::foundation::redact::{hide_userinfo, redact_url};
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 
 /// Revoked tokens in a PostgreSQL database, through an sqlx pool: Flask-JWT-Extended's
@@ -130,14 +130,17 @@ impl PostgresStore {
     /// [`DEFAULT_REVOCATION_TIMEOUT`]; once connected, outages are survived. Errors name the
     /// URL without its password.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let shown = redact_url(url);
-        let options =
-            PgConnectOptions::from_str(url).map_err(|e| StoreError(format!("{shown}: {e}")))?;
+        // The driver's own message may quote the URL: its password goes too.
+        let url_error = |e: sqlx::Error| {
+            let said = hide_userinfo(url, &e.to_string());
+            StoreError(format!("{}: {said}", redact_url(url)))
+        };
+        let options = PgConnectOptions::from_str(url).map_err(url_error)?;
         let pool = PgPoolOptions::new()
             .acquire_timeout(DEFAULT_REVOCATION_TIMEOUT)
             .connect_with(options)
             .await
-            .map_err(|e| StoreError(format!("{shown}: {e}")))?;
+            .map_err(url_error)?;
         Self::new(pool).await
     }
 
