@@ -117,6 +117,9 @@ impl KeySet {
         algorithm: Algorithm,
         pem: impl AsRef<[u8]>,
     ) -> Result<(), KeyError> {
+        // Deriving the public half asks jsonwebtoken's crypto provider, maybe before a manager
+        // was built.
+        super::install_backend_provider();
         let kid = kid.into();
         let bad = |e: &dyn std::fmt::Display| {
             KeyError::new(
@@ -406,6 +409,7 @@ pub(crate) fn public_key_from_pem(
     algorithm: Algorithm,
     pem: &[u8],
 ) -> Result<(DecodingKey, Jwk), jsonwebtoken::errors::Error> {
+    super::install_backend_provider();
     let decoding = match algorithm.family() {
         AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
         AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
@@ -418,6 +422,7 @@ pub(crate) fn public_key_from_pem(
 
 /// A verification key from a JWK of someone's JWKS; `Err` says why it is unusable.
 pub(crate) fn entry_from_jwk(jwk: &Jwk) -> Result<KeyEntry, String> {
+    super::install_backend_provider();
     if jwk.common.public_key_use == Some(PublicKeyUse::Encryption) {
         return Err("an encryption key (`use: enc`) does not verify signatures".into());
     }
