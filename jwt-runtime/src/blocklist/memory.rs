@@ -5,7 +5,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::SystemTime;
 
 use super::{
-    issued_by, stored_expiry, to_unix, BoxFuture, RevocationStore, StoreError, TokenIds,
+    issued_by, now_unix, stored_expiry, BoxFuture, RevocationStore, StoreError, TokenIds,
     CLOCK_SLACK,
 };
 
@@ -372,10 +372,6 @@ impl State {
     }
 }
 
-fn now() -> i64 {
-    to_unix(SystemTime::now())
-}
-
 /// The later of two expiries, `None` (never) being the latest.
 fn later(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     Some(a?.max(b?))
@@ -440,7 +436,7 @@ impl MemoryStore {
 
     fn write<T>(&self, f: impl FnOnce(&mut State, Limits, i64) -> T) -> T {
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        f(&mut state, self.limits, now())
+        f(&mut state, self.limits, now_unix())
     }
 }
 

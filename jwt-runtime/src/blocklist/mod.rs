@@ -451,6 +451,11 @@ pub(crate) fn from_unix(secs: i64) -> Option<SystemTime> {
     }
 }
 
+/// Now, in whole Unix seconds: the clock every store purges and floors expiries by.
+pub(crate) fn now_unix() -> i64 {
+    to_unix(SystemTime::now())
+}
+
 /// The Unix second until which a store keeps an entry asked to last until `expires_at`: never
 /// earlier than [`CLOCK_SLACK`] from `now` (`None`: forever).
 pub(crate) fn stored_expiry(expires_at: Option<SystemTime>, now: i64) -> Option<i64> {

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use super::{stored_expiry, to_unix, BoxFuture, RevocationStore, StoreError, TokenIds};
-use crate::foundation::redact::{hide_userinfo, redact_url};
+use super::{now_unix, stored_expiry, BoxFuture, RevocationStore, StoreError, TokenIds};
+use crate::foundation::redact::url_error_text;
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 
 /// Revoked tokens in a PostgreSQL database, through an sqlx pool: Flask-JWT-Extended's
@@ -130,11 +130,7 @@ impl PostgresStore {
     /// [`DEFAULT_REVOCATION_TIMEOUT`]; once connected, outages are survived. Errors name the
     /// URL without its password.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        // The driver's own message may quote the URL: its password goes too.
-        let url_error = |e: sqlx::Error| {
-            let said = hide_userinfo(url, &e.to_string());
-            StoreError(format!("{}: {said}", redact_url(url)))
-        };
+        let url_error = |e: sqlx::Error| StoreError(url_error_text(url, e));
         let options = PgConnectOptions::from_str(url).map_err(url_error)?;
         let pool = PgPoolOptions::new()
             .acquire_timeout(DEFAULT_REVOCATION_TIMEOUT)
@@ -188,7 +184,7 @@ impl PostgresStore {
 
     /// Deletes the rows that no token can need any more; returns how many.
     pub async fn purge_expired(&self) -> Result<u64, StoreError> {
-        let now = now();
+        let now = now_unix();
         let mut purged = 0;
         for statement in PURGE {
             let done = self
@@ -217,7 +213,7 @@ impl RevocationStore for PostgresStore {
         expires_at: Option<SystemTime>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let expiry = stored_expiry(expires_at, now());
+            let expiry = stored_expiry(expires_at, now_unix());
             let query = sqlx::query(REVOKE).bind(jti).bind(expiry);
             self.bounded(query.execute(&self.pool)).await?;
             Ok(())
@@ -239,7 +235,7 @@ impl RevocationStore for PostgresStore {
         Box::pin(async move {
             let query = sqlx::query(REVOKE_ONCE)
                 .bind(jti)
-                .bind(stored_expiry(expires_at, now()));
+                .bind(stored_expiry(expires_at, now_unix()));
             let done = self.bounded(query.execute(&self.pool)).await?;
             Ok(done.rows_affected() == 1)
         })
@@ -255,7 +251,7 @@ impl RevocationStore for PostgresStore {
             let query = sqlx::query(REVOKE_SUBJECT)
                 .bind(subject)
                 .bind(issued_up_to)
-                .bind(stored_expiry(expires_at, now()));
+                .bind(stored_expiry(expires_at, now_unix()));
             self.bounded(query.execute(&self.pool)).await?;
             Ok(())
         })
@@ -298,7 +294,7 @@ impl RevocationStore for PostgresStore {
             let query = sqlx::query(ADVANCE_FAMILY)
                 .bind(family)
                 .bind(generation)
-                .bind(stored_expiry(expires_at, now()));
+                .bind(stored_expiry(expires_at, now_unix()));
             let done = self.bounded(query.execute(&self.pool)).await?;
             Ok(done.rows_affected() == 1)
         })
@@ -307,8 +303,4 @@ impl RevocationStore for PostgresStore {
     fn purge<'a>(&'a self) -> BoxFuture<'a, Result<u64, StoreError>> {
         Box::pin(self.purge_expired())
     }
-}
-
-fn now() -> i64 {
-    to_unix(SystemTime::now())
 }

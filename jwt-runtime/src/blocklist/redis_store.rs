@@ -8,7 +8,7 @@ use redis::{Cmd, FromRedisValue, RedisError};
 
 use super::local_cache::token_verdict;
 use super::{BoxFuture, RevocationStore, StoreError, TokenIds, CLOCK_SLACK};
-use crate::foundation::redact::{hide_userinfo, redact_url};
+use crate::foundation::redact::url_error_text;
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 
 /// The default key prefix: a revoked `jti` is the key `jwt_blocklist:jti:<jti>`.
@@ -205,8 +205,7 @@ fn ttl_secs(expires_at: SystemTime) -> u64 {
 
 /// An error about the Redis at `url`, naming it without its password.
 pub(super) fn url_error(url: &str, e: impl std::fmt::Display) -> StoreError {
-    let said = hide_userinfo(url, &e.to_string());
-    StoreError(format!("{}: {said}", redact_url(url)))
+    StoreError(url_error_text(url, e))
 }
 
 fn redis_error(e: RedisError) -> StoreError {

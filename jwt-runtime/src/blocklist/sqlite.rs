@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
-use super::{stored_expiry, to_unix, BoxFuture, RevocationStore, StoreError, TokenIds};
+use super::{now_unix, stored_expiry, BoxFuture, RevocationStore, StoreError, TokenIds};
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 
 /// Revoked tokens in an SQLite database, through an sqlx pool: Flask-JWT-Extended's
@@ -149,7 +149,7 @@ impl SqliteStore {
 
     /// Deletes the rows that no token can need any more; returns how many.
     pub async fn purge_expired(&self) -> Result<u64, StoreError> {
-        let now = now();
+        let now = now_unix();
         let mut purged = 0;
         for statement in PURGE {
             let done = self
@@ -178,7 +178,7 @@ impl RevocationStore for SqliteStore {
         expires_at: Option<SystemTime>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let expiry = stored_expiry(expires_at, now());
+            let expiry = stored_expiry(expires_at, now_unix());
             let query = sqlx::query(REVOKE).bind(jti).bind(expiry);
             self.bounded(query.execute(&self.pool)).await?;
             Ok(())
@@ -200,7 +200,7 @@ impl RevocationStore for SqliteStore {
         Box::pin(async move {
             let query = sqlx::query(REVOKE_ONCE)
                 .bind(jti)
-                .bind(stored_expiry(expires_at, now()));
+                .bind(stored_expiry(expires_at, now_unix()));
             let done = self.bounded(query.execute(&self.pool)).await?;
             Ok(done.rows_affected() == 1)
         })
@@ -216,7 +216,7 @@ impl RevocationStore for SqliteStore {
             let query = sqlx::query(REVOKE_SUBJECT)
                 .bind(subject)
                 .bind(issued_up_to)
-                .bind(stored_expiry(expires_at, now()));
+                .bind(stored_expiry(expires_at, now_unix()));
             self.bounded(query.execute(&self.pool)).await?;
             Ok(())
         })
@@ -259,7 +259,7 @@ impl RevocationStore for SqliteStore {
             let query = sqlx::query(ADVANCE_FAMILY)
                 .bind(family)
                 .bind(generation)
-                .bind(stored_expiry(expires_at, now()));
+                .bind(stored_expiry(expires_at, now_unix()));
             let done = self.bounded(query.execute(&self.pool)).await?;
             Ok(done.rows_affected() == 1)
         })
@@ -268,8 +268,4 @@ impl RevocationStore for SqliteStore {
     fn purge<'a>(&'a self) -> BoxFuture<'a, Result<u64, StoreError>> {
         Box::pin(self.purge_expired())
     }
-}
-
-fn now() -> i64 {
-    to_unix(SystemTime::now())
 }

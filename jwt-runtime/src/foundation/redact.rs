@@ -28,6 +28,13 @@ pub(crate) fn hide_userinfo(url: &str, text: &str) -> String {
     }
 }
 
+/// An error about the service at `url`, as `<url>: <what it said>`, without the password in
+/// either part (drivers quote the URL in their messages).
+pub(crate) fn url_error_text(url: &str, error: impl std::fmt::Display) -> String {
+    let said = hide_userinfo(url, &error.to_string());
+    format!("{}: {said}", redact_url(url))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{hide_userinfo, redact_url};
