@@ -30,6 +30,7 @@ pub(crate) fn hide_userinfo(url: &str, text: &str) -> String {
 
 /// An error about the service at `url`, as `<url>: <what it said>`, without the password in
 /// either part (drivers quote the URL in their messages).
+#[cfg(any(feature = "redis", feature = "sqlx-postgres"))]
 pub(crate) fn url_error_text(url: &str, error: impl std::fmt::Display) -> String {
     let said = hide_userinfo(url, &error.to_string());
     format!("{}: {said}", redact_url(url))
