@@ -75,8 +75,9 @@ pub use manager::token_functions::{
 pub use manager::{JwtManager, DEFAULT_REVOCATION_TIMEOUT};
 pub use request::body::JSON_BODY_LIMIT;
 pub use request::context::{
-    current_user, get_jwt, get_jwt_header, get_jwt_identity, get_jwt_request_location,
-    try_current_user, try_get_jwt, try_get_jwt_header, try_get_jwt_identity, VerifiedJwt,
+    current_user, get_jwt, get_jwt_as, get_jwt_header, get_jwt_identity, get_jwt_identity_as,
+    get_jwt_request_location, try_current_user, try_get_jwt, try_get_jwt_header,
+    try_get_jwt_identity, VerifiedJwt,
 };
 pub use request::options::{LocationList, VerifyOptions};
 pub use request::pipeline::verify_jwt_in_request;

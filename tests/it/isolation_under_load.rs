@@ -1,8 +1,10 @@
 //! Isolation under load: 10,000 requests over 64 keep-alive connections to a bound two-worker
 //! server, each with its own identity, a quarter of them with an expired token and a quarter
-//! with a revoked one. Every response must belong to its own request — the handler and the
-//! error loaders echo the identity and the request number — and no JWT context may leak into
-//! an unprotected handler served on the same connections, during and after the load.
+//! with a revoked one, spread over the three doors (`#[jwt_required]`, the `Jwt` extractor, a
+//! `JwtRequired` scope) whose handlers all read the token through `get_jwt()` and friends.
+//! Every response must belong to its own request — the handler and the error loaders echo the
+//! identity and the request number — and no JWT context may leak into an unprotected handler
+//! served on the same connections, during and after the load.
 //!
 //! The client is raw HTTP/1.1 over `std::net::TcpStream`, one thread per connection.
 
@@ -14,7 +16,7 @@ use std::time::{Duration, SystemTime};
 
 use actix_jwt_extended::{
     get_jwt, get_jwt_identity, get_jwt_request_location, jwt_required, try_get_jwt,
-    try_get_jwt_header, try_get_jwt_identity, JwtConfig, JwtManager,
+    try_get_jwt_header, try_get_jwt_identity, Jwt, JwtConfig, JwtManager, JwtRequired,
 };
 use actix_web::{get, web, App, HttpResponse, HttpServer};
 use serde_json::{json, Value};
@@ -39,12 +41,33 @@ fn kind_of(i: usize) -> Kind {
     }
 }
 
-/// Reads the identity, yields to the other requests of the worker for a request-specific
-/// time, and reads it again.
+/// The door request `i` goes through, by its path.
+fn door(i: usize) -> &'static str {
+    match i % 3 {
+        0 => "/whoami",
+        1 => "/extractor/whoami",
+        _ => "/scope/whoami",
+    }
+}
+
 #[get("/whoami/{i}")]
 #[jwt_required]
 async fn whoami(i: web::Path<usize>) -> HttpResponse {
-    let i = i.into_inner();
+    answer(i.into_inner()).await
+}
+
+#[get("/extractor/whoami/{i}")]
+async fn extractor_whoami(_jwt: Jwt, i: web::Path<usize>) -> HttpResponse {
+    answer(i.into_inner()).await
+}
+
+async fn scope_whoami(i: web::Path<usize>) -> HttpResponse {
+    answer(i.into_inner()).await
+}
+
+/// Reads the identity, yields to the other requests of the worker for a request-specific
+/// time, and reads it again.
+async fn answer(i: usize) -> HttpResponse {
     let before = get_jwt_identity();
     actix_web::rt::time::sleep(Duration::from_micros((i as u64 * 7_919) % 1_500)).await;
     HttpResponse::Ok().json(json!({
@@ -208,6 +231,12 @@ fn ten_thousand_requests_over_64_connections_stay_isolated() {
                     .wrap(jwt.clone())
                     .app_data(jwt.clone())
                     .service(whoami)
+                    .service(extractor_whoami)
+                    .service(
+                        web::scope("/scope")
+                            .wrap(JwtRequired::new())
+                            .route("/whoami/{i}", web::get().to(scope_whoami)),
+                    )
                     .service(bare)
             })
             .workers(2)
@@ -229,7 +258,7 @@ fn ten_thousand_requests_over_64_connections_stay_isolated() {
                 let mut conn = Conn::open(addr);
                 let mut served = 0;
                 for i in (c..REQUESTS).step_by(CONNECTIONS) {
-                    let got = conn.get(&format!("/whoami/{i}"), Some(&tokens[i]));
+                    let got = conn.get(&format!("{}/{i}", door(i)), Some(&tokens[i]));
                     assert_eq!(got, expected(i), "request {i} on connection {c}");
                     served += 1;
                     if served % BARE_EVERY == 0 {

@@ -36,6 +36,8 @@ mod properties;
 mod query_string;
 mod revocation_scale_out;
 mod secrets;
+mod shared_verification;
 mod test_helpers;
+mod typed_claims;
 mod verified_token_cache;
 mod view_decorators;

@@ -30,8 +30,9 @@ use crate::request::pipeline::start_verification;
 /// manager exempts them (`exempt_options(true)`, Flask's behaviour) they are refused (401): the
 /// extractor cannot hold a user it has not loaded.
 ///
-/// Like the [`Jwt`](crate::Jwt) extractor, it opens no task-local context: `get_jwt()` and
-/// friends do not see the token in the handler; use [`CurrentUser::claims`] instead.
+/// With the app wrapped in the manager (`.wrap(jwt)`), `get_jwt()` and friends see the token
+/// in the handler too; [`CurrentUser::claims`] works everywhere. Beside a [`Jwt`](crate::Jwt)
+/// extractor or under `JwtRequired`, the request is verified and the user loaded once.
 ///
 /// ```no_run
 /// use actix_web::{get, HttpResponse};
@@ -100,7 +101,7 @@ impl<U: Send + Sync + 'static> FromRequest for CurrentUser<U> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         start_verification(req, payload, VerifyOptions::new(), |context| {
             // Only an OPTIONS request the manager exempts passes with no token.
-            let Some(jwt) = context.jwt else {
+            let Some(jwt) = context.jwt.clone() else {
                 return Err(JwtError::new(JwtErrorKind::NoAuthorization, "Missing JWT")
                     .with_manager(&context.manager));
             };

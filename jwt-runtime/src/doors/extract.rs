@@ -4,9 +4,12 @@
 //! `Jwt<Refresh>`, `Jwt<AnyToken>` (no type check), and `OptionalJwt<..>` for routes that
 //! also serve anonymous requests.
 //!
-//! The extractors hand the token to the handler as an argument; they open no task-local
-//! context, so `get_jwt()` and friends are for `#[jwt_required]` and `JwtRequired` routes.
-//! Put them before body extractors (`web::Json<T>`): a token in the JSON body can only be read
+//! `Jwt<K, C>` also reads the claims as your own type `C` (deserialized once per request).
+//!
+//! The extractors hand the token to the handler as an argument; with the app wrapped in the
+//! manager (`.wrap(jwt)`), `get_jwt()` and friends see it too. Doors of one request share one
+//! verification: a second extractor, or one under `JwtRequired`, runs only the checks its
+//! options add. Put them before body extractors (`web::Json<T>`): a token in the JSON body can only be read
 //! by an extractor that comes first.
 //!
 //! Why not `Option<Jwt>`: actix's `Option<T>` extractor turns *every* error into `None`, so an
@@ -21,11 +24,12 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
 
 use crate::foundation::claims::{Claims, JwtHeader};
 use crate::foundation::config::TokenLocation;
 use crate::foundation::error::{JwtError, JwtErrorKind};
-use crate::request::context::{user_of, VerifiedJwt};
+use crate::request::context::{user_of, RequestContext, VerifiedJwt};
 use crate::request::options::VerifyOptions;
 use crate::request::pipeline::start_verification;
 
@@ -57,8 +61,10 @@ impl TokenRequirement for AnyToken {
     const OPTIONS: VerifyOptions = VerifyOptions::new().verify_type(false);
 }
 
-/// A verified token of kind `K`, extracted from the request; it dereferences to its
-/// [`Claims`]. OPTIONS requests are verified like any other; when the manager exempts them
+/// A verified token of kind `K`, extracted from the request, with its claims as `C`; it
+/// dereferences to them. `C` is the [`Claims`] map unless you name your own type, which is
+/// deserialized once per request (shared with [`get_jwt_as`](crate::get_jwt_as)); a token whose
+/// claims do not fit `C` is refused with 422 and a message naming the claim. OPTIONS requests are verified like any other; when the manager exempts them
 /// ([`exempt_options(true)`](crate::JwtManagerBuilder::exempt_options), Flask's behaviour) this
 /// extractor refuses them (401), since it cannot hold a token it has not verified.
 ///
@@ -71,20 +77,47 @@ impl TokenRequirement for AnyToken {
 ///     HttpResponse::Ok().json(serde_json::json!({ "logged_in_as": jwt.sub() }))
 /// }
 /// ```
-pub struct Jwt<K = Access> {
+///
+/// With a claims type of your own:
+///
+/// ```no_run
+/// use actix_web::{get, HttpResponse};
+/// use actix_jwt_extended_runtime::{Access, Jwt};
+///
+/// #[derive(serde::Deserialize)]
+/// struct MyClaims {
+///     sub: String,
+///     roles: Vec<String>,
+/// }
+///
+/// #[get("/admin")]
+/// async fn admin(jwt: Jwt<Access, MyClaims>) -> HttpResponse {
+///     match jwt.roles.iter().any(|role| role == "admin") {
+///         true => HttpResponse::Ok().json(serde_json::json!({ "admin": jwt.sub })),
+///         false => HttpResponse::Forbidden().finish(),
+///     }
+/// }
+/// ```
+pub struct Jwt<K = Access, C = Claims> {
     jwt: VerifiedJwt,
+    typed: Arc<C>,
     kind: PhantomData<K>,
 }
 
-impl<K> Jwt<K> {
+impl<K, C> Jwt<K, C> {
     /// The token's header.
     pub fn header(&self) -> &JwtHeader {
         &self.jwt.header
     }
 
-    /// The token's claims.
+    /// The token's claims, as the JSON map (also with a claims type of your own).
     pub fn claims(&self) -> &Claims {
         &self.jwt.claims
+    }
+
+    /// The claims as `C`, shared with the request's other readers.
+    pub fn typed_claims(&self) -> Arc<C> {
+        Arc::clone(&self.typed)
     }
 
     /// Where the token was found.
@@ -103,25 +136,44 @@ impl<K> Jwt<K> {
     }
 }
 
-impl<K> Deref for Jwt<K> {
-    type Target = Claims;
-    fn deref(&self) -> &Claims {
-        &self.jwt.claims
+impl<K, C> Deref for Jwt<K, C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        &self.typed
     }
 }
 
-impl<K: TokenRequirement> FromRequest for Jwt<K> {
+impl<K, C> Jwt<K, C>
+where
+    C: DeserializeOwned + Send + Sync + 'static,
+{
+    /// The token of a verified context, with its claims as `C`; `None` when it holds no token.
+    fn from_context(context: &RequestContext) -> Option<Result<Self, JwtError>> {
+        let jwt = context.jwt.as_ref()?;
+        Some(match context.claims_as::<C>() {
+            Ok(typed) => Ok(Jwt {
+                jwt: jwt.clone(),
+                typed,
+                kind: PhantomData,
+            }),
+            Err(e) => Err(e.with_manager(&context.manager)),
+        })
+    }
+}
+
+impl<K, C> FromRequest for Jwt<K, C>
+where
+    K: TokenRequirement,
+    C: DeserializeOwned + Send + Sync + 'static,
+{
     type Error = JwtError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        start_verification(req, payload, K::OPTIONS, |context| match context.jwt {
-            Some(jwt) => Ok(Jwt {
-                jwt,
-                kind: PhantomData,
-            }),
+        start_verification(req, payload, K::OPTIONS, |context| {
             // Only an OPTIONS request the manager exempts passes with no token.
-            None => Err(missing().with_manager(&context.manager)),
+            Self::from_context(&context)
+                .unwrap_or_else(|| Err(missing().with_manager(&context.manager)))
         })
     }
 }
@@ -129,34 +181,34 @@ impl<K: TokenRequirement> FromRequest for Jwt<K> {
 /// A verified token of kind `K`, or `None` when the request carries no token at all
 /// (`@jwt_required(optional=True)`): any other failure (expired, invalid, wrong type) is
 /// still refused.
-pub struct OptionalJwt<K = Access> {
-    jwt: Option<Jwt<K>>,
+pub struct OptionalJwt<K = Access, C = Claims> {
+    jwt: Option<Jwt<K, C>>,
 }
 
-impl<K> OptionalJwt<K> {
+impl<K, C> OptionalJwt<K, C> {
     /// The token, when the request carried one.
-    pub fn as_ref(&self) -> Option<&Jwt<K>> {
+    pub fn as_ref(&self) -> Option<&Jwt<K, C>> {
         self.jwt.as_ref()
     }
 
     /// The token, when the request carried one.
-    pub fn into_inner(self) -> Option<Jwt<K>> {
+    pub fn into_inner(self) -> Option<Jwt<K, C>> {
         self.jwt
     }
 }
 
-impl<K: TokenRequirement> FromRequest for OptionalJwt<K> {
+impl<K, C> FromRequest for OptionalJwt<K, C>
+where
+    K: TokenRequirement,
+    C: DeserializeOwned + Send + Sync + 'static,
+{
     type Error = JwtError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         start_verification(req, payload, K::OPTIONS.optional(), |context| {
-            Ok(OptionalJwt {
-                jwt: context.jwt.map(|jwt| Jwt {
-                    jwt,
-                    kind: PhantomData,
-                }),
-            })
+            let jwt = Jwt::from_context(&context).transpose()?;
+            Ok(OptionalJwt { jwt })
         })
     }
 }

@@ -2,6 +2,7 @@
 //! API: reached only through `actix_jwt_extended::__private`.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
@@ -15,7 +16,7 @@ use crate::request::pipeline::{start_verification, Verification};
 /// handler's body in the task-local context. `OPTIONS` holds the options as
 /// [`options_to_bits`](crate::request::options::options_to_bits) encodes them.
 pub struct JwtGuard<const OPTIONS: u32> {
-    context: RequestContext,
+    context: Arc<RequestContext>,
 }
 
 impl<const OPTIONS: u32> JwtGuard<OPTIONS> {

@@ -31,10 +31,15 @@ macro_rules! json_object {
                 (*self.0).clone()
             }
 
-            /// The whole object as a serde type, e.g. a struct of your custom claims.
+            /// The whole object as a serde type, e.g. a struct of your custom claims. A type
+            /// that does not fit is a `Decode` error (Flask's 422) naming the member at fault.
             pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, JwtError> {
-                T::deserialize(&Value::Object(self.to_map())).map_err(|e| {
-                    JwtError::new(JwtErrorKind::Decode, format!("unexpected token content: {e}"))
+                serde_path_to_error::deserialize(&*self.0).map_err(|e| {
+                    let message = match e.path().to_string() {
+                        path if path == "." => format!("unexpected token content: {}", e.inner()),
+                        path => format!("unexpected claim `{path}`: {}", e.inner()),
+                    };
+                    JwtError::new(JwtErrorKind::Decode, message)
                 })
             }
         }
@@ -49,6 +54,12 @@ macro_rules! json_object {
         impl From<Map<String, Value>> for $name {
             fn from(map: Map<String, Value>) -> Self {
                 Self::new(map)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Map::deserialize(d).map(Self::new)
             }
         }
 

@@ -1,8 +1,15 @@
 //! The current manager: the one of the app serving the running request, made current by the
 //! manager's own middleware (`.wrap(jwt)`) or by the request context a protected handler runs
 //! in. Flask's `current_app`, for the token functions and error responses.
+//!
+//! The middleware also keeps a slot per request that the doors fill with the request's
+//! verification, so that `get_jwt()` and friends see a token an extractor verified. The slot
+//! holds it as `dyn Any`: what a verification is belongs to the request layer above.
 
+use std::any::Any;
+use std::cell::RefCell;
 use std::future::{ready, Future, Ready};
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
@@ -13,15 +20,39 @@ use super::JwtManager;
 use crate::foundation::error::JwtError;
 
 tokio::task_local! {
-    /// The manager of the app serving the current request.
-    static CURRENT_MANAGER: JwtManager;
+    /// The manager of the app serving the current request, with the request's slot.
+    static CURRENT: Rc<Current>;
+}
+
+/// What is current while a request is served. (Public only as part of the middleware's future
+/// type; no path names it.)
+pub struct Current {
+    manager: JwtManager,
+    /// The request's verification, as a door above this layer puts it; a new, empty slot per
+    /// request, so nothing passes from one request to the next.
+    verification: RefCell<Option<Rc<dyn Any>>>,
+}
+
+impl Current {
+    fn new(manager: JwtManager) -> Rc<Self> {
+        Rc::new(Current {
+            manager,
+            verification: RefCell::new(None),
+        })
+    }
+}
+
+/// The slot of the request being served, when the app is wrapped with a manager: `None`
+/// outside the manager's middleware (and in tasks spawned from a handler).
+pub(crate) fn request_slot<R>(f: impl FnOnce(&RefCell<Option<Rc<dyn Any>>>) -> R) -> Option<R> {
+    CURRENT.try_with(|current| f(&current.verification)).ok()
 }
 
 impl JwtManager {
     /// The manager of the request being served, when the app is wrapped with one or a
     /// protected handler is running.
     pub fn current() -> Option<JwtManager> {
-        CURRENT_MANAGER.try_with(JwtManager::clone).ok()
+        CURRENT.try_with(|current| current.manager.clone()).ok()
     }
 
     /// [`JwtManager::current`], or the error saying how to register one.
@@ -31,12 +62,12 @@ impl JwtManager {
 
     /// Whether some manager is current.
     pub(crate) fn is_any_current() -> bool {
-        CURRENT_MANAGER.try_with(|_| ()).is_ok()
+        CURRENT.try_with(|_| ()).is_ok()
     }
 
     /// Runs `fut` with this manager as the current one (what the middleware does per request).
     pub async fn scope<F: Future>(&self, fut: F) -> F::Output {
-        CURRENT_MANAGER.scope(self.clone(), fut).await
+        CURRENT.scope(Current::new(self.clone()), fut).await
     }
 }
 
@@ -73,7 +104,7 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = actix_web::Error;
-    type Future = TaskLocalFuture<JwtManager, S::Future>;
+    type Future = TaskLocalFuture<Rc<Current>, S::Future>;
 
     fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.service.poll_ready(cx)
@@ -81,9 +112,10 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         // The inner service may start its work in `call` (a scope middleware verifying the
-        // request, say) as well as in its future: both see the manager. Nothing is boxed.
-        let manager = &self.manager;
-        let future = CURRENT_MANAGER.sync_scope(manager.clone(), || self.service.call(req));
-        CURRENT_MANAGER.scope(manager.clone(), future)
+        // request, say) as well as in its future: both see the manager and the same slot.
+        // Nothing is boxed.
+        let current = Current::new(self.manager.clone());
+        let future = CURRENT.sync_scope(Rc::clone(&current), || self.service.call(req));
+        CURRENT.scope(current, future)
     }
 }

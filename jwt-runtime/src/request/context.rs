@@ -2,18 +2,25 @@
 //! `get_jwt()`, `get_jwt_header()`, `get_jwt_identity()`, `get_jwt_request_location()` and
 //! `current_user::<U>()`.
 //!
-//! `#[jwt_required]` opens the context around the handler's body, so the readers work anywhere
-//! in it, across `.await`s and in async functions it calls. Tasks spawned with
-//! `tokio::spawn` / `actix_web::rt::spawn` do **not** inherit it: read what they need first.
+//! `#[jwt_required]` and `JwtRequired` open the context around the handler's body, so the
+//! readers work anywhere in it, across `.await`s and in async functions it calls. Behind the
+//! extractors (`Jwt`, `OptionalJwt`, `CurrentUser`) the readers find the token through the
+//! manager's middleware (`.wrap(jwt)`), which keeps one slot per request. Tasks spawned with
+//! `tokio::spawn` / `actix_web::rt::spawn` do **not** inherit either: read what they need first.
+//!
+//! The typed readers ([`get_jwt_as`], [`get_jwt_identity_as`]) deserialize the claims once per
+//! request and type; later calls share the value.
 //!
 //! Where Flask raises `RuntimeError` (a reader used outside any verification) the plain readers
 //! panic with Flask's message; each has a `try_` twin returning a `Result` instead. An OPTIONS
 //! request let through by `exempt_options(true)` reads as an optional route without a token
 //! (Flask raises there too, but a handler actix routes every method to must not panic).
 
+use std::any::{Any, TypeId};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::foundation::claims::{Claims, JwtHeader};
@@ -21,6 +28,7 @@ use crate::foundation::config::TokenLocation;
 use crate::foundation::error::{JwtError, JwtErrorKind};
 use crate::loaders::callbacks::AnyUser;
 use crate::manager::JwtManager;
+use crate::request::shared::SharedVerification;
 
 tokio::task_local! {
     static JWT_CONTEXT: Arc<RequestContext>;
@@ -56,25 +64,75 @@ impl std::fmt::Debug for VerifiedJwt {
 pub(crate) struct RequestContext {
     pub(crate) manager: JwtManager,
     pub(crate) jwt: Option<VerifiedJwt>,
+    /// The claims as the types asked for so far, each deserialized once.
+    typed: Mutex<Vec<(TypeId, Arc<dyn Any + Send + Sync>)>>,
 }
 
 impl RequestContext {
+    pub(crate) fn new(manager: JwtManager, jwt: Option<VerifiedJwt>) -> Self {
+        RequestContext {
+            manager,
+            jwt,
+            typed: Mutex::new(Vec::new()),
+        }
+    }
+
     /// Runs `fut` with this context visible to the readers, and with its manager current when
     /// the app is not wrapped with one, so the token functions find it.
-    pub(crate) async fn scope<F: Future>(self, fut: F) -> F::Output {
+    pub(crate) async fn scope<F: Future>(self: Arc<Self>, fut: F) -> F::Output {
         let manager = (!JwtManager::is_any_current()).then(|| self.manager.clone());
-        let fut = JWT_CONTEXT.scope(Arc::new(self), fut);
+        let fut = JWT_CONTEXT.scope(self, fut);
         match manager {
             None => fut.await,
             Some(manager) => manager.scope(fut).await,
         }
     }
+
+    /// The claims as `C`, deserialized on the first call for `C` and shared afterwards; the
+    /// empty object in an optional route without a token (what `get_jwt()` returns there). A
+    /// type that does not fit is a `Decode` error (Flask's 422) naming the claim.
+    pub(crate) fn claims_as<C>(&self) -> Result<Arc<C>, JwtError>
+    where
+        C: DeserializeOwned + Send + Sync + 'static,
+    {
+        let empty = Claims::default();
+        let claims = self.jwt.as_ref().map_or(&empty, |jwt| &jwt.claims);
+        // `Claims` itself needs no deserializing: a copy shares the map.
+        if TypeId::of::<C>() == TypeId::of::<Claims>() {
+            let copy: Box<dyn Any> = Box::new(claims.clone());
+            if let Ok(copy) = copy.downcast::<C>() {
+                return Ok(Arc::from(copy));
+            }
+        }
+        let id = TypeId::of::<C>();
+        let found = self.typed_cache().iter().find(|(t, _)| *t == id).cloned();
+        if let Some((_, any)) = found {
+            if let Ok(typed) = any.downcast::<C>() {
+                return Ok(typed);
+            }
+        }
+        let typed = Arc::new(claims.deserialize::<C>()?);
+        self.typed_cache().push((id, typed.clone()));
+        Ok(typed)
+    }
+
+    fn typed_cache(&self) -> std::sync::MutexGuard<'_, Vec<(TypeId, Arc<dyn Any + Send + Sync>)>> {
+        // A panic while the lock was held left nothing half-written: the list stays usable.
+        self.typed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
+/// The context of the running handler: the one `#[jwt_required]` or `JwtRequired` opened, else
+/// the one an extractor verified for this request (found through the manager's middleware).
 fn with_context<R>(f: impl FnOnce(&RequestContext) -> R) -> Result<R, JwtError> {
-    JWT_CONTEXT
-        .try_with(|ctx| f(ctx))
-        .map_err(|_| JwtError::new(JwtErrorKind::NoContext, NO_CONTEXT))
+    let context = JWT_CONTEXT
+        .try_with(Arc::clone)
+        .ok()
+        .or_else(SharedVerification::current_context)
+        .ok_or_else(|| JwtError::new(JwtErrorKind::NoContext, NO_CONTEXT))?;
+    Ok(f(&context))
 }
 
 #[track_caller]
@@ -144,6 +202,63 @@ pub fn try_get_jwt_identity() -> Result<Option<Value>, JwtError> {
                 .cloned()
         })
     })
+}
+
+/// The claims of the current token as your own type: deserialized once per request, then
+/// shared. A type that does not fit the token is a 422 error naming the claim, rendered as
+/// Flask renders an invalid token, so `?` in a handler answers the client. Outside any
+/// verification it is an error of kind `NoContext` (where [`get_jwt`] panics).
+///
+/// In an optional route that got no token the claims are the empty object, as [`get_jwt`]
+/// returns: a type whose fields are all optional (or defaulted) reads as empty.
+///
+/// ```
+/// use actix_web::HttpResponse;
+/// use actix_jwt_extended_runtime::{get_jwt_as, JwtError};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Roles {
+///     roles: Vec<String>,
+/// }
+///
+/// // The body of a handler behind `#[jwt_required]`, `JwtRequired` or an extractor.
+/// async fn admin_only() -> Result<HttpResponse, JwtError> {
+///     let claims = get_jwt_as::<Roles>()?;
+///     Ok(match claims.roles.iter().any(|role| role == "admin") {
+///         true => HttpResponse::Ok().finish(),
+///         false => HttpResponse::Forbidden().finish(),
+///     })
+/// }
+/// ```
+pub fn get_jwt_as<C>() -> Result<Arc<C>, JwtError>
+where
+    C: DeserializeOwned + Send + Sync + 'static,
+{
+    with_context(|ctx| {
+        ctx.claims_as::<C>()
+            .map_err(|e| e.with_manager(&ctx.manager))
+    })?
+}
+
+/// The identity of the current token (the value of `JWT_IDENTITY_CLAIM`) as your own type, e.g.
+/// `get_jwt_identity_as::<i64>()` or a `Uuid`. In an optional route that got no token the
+/// identity is JSON `null`, which `Option<T>` reads as `None`. A type that does not fit is a 422
+/// error; outside any verification an error of kind `NoContext`.
+pub fn get_jwt_identity_as<T: DeserializeOwned>() -> Result<T, JwtError> {
+    with_context(|ctx| {
+        let identity_claim = &ctx.manager.config().identity_claim;
+        let identity = ctx
+            .jwt
+            .as_ref()
+            .and_then(|jwt| jwt.claims.get(identity_claim));
+        T::deserialize(identity.unwrap_or(&Value::Null)).map_err(|e| {
+            JwtError::new(
+                JwtErrorKind::Decode,
+                format!("unexpected claim `{identity_claim}`: {e}"),
+            )
+            .with_manager(&ctx.manager)
+        })
+    })?
 }
 
 /// Where the current token was found (Flask's `get_jwt_request_location()`); `None` in an

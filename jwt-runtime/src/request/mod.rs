@@ -7,3 +7,4 @@ pub(crate) mod context;
 pub(crate) mod locations;
 pub(crate) mod options;
 pub(crate) mod pipeline;
+pub(crate) mod shared;

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use actix_web::dev::Payload;
@@ -11,6 +12,7 @@ use actix_web::http::Method;
 use actix_web::HttpRequest;
 
 use crate::foundation::claims::{Claims, JwtHeader};
+use crate::foundation::config::TokenLocation;
 use crate::foundation::error::{JwtError, JwtErrorKind};
 use crate::foundation::time::unix_seconds;
 use crate::loaders::callbacks::guarded;
@@ -19,6 +21,7 @@ use crate::request::body::{body_may_hold, hand_off, wants_body, LazyBody, Slot};
 use crate::request::context::{RequestContext, VerifiedJwt};
 use crate::request::locations;
 use crate::request::options::VerifyOptions;
+use crate::request::shared::{Passed, Reuse, SharedVerification};
 
 /// Verifies the request as `@jwt_required(...)` would and returns the verified token (Flask's
 /// `verify_jwt_in_request`), for custom guards: `None` for optional routes without a token, and
@@ -26,8 +29,9 @@ use crate::request::options::VerifyOptions;
 /// ([`exempt_options(true)`](crate::JwtManagerBuilder::exempt_options)).
 ///
 /// When the JSON location may apply, the body is read and put back into `payload`, so the
-/// handler can still read it. It opens no context: for `get_jwt()` and friends, use
-/// `#[jwt_required]` or the `JwtRequired` middleware instead.
+/// handler can still read it. It opens no task-local context of its own; with the app wrapped
+/// in the manager (`.wrap(jwt)`), `get_jwt()` and friends see the token it verified for the
+/// rest of the request.
 ///
 /// ```no_run
 /// use actix_web::{web, HttpRequest, HttpResponse};
@@ -51,7 +55,7 @@ pub async fn verify_jwt_in_request(
     let mut body = LazyBody::new(payload.take());
     let outcome = verify(&manager, req, &mut body, options).await;
     *payload = body.into_payload();
-    Ok(outcome?.jwt)
+    Ok(outcome?.jwt.clone())
 }
 
 /// An extractor's future: the pipeline, then what the extractor makes of its context.
@@ -70,7 +74,7 @@ pub(crate) fn start_verification<T: 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
     options: VerifyOptions,
-    then: fn(RequestContext) -> Result<T, JwtError>,
+    then: fn(Arc<RequestContext>) -> Result<T, JwtError>,
 ) -> Verification<T> {
     let req = req.clone();
     let manager = JwtManager::from_request(&req);
@@ -96,23 +100,130 @@ pub(crate) fn start_verification<T: 'static>(
 /// The pipeline itself: the context the handler runs in. An OPTIONS request the manager
 /// exempts gets an empty one, as an optional route without a token does, so that a handler
 /// reading it does not panic.
+///
+/// A token an earlier door of the request verified is reused when these options find the same
+/// one; then only the checks that differ run (see `request::shared`).
 pub(crate) async fn verify(
     manager: &JwtManager,
     req: &HttpRequest,
     body: &mut LazyBody,
     options: VerifyOptions,
-) -> Result<RequestContext, JwtError> {
-    let jwt = if req.method() == Method::OPTIONS && manager.exempt_options() {
-        None
-    } else {
-        verify_token(manager, req, body, options)
-            .await
-            .map_err(|e| e.with_manager(manager))?
+) -> Result<Arc<RequestContext>, JwtError> {
+    if req.method() == Method::OPTIONS && manager.exempt_options() {
+        return Ok(Arc::new(RequestContext::new(manager.clone(), None)));
+    }
+    let shared = SharedVerification::of(req);
+    let mut turn = shared.turn().await;
+    let reuse = match turn.as_ref() {
+        Some(passed) => passed.reuse(&options, options.searched(manager.config())),
+        None => Reuse::No,
     };
-    Ok(RequestContext {
-        manager: manager.clone(),
-        jwt,
-    })
+    let context = match reuse {
+        Reuse::Token {
+            passed,
+            check_revocation,
+        } => {
+            reverify(manager, req, &options, &passed, check_revocation)
+                .await
+                .map_err(|e| e.with_manager(manager))?;
+            if check_revocation {
+                if let Some(kept) = turn.as_mut() {
+                    kept.revocation_checked = true;
+                }
+            }
+            passed.context
+        }
+        Reuse::No => {
+            let found = verify_token(manager, req, body, options)
+                .await
+                .map_err(|e| e.with_manager(manager))?;
+            let context = Arc::new(RequestContext::new(manager.clone(), found.jwt));
+            if context.jwt.is_some() {
+                *turn = Some(Passed {
+                    context: Arc::clone(&context),
+                    empty: found.empty,
+                    refresh: options.refresh,
+                    revocation_checked: !options.skip_revocation_check,
+                });
+            }
+            context
+        }
+    };
+    shared.publish(&context);
+    Ok(context)
+}
+
+/// The checks of `options` that an earlier door's verification of the same token did not
+/// cover: the type and freshness, and the revocation check when it was skipped.
+async fn reverify(
+    manager: &JwtManager,
+    req: &HttpRequest,
+    options: &VerifyOptions,
+    passed: &Passed,
+    check_revocation: bool,
+) -> Result<(), JwtError> {
+    let Some(jwt) = &passed.context.jwt else {
+        return Ok(());
+    };
+    check_kind(options, &jwt.header, &jwt.claims)?;
+    if check_revocation {
+        check_revocation_of(manager, req, &jwt.header, &jwt.claims).await?;
+    }
+    Ok(())
+}
+
+/// What the pipeline found: the verified token (none in an optional route without one), and
+/// the locations searched before its own, all empty.
+struct Found {
+    jwt: Option<VerifiedJwt>,
+    empty: Vec<TokenLocation>,
+}
+
+/// The type and freshness checks of `options`.
+fn check_kind(
+    options: &VerifyOptions,
+    header: &JwtHeader,
+    claims: &Claims,
+) -> Result<(), JwtError> {
+    if options.verify_type {
+        if options.refresh && !claims.is_refresh() {
+            return Err(JwtError::new(
+                JwtErrorKind::WrongTokenType,
+                "Only refresh tokens are allowed",
+            ));
+        }
+        if !options.refresh && claims.is_refresh() {
+            return Err(JwtError::new(
+                JwtErrorKind::WrongTokenType,
+                "Only non-refresh tokens are allowed",
+            ));
+        }
+    }
+    if options.fresh && !claims.is_fresh_at(unix_seconds(SystemTime::now())) {
+        return Err(
+            JwtError::new(JwtErrorKind::NeedsFresh, "Fresh token required")
+                .with_token(header.clone(), claims.clone()),
+        );
+    }
+    Ok(())
+}
+
+/// The blocklist check, when the app has a loader or a store: a revoked token is refused.
+async fn check_revocation_of(
+    manager: &JwtManager,
+    req: &HttpRequest,
+    header: &JwtHeader,
+    claims: &Claims,
+) -> Result<(), JwtError> {
+    let asks = manager.callbacks().token_in_blocklist_loader.is_some()
+        || manager.revocation_store().is_some();
+    if asks && Box::pin(is_revoked(manager, req, header, claims)).await? {
+        return Err(
+            JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
+                .with_token(header.clone(), claims.clone()),
+        );
+    }
+    Ok(())
 }
 
 async fn verify_token(
@@ -120,13 +231,14 @@ async fn verify_token(
     req: &HttpRequest,
     body: &mut LazyBody,
     options: VerifyOptions,
-) -> Result<Option<VerifiedJwt>, JwtError> {
+) -> Result<Found, JwtError> {
     // The awaits that only some apps or requests reach (reading the body, fetching JWKS keys,
     // asking a revocation store) are boxed where they happen: inline, their state would make
     // every request's future larger than the allocator's small-size caches.
     let config = manager.config();
     let searched = options.searched(config);
     let mut misses = Vec::new();
+    let mut empty = Vec::new();
     let mut decoded = None;
     for &location in searched {
         let body = match body_may_hold(location, config, req) {
@@ -148,14 +260,15 @@ async fn verify_token(
                 break;
             }
             Err(e) if e.kind() == JwtErrorKind::NoAuthorization => {
-                misses.push(e.message().to_owned())
+                misses.push(e.message().to_owned());
+                empty.push(location);
             }
             Err(e) => return Err(e),
         }
     }
     let Some((header, claims, location)) = decoded else {
         if options.optional {
-            return Ok(None);
+            return Ok(Found { jwt: None, empty });
         }
         let message = match misses.as_slice() {
             [only] => only.clone(),
@@ -164,34 +277,10 @@ async fn verify_token(
         return Err(JwtError::new(JwtErrorKind::NoAuthorization, message));
     };
 
-    if options.verify_type {
-        if options.refresh && !claims.is_refresh() {
-            return Err(JwtError::new(
-                JwtErrorKind::WrongTokenType,
-                "Only refresh tokens are allowed",
-            ));
-        }
-        if !options.refresh && claims.is_refresh() {
-            return Err(JwtError::new(
-                JwtErrorKind::WrongTokenType,
-                "Only non-refresh tokens are allowed",
-            ));
-        }
-    }
-    if options.fresh && !claims.is_fresh_at(unix_seconds(SystemTime::now())) {
-        return Err(
-            JwtError::new(JwtErrorKind::NeedsFresh, "Fresh token required")
-                .with_token(header, claims),
-        );
-    }
+    check_kind(&options, &header, &claims)?;
     let callbacks = manager.callbacks();
-    let asks_revocation = !options.skip_revocation_check
-        && (callbacks.token_in_blocklist_loader.is_some() || manager.revocation_store().is_some());
-    if asks_revocation && Box::pin(is_revoked(manager, req, &header, &claims)).await? {
-        return Err(
-            JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
-                .with_token(header, claims),
-        );
+    if !options.skip_revocation_check {
+        check_revocation_of(manager, req, &header, &claims).await?;
     }
     if let Some(check) = &callbacks.token_verification_loader {
         if !guarded("token_verification_loader", || check(req, &header, &claims)).await? {
@@ -222,12 +311,16 @@ async fn verify_token(
             }
         }
     };
-    Ok(Some(VerifiedJwt {
+    let jwt = VerifiedJwt {
         header,
         claims,
         location,
         user,
-    }))
+    };
+    Ok(Found {
+        jwt: Some(jwt),
+        empty,
+    })
 }
 
 /// The blocklist check: the token is revoked when the registered loader says so or the

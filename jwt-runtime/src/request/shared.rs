@@ -1,0 +1,113 @@
+//! One verification per request: the doors of a request (`#[jwt_required]`, the extractors,
+//! `JwtRequired`, `verify_jwt_in_request`) share the token the first of them verified, through
+//! the request's extensions.
+//!
+//! A later door reuses it when its options find the same token: the same token kind (the
+//! `refresh` option picks the cookie and JSON names), and the location it was found in comes
+//! first among the later door's locations once the locations the first door found empty are
+//! left out. Then only the checks that differ run: type and freshness (no I/O) always, the
+//! revocation check when the first door skipped it. Signature, custom verification and user
+//! lookup are not repeated. Otherwise the later door runs the whole pipeline.
+//!
+//! actix creates every extractor of a handler before polling any, so two doors may start
+//! together: they take turns, and the second finds the first one's result.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::{HttpMessage, HttpRequest};
+
+use crate::foundation::config::TokenLocation;
+use crate::manager::current::request_slot;
+use crate::request::context::RequestContext;
+use crate::request::options::VerifyOptions;
+
+/// What the request's extensions hold: the turn the doors take, the token they share.
+pub(crate) struct SharedVerification {
+    turn: tokio::sync::Mutex<Option<Passed>>,
+    /// The latest context a door verified, for the readers (`get_jwt()`) of a handler whose
+    /// doors open no task-local context themselves.
+    latest: std::cell::RefCell<Option<Arc<RequestContext>>>,
+}
+
+/// A verification that found a token and passed.
+#[derive(Clone)]
+pub(crate) struct Passed {
+    pub(crate) context: Arc<RequestContext>,
+    /// The locations searched before the token's own, all found empty, in order.
+    pub(crate) empty: Vec<TokenLocation>,
+    pub(crate) refresh: bool,
+    pub(crate) revocation_checked: bool,
+}
+
+/// How a door may use what an earlier door verified.
+pub(crate) enum Reuse {
+    /// Nothing to reuse: run the whole pipeline.
+    No,
+    /// The same token: run the type and freshness checks of these options, and the revocation
+    /// check when `check_revocation`.
+    Token {
+        passed: Passed,
+        check_revocation: bool,
+    },
+}
+
+impl SharedVerification {
+    /// The request's shared verification, created by the first door that asks. With the app
+    /// wrapped in the manager, the readers find it too.
+    pub(crate) fn of(req: &HttpRequest) -> Rc<SharedVerification> {
+        if let Some(shared) = req.extensions().get::<Rc<SharedVerification>>() {
+            return Rc::clone(shared);
+        }
+        let shared = Rc::new(SharedVerification {
+            turn: tokio::sync::Mutex::new(None),
+            latest: std::cell::RefCell::new(None),
+        });
+        req.extensions_mut().insert(Rc::clone(&shared));
+        request_slot(|slot| *slot.borrow_mut() = Some(Rc::clone(&shared) as Rc<dyn std::any::Any>));
+        shared
+    }
+
+    /// Waits for the doors before this one, then holds the turn until the guard is dropped.
+    pub(crate) async fn turn(&self) -> tokio::sync::MutexGuard<'_, Option<Passed>> {
+        self.turn.lock().await
+    }
+
+    /// Makes `context` what the readers see.
+    pub(crate) fn publish(&self, context: &Arc<RequestContext>) {
+        *self.latest.borrow_mut() = Some(Arc::clone(context));
+    }
+
+    /// The latest verified context of the request being served, when the app is wrapped in
+    /// the manager and a door verified it.
+    pub(crate) fn current_context() -> Option<Arc<RequestContext>> {
+        request_slot(|slot| {
+            let any = slot.borrow().clone()?;
+            let shared = any.downcast::<SharedVerification>().ok()?;
+            let latest = shared.latest.borrow().clone();
+            latest
+        })
+        .flatten()
+    }
+}
+
+impl Passed {
+    /// How a door with `options`, searching `searched`, may use this verification.
+    pub(crate) fn reuse(&self, options: &VerifyOptions, searched: &[TokenLocation]) -> Reuse {
+        let Some(jwt) = &self.context.jwt else {
+            return Reuse::No;
+        };
+        if options.refresh != self.refresh {
+            return Reuse::No;
+        }
+        // The first location of `searched` that may hold a token must be the token's own.
+        let first = searched.iter().find(|l| !self.empty.contains(l));
+        if first != Some(&jwt.location) {
+            return Reuse::No;
+        }
+        Reuse::Token {
+            passed: self.clone(),
+            check_revocation: !options.skip_revocation_check && !self.revocation_checked,
+        }
+    }
+}

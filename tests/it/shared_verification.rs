@@ -1,0 +1,344 @@
+//! One verification per request, and the readers behind every door: a handler with several
+//! doors (`JwtRequired`, `Jwt`, `CurrentUser`, `#[jwt_required]`) checks the signature, asks
+//! the revocation store and loads the user once; a door with stricter options runs only the
+//! checks it adds; a door that would find another token verifies that one. The counts come
+//! from a counting decode-key loader (one call per signature check), a counting store and a
+//! counting user loader.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use actix_jwt_extended::blocklist::{
+    BoxFuture, MemoryStore, RevocationStore, StoreError, TokenIds,
+};
+use actix_jwt_extended::{
+    get_jwt_identity, jwt_required, try_get_jwt, CurrentUser, DecodingKey, FreshAccess, Jwt,
+    JwtConfig, JwtErrorKind, JwtManager, JwtRequired, Refresh, TokenLocation,
+};
+use actix_web::{test, web, App, HttpResponse};
+use serde_json::{json, Value};
+
+const SECRET: &str = "shared-verification-secret";
+
+/// How often each part of the pipeline ran.
+#[derive(Default)]
+struct Counts {
+    signatures: AtomicUsize,
+    revocation_checks: AtomicUsize,
+    user_lookups: AtomicUsize,
+}
+
+impl Counts {
+    fn take(&self) -> [usize; 3] {
+        [
+            self.signatures.swap(0, Ordering::SeqCst),
+            self.revocation_checks.swap(0, Ordering::SeqCst),
+            self.user_lookups.swap(0, Ordering::SeqCst),
+        ]
+    }
+}
+
+/// A `MemoryStore` that counts the revocation checks it answers.
+struct CountingStore {
+    inner: MemoryStore,
+    counts: Arc<Counts>,
+}
+
+impl RevocationStore for CountingStore {
+    fn revoke<'a>(
+        &'a self,
+        jti: &'a str,
+        expires_at: Option<std::time::SystemTime>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.inner.revoke(jti, expires_at)
+    }
+
+    fn is_revoked<'a>(&'a self, jti: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        self.inner.is_revoked(jti)
+    }
+
+    fn is_token_revoked<'a>(
+        &'a self,
+        token: &'a TokenIds<'a>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        self.counts.revocation_checks.fetch_add(1, Ordering::SeqCst);
+        self.inner.is_token_revoked(token)
+    }
+}
+
+#[derive(Debug)]
+struct User {
+    name: String,
+}
+
+fn manager(counts: &Arc<Counts>) -> JwtManager {
+    let config = JwtConfig {
+        secret_key: Some(SECRET.into()),
+        token_location: vec![TokenLocation::Headers, TokenLocation::Cookies],
+        cookie_csrf_protect: false,
+        ..JwtConfig::default()
+    };
+    let signatures = Arc::clone(counts);
+    let lookups = Arc::clone(counts);
+    JwtManager::builder(config)
+        .ignore_registered_loaders()
+        .decode_key_loader(move |_, _| {
+            signatures.signatures.fetch_add(1, Ordering::SeqCst);
+            DecodingKey::from_secret(SECRET.as_bytes()).unwrap()
+        })
+        .user_lookup_loader(move |_, claims| {
+            lookups.user_lookups.fetch_add(1, Ordering::SeqCst);
+            let name = claims.sub().map(str::to_owned);
+            async move { name.map(|name| User { name }) }
+        })
+        .revocation_store(CountingStore {
+            inner: MemoryStore::new(),
+            counts: Arc::clone(counts),
+        })
+        .build()
+        .unwrap()
+}
+
+async fn three_doors(jwt: Jwt, user: CurrentUser<User>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "sub": jwt.sub(),
+        "user": user.name,
+        "identity": get_jwt_identity(),
+    }))
+}
+
+async fn fresh_under_scope(jwt: Jwt<FreshAccess>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "sub": jwt.sub() }))
+}
+
+async fn refresh_under_scope(jwt: Jwt<Refresh>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "sub": jwt.sub() }))
+}
+
+async fn extractor_only(jwt: Jwt) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "sub": jwt.sub(), "identity": get_jwt_identity() }))
+}
+
+#[jwt_required(locations = "cookies")]
+async fn cookie_macro_under_header_scope() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "identity": get_jwt_identity() }))
+}
+
+async fn call<S, R, B>(app: &S, req: R) -> (u16, Value)
+where
+    S: actix_web::dev::Service<
+        R,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let response = test::call_service(app, req).await;
+    let status = response.status().as_u16();
+    let body = test::read_body(response).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn bearer(token: &str) -> (&'static str, String) {
+    ("Authorization", format!("Bearer {token}"))
+}
+
+#[actix_web::test]
+async fn three_doors_verify_once() {
+    let counts = Arc::new(Counts::default());
+    let jwt = manager(&counts);
+    let app = test::init_service(
+        App::new().wrap(jwt.clone()).app_data(jwt.clone()).service(
+            web::scope("/api")
+                .wrap(JwtRequired::new())
+                .route("/three", web::get().to(three_doors))
+                .route("/fresh", web::get().to(fresh_under_scope))
+                .route("/refresh", web::get().to(refresh_under_scope)),
+        ),
+    )
+    .await;
+    let token = jwt.create_access_token("ann").finish().unwrap();
+
+    let (status, body) = call(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/three")
+            .insert_header(bearer(&token))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        (status, &body),
+        (
+            200,
+            &json!({"sub": "ann", "user": "ann", "identity": "ann"})
+        )
+    );
+    // JwtRequired, Jwt and CurrentUser: one signature check, one store round trip, one lookup.
+    assert_eq!(counts.take(), [1, 1, 1]);
+
+    // A stricter door (fresh) under the scope: only the freshness check is added.
+    let (status, body) = call(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/fresh")
+            .insert_header(bearer(&token))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (401, json!({"msg": "Fresh token required"}))
+    );
+    assert_eq!(counts.take(), [1, 1, 1]);
+    let fresh = jwt.create_access_token("ann").fresh(true).finish().unwrap();
+    let (status, _) = call(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/fresh")
+            .insert_header(bearer(&fresh))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(counts.take(), [1, 1, 1]);
+
+    // A door that wants another kind of token looks for it itself (and refuses the access
+    // token the scope accepted).
+    let (status, body) = call(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/refresh")
+            .insert_header(bearer(&token))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (422, json!({"msg": "Only refresh tokens are allowed"}))
+    );
+    assert_eq!(counts.take(), [2, 1, 1]);
+}
+
+#[actix_web::test]
+async fn a_door_that_skipped_revocation_leaves_the_check_to_the_next() {
+    let counts = Arc::new(Counts::default());
+    let jwt = manager(&counts);
+    let app = test::init_service(
+        App::new().wrap(jwt.clone()).app_data(jwt.clone()).service(
+            web::scope("/api")
+                .wrap(JwtRequired::new().skip_revocation_check())
+                .route("/extractor", web::get().to(extractor_only)),
+        ),
+    )
+    .await;
+    let token = jwt.create_access_token("ann").finish().unwrap();
+    let (status, _) = call(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/extractor")
+            .insert_header(bearer(&token))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(counts.take(), [1, 1, 1]);
+
+    let claims = jwt.decode_token(&token, false).unwrap();
+    actix_jwt_extended::blocklist::revoke_claims(&jwt, &claims)
+        .await
+        .unwrap();
+    counts.take();
+    let (status, body) = call(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/extractor")
+            .insert_header(bearer(&token))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (401, json!({"msg": "Token has been revoked"}))
+    );
+    assert_eq!(counts.take(), [1, 1, 1]);
+}
+
+#[actix_web::test]
+async fn a_door_searching_elsewhere_verifies_the_token_it_finds() {
+    let counts = Arc::new(Counts::default());
+    let jwt = manager(&counts);
+    let app = test::init_service(
+        App::new().wrap(jwt.clone()).app_data(jwt.clone()).service(
+            web::scope("/api")
+                .wrap(JwtRequired::new().locations(&[TokenLocation::Headers]))
+                .route("/cookie", web::get().to(cookie_macro_under_header_scope)),
+        ),
+    )
+    .await;
+    let in_header = jwt.create_access_token("header-user").finish().unwrap();
+    let in_cookie = jwt.create_access_token("cookie-user").finish().unwrap();
+    let req = test::TestRequest::get()
+        .uri("/api/cookie")
+        .insert_header(bearer(&in_header))
+        .cookie(actix_web::cookie::Cookie::new(
+            "access_token_cookie",
+            in_cookie,
+        ));
+    let (status, body) = call(&app, req.to_request()).await;
+    assert_eq!((status, body), (200, json!({"identity": "cookie-user"})));
+    assert_eq!(counts.take(), [2, 2, 2]);
+}
+
+#[actix_web::test]
+async fn readers_see_the_token_an_extractor_verified_only_under_the_manager() {
+    let counts = Arc::new(Counts::default());
+    let jwt = manager(&counts);
+    let token = jwt.create_access_token("ann").finish().unwrap();
+
+    let wrapped = test::init_service(
+        App::new()
+            .wrap(jwt.clone())
+            .app_data(jwt.clone())
+            .route("/extractor", web::get().to(extractor_only)),
+    )
+    .await;
+    let (status, body) = call(
+        &wrapped,
+        test::TestRequest::get()
+            .uri("/extractor")
+            .insert_header(bearer(&token))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"sub": "ann", "identity": "ann"}))
+    );
+
+    // Without `.wrap(jwt)` the extractor still works; the readers have no request to look in.
+    async fn reads_context(jwt: Jwt) -> HttpResponse {
+        let error = try_get_jwt().unwrap_err();
+        HttpResponse::Ok().json(
+            json!({ "sub": jwt.sub(), "no_context": error.kind() == JwtErrorKind::NoContext }),
+        )
+    }
+    let bare = test::init_service(
+        App::new()
+            .app_data(jwt.clone())
+            .route("/extractor", web::get().to(reads_context)),
+    )
+    .await;
+    let (status, body) = call(
+        &bare,
+        test::TestRequest::get()
+            .uri("/extractor")
+            .insert_header(bearer(&token))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"sub": "ann", "no_context": true}))
+    );
+}
