@@ -8,7 +8,7 @@ use actix_jwt_extended::{
     get_jwt_as, get_jwt_identity_as, jwt_required, Access, Jwt, JwtConfig, JwtError, JwtManager,
     OptionalJwt,
 };
-use actix_web::{get, test, web, App, HttpResponse};
+use actix_web::{get, test, App, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
 

@@ -38,3 +38,6 @@ pub mod simple;
 
 #[path = "../../../examples/token_freshness.rs"]
 pub mod token_freshness;
+
+#[path = "../../../examples/typed_claims.rs"]
+pub mod typed_claims;
