@@ -61,6 +61,13 @@ pub struct JwtManager {
     inner: Arc<Inner>,
 }
 
+impl JwtManager {
+    /// Whether `self` and `other` are clones of one manager.
+    pub(crate) fn is_same(&self, other: &JwtManager) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
 impl std::fmt::Debug for JwtManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JwtManager")

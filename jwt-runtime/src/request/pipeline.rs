@@ -115,15 +115,15 @@ pub(crate) async fn verify(
     let shared = SharedVerification::of(req);
     let mut turn = shared.turn().await;
     let reuse = match turn.as_ref() {
-        Some(passed) => passed.reuse(&options, options.searched(manager.config())),
+        Some(passed) => passed.reuse(manager, &options, options.searched(manager.config())),
         None => Reuse::No,
     };
     let context = match reuse {
         Reuse::Token {
-            passed,
+            context,
             check_revocation,
         } => {
-            reverify(manager, req, &options, &passed, check_revocation)
+            reverify(manager, req, &options, &context, check_revocation)
                 .await
                 .map_err(|e| e.with_manager(manager))?;
             if check_revocation {
@@ -131,7 +131,7 @@ pub(crate) async fn verify(
                     kept.revocation_checked = true;
                 }
             }
-            passed.context
+            context
         }
         Reuse::No => {
             let found = verify_token(manager, req, body, options)
@@ -159,10 +159,10 @@ async fn reverify(
     manager: &JwtManager,
     req: &HttpRequest,
     options: &VerifyOptions,
-    passed: &Passed,
+    context: &RequestContext,
     check_revocation: bool,
 ) -> Result<(), JwtError> {
-    let Some(jwt) = &passed.context.jwt else {
+    let Some(jwt) = &context.jwt else {
         return Ok(());
     };
     check_kind(options, &jwt.header, &jwt.claims)?;

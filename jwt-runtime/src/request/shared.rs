@@ -2,12 +2,13 @@
 //! `JwtRequired`, `verify_jwt_in_request`) share the token the first of them verified, through
 //! the request's extensions.
 //!
-//! A later door reuses it when its options find the same token: the same token kind (the
-//! `refresh` option picks the cookie and JSON names), and the location it was found in comes
-//! first among the later door's locations once the locations the first door found empty are
-//! left out. Then only the checks that differ run: type and freshness (no I/O) always, the
-//! revocation check when the first door skipped it. Signature, custom verification and user
-//! lookup are not repeated. Otherwise the later door runs the whole pipeline.
+//! A later door reuses it when it has the same manager and its options find the same token:
+//! the same token kind (the `refresh` option picks the cookie and JSON names), and the location
+//! it was found in comes first among the later door's locations once the locations the first
+//! door found empty are left out. Then only the checks that differ run: type and freshness
+//! (no I/O) always, the revocation check when the first door skipped it. Signature, custom
+//! verification and user lookup are not repeated. Otherwise the later door runs the whole
+//! pipeline.
 //!
 //! actix creates every extractor of a handler before polling any, so two doors may start
 //! together: they take turns, and the second finds the first one's result.
@@ -19,6 +20,7 @@ use actix_web::{HttpMessage, HttpRequest};
 
 use crate::foundation::config::TokenLocation;
 use crate::manager::current::request_slot;
+use crate::manager::JwtManager;
 use crate::request::context::RequestContext;
 use crate::request::options::VerifyOptions;
 
@@ -31,7 +33,6 @@ pub(crate) struct SharedVerification {
 }
 
 /// A verification that found a token and passed.
-#[derive(Clone)]
 pub(crate) struct Passed {
     pub(crate) context: Arc<RequestContext>,
     /// The locations searched before the token's own, all found empty, in order.
@@ -47,7 +48,7 @@ pub(crate) enum Reuse {
     /// The same token: run the type and freshness checks of these options, and the revocation
     /// check when `check_revocation`.
     Token {
-        passed: Passed,
+        context: Arc<RequestContext>,
         check_revocation: bool,
     },
 }
@@ -92,12 +93,18 @@ impl SharedVerification {
 }
 
 impl Passed {
-    /// How a door with `options`, searching `searched`, may use this verification.
-    pub(crate) fn reuse(&self, options: &VerifyOptions, searched: &[TokenLocation]) -> Reuse {
+    /// How a door of `manager` with `options`, searching `searched`, may use this verification.
+    pub(crate) fn reuse(
+        &self,
+        manager: &JwtManager,
+        options: &VerifyOptions,
+        searched: &[TokenLocation],
+    ) -> Reuse {
         let Some(jwt) = &self.context.jwt else {
             return Reuse::No;
         };
-        if options.refresh != self.refresh {
+        // Another manager (a scope with its own) has its own keys, loaders and store.
+        if !self.context.manager.is_same(manager) || options.refresh != self.refresh {
             return Reuse::No;
         }
         // The first location of `searched` that may hold a token must be the token's own.
@@ -106,7 +113,7 @@ impl Passed {
             return Reuse::No;
         }
         Reuse::Token {
-            passed: self.clone(),
+            context: Arc::clone(&self.context),
             check_revocation: !options.skip_revocation_check && !self.revocation_checked,
         }
     }
