@@ -1,6 +1,7 @@
 //! Compile-time behaviour of `#[jwt_required]`: the handler shapes that must compile
 //! (`ui/pass`) and the misuses that must fail with our message (`ui/fail`).
-//! Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test --test ui`.
+//! Regenerate the `.stderr` files with
+//! `TRYBUILD=overwrite cargo test -p actix-jwt-extended-ui-tests --test ui`.
 
 #[test]
 fn ui() {

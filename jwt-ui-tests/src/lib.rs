@@ -1,0 +1,3 @@
+//! Nothing to see here: the UI tests of the attributes live in `tests/`.
+
+#![forbid(unsafe_code)]
