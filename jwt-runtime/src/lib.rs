@@ -70,7 +70,8 @@ pub use keys::key_set::{KeyError, KeySet};
 pub use manager::builder::JwtManagerBuilder;
 pub use manager::current::ManagerMiddleware;
 pub use manager::token_functions::{
-    create_access_token, create_refresh_token, decode_token, get_csrf_token, get_jti, TokenBuilder,
+    create_access_token, create_refresh_token, decode_token, decode_token_with_csrf,
+    get_csrf_token, get_jti, TokenBuilder,
 };
 pub use manager::{JwtManager, DEFAULT_REVOCATION_TIMEOUT};
 pub use request::body::JSON_BODY_LIMIT;

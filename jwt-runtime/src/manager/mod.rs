@@ -145,6 +145,19 @@ impl JwtManager {
             .map(|(_, claims)| claims)
     }
 
+    /// Like [`decode_token`](Self::decode_token), checking the token's `csrf` claim against
+    /// `csrf_value` too (Flask's `decode_token(.., csrf_value=...)`); see the free function
+    /// [`decode_token_with_csrf`](crate::decode_token_with_csrf).
+    pub fn decode_token_with_csrf(
+        &self,
+        token: &str,
+        csrf_value: &str,
+        allow_expired: bool,
+    ) -> Result<Claims, JwtError> {
+        self.decode_complete(token, Some(csrf_value), allow_expired)
+            .map(|(_, claims)| claims)
+    }
+
     /// Like [`decode_token`](Self::decode_token), returning the header too and checking the
     /// `csrf` claim against `csrf` when given.
     pub fn decode_complete(
