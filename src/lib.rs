@@ -57,7 +57,9 @@
 // docs.rs marks the items of optional features with the feature that enables them.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
+// The attribute macros.
 pub use actix_jwt_extended_macros::{
     additional_claims_loader, additional_headers_loader, decode_key_loader, encode_key_loader,
     expired_token_loader, invalid_token_loader, jwt_required, needs_fresh_token_loader,
@@ -65,7 +67,34 @@ pub use actix_jwt_extended_macros::{
     token_verification_loader, unauthorized_loader, user_identity_loader, user_lookup_error_loader,
     user_lookup_loader,
 };
-pub use actix_jwt_extended_runtime::*;
+// Configuration and the manager.
+pub use actix_jwt_extended_runtime::{
+    Algorithm, Audience, JwtConfig, JwtManager, JwtManagerBuilder, Secret, TokenLocation,
+};
+// The context readers and the verification behind them.
+pub use actix_jwt_extended_runtime::{
+    current_user, get_jwt, get_jwt_header, get_jwt_identity, get_jwt_request_location,
+    try_current_user, try_get_jwt, try_get_jwt_header, try_get_jwt_identity, verify_jwt_in_request,
+    VerifiedJwt, VerifyOptions,
+};
+// Tokens.
+pub use actix_jwt_extended_runtime::{
+    create_access_token, create_refresh_token, decode_token, decode_token_with_csrf,
+    get_csrf_token, get_jti, get_unverified_jwt_headers, Claims, JwtHeader, TokenBuilder,
+};
+// The extractors, the scope middleware and the cookie helpers.
+pub use actix_jwt_extended_runtime::{
+    Access, AnyToken, CookieOptions, CurrentUser, FreshAccess, Jwt, JwtCookies, JwtRequired,
+    OptionalJwt, Refresh,
+};
+// Errors.
+pub use actix_jwt_extended_runtime::{ConfigError, JwtError, JwtErrorKind};
+// Keys.
+pub use actix_jwt_extended_runtime::{DecodingKey, EncodingKey, Jwk, JwkSet, KeyError, KeySet};
+#[cfg(feature = "jwks")]
+pub use actix_jwt_extended_runtime::{JwksError, JwksSource, JwksSourceBuilder};
+// Modules.
+pub use actix_jwt_extended_runtime::{blocklist, dev, test};
 
 #[doc(hidden)]
 pub use actix_jwt_extended_runtime::__private;

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use actix_jwt_extended::dev::is_asymmetric;
 use actix_jwt_extended::{
-    is_asymmetric, Algorithm, Audience, ConfigError, EncodingKey, JwtConfig, JwtManager,
-    TokenLocation,
+    Algorithm, Audience, ConfigError, EncodingKey, JwtConfig, JwtManager, TokenLocation,
 };
 use actix_web::cookie::SameSite;
 use actix_web::http::Method;

@@ -124,7 +124,7 @@ impl From<StoreError> for JwtError {
             JwtErrorKind::RevocationUnavailable,
             "revocation store unavailable",
         )
-        .with_detail(e.0)
+        .with_source(e)
     }
 }
 

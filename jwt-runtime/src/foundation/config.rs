@@ -588,7 +588,7 @@ fn split_list(value: &str) -> impl Iterator<Item = &str> {
 
 fn read_file(name: &'static str, path: &str) -> Result<String, ConfigError> {
     std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new(name, format!("cannot read `{path}`: {e}")))
+        .map_err(|e| ConfigError::new(name, format!("cannot read `{path}`: {e}")).with_source(e))
 }
 
 #[cfg(test)]

@@ -8,16 +8,22 @@ use actix_web::{web, HttpResponse};
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
+use crate::foundation::error::Cause;
 use crate::keys::prepared_public_key::{family_algorithms, PreparedPublicKey};
 
 /// A key that cannot join a [`KeySet`], or a change the set refuses.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// When jsonwebtoken refused the key, [`source`](std::error::Error::source) returns its error.
+#[non_exhaustive]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("key `{kid}`: {reason}")]
 pub struct KeyError {
     /// The key ID at fault.
     pub kid: String,
     /// What is wrong.
     pub reason: String,
+    #[source]
+    source: Option<Cause>,
 }
 
 impl KeyError {
@@ -25,9 +31,24 @@ impl KeyError {
         Self {
             kid: kid.to_owned(),
             reason: reason.into(),
+            source: None,
         }
     }
+
+    fn with_source(mut self, cause: jsonwebtoken::errors::Error) -> Self {
+        self.source = Some(Arc::new(cause));
+        self
+    }
 }
+
+/// Equal when the key ID and the reason are: the source is not compared.
+impl PartialEq for KeyError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kid == other.kid && self.reason == other.reason
+    }
+}
+
+impl Eq for KeyError {}
 
 /// One key of a set, parsed once.
 pub(crate) struct KeyEntry {
@@ -393,8 +414,9 @@ fn check_pair(
     decoding: &DecodingKey,
 ) -> Result<(), KeyError> {
     let probe = b"actix-jwt-extended key check";
-    let signature = jsonwebtoken::crypto::sign(probe, encoding, algorithm)
-        .map_err(|e| KeyError::new(kid, format!("cannot sign with `{algorithm:?}`: {e}")))?;
+    let signature = jsonwebtoken::crypto::sign(probe, encoding, algorithm).map_err(|e| {
+        KeyError::new(kid, format!("cannot sign with `{algorithm:?}`: {e}")).with_source(e)
+    })?;
     match jsonwebtoken::crypto::verify(&signature, probe, decoding, algorithm) {
         Ok(true) => Ok(()),
         _ => Err(KeyError::new(

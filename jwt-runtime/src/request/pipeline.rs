@@ -257,7 +257,7 @@ async fn is_revoked(
     };
     match tokio::time::timeout(manager.revocation_timeout(), store.is_token_revoked(&ids)).await {
         Ok(Ok(revoked)) => Ok(revoked),
-        Ok(Err(e)) => Err(unavailable().with_detail(e.to_string())),
+        Ok(Err(e)) => Err(unavailable().with_source(e)),
         Err(_) => Err(unavailable().with_detail("no answer in time")),
     }
 }
