@@ -91,8 +91,9 @@ pub use actix_jwt_extended_runtime::{
 pub use actix_jwt_extended_runtime::{ConfigError, JwtError, JwtErrorKind};
 // Keys.
 pub use actix_jwt_extended_runtime::{DecodingKey, EncodingKey, Jwk, JwkSet, KeyError, KeySet};
-#[cfg(feature = "jwks")]
-pub use actix_jwt_extended_runtime::{JwksError, JwksSource, JwksSourceBuilder};
+// `JwksSource`, `JwksSourceBuilder` and `JwksError` (feature `jwks`): whenever the runtime has
+// them, as `blocklist`'s stores follow the runtime's features.
+pub use actix_jwt_extended_runtime::__features::*;
 // Modules.
 pub use actix_jwt_extended_runtime::{blocklist, dev, test};
 

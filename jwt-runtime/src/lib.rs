@@ -52,6 +52,13 @@ pub use jsonwebtoken::jwk::{Jwk, JwkSet};
 pub use jsonwebtoken::{DecodingKey, EncodingKey};
 #[cfg(feature = "jwks")]
 pub use keys::jwks::{JwksError, JwksSource, JwksSourceBuilder};
+/// The items of optional features, for the facade to re-export whenever this crate has them
+/// (its own features only forward to these).
+#[doc(hidden)]
+pub mod __features {
+    #[cfg(feature = "jwks")]
+    pub use crate::keys::jwks::{JwksError, JwksSource, JwksSourceBuilder};
+}
 pub use keys::key_set::{KeyError, KeySet};
 pub use manager::builder::JwtManagerBuilder;
 pub use manager::token_functions::{

@@ -28,7 +28,6 @@ mod headers;
 mod interop;
 mod isolation_under_load;
 mod json_body;
-#[cfg(feature = "jwks")]
 mod jwks;
 mod key_rotation;
 mod location_examples;

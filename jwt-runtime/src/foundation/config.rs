@@ -125,7 +125,7 @@ impl<T: Into<Vec<u8>>> From<T> for Secret {
 ///
 /// ```
 /// use std::time::Duration;
-/// use actix_jwt_extended_runtime::{JwtConfig, TokenLocation};
+/// use actix_jwt_extended::{JwtConfig, TokenLocation};
 ///
 /// let config = JwtConfig {
 ///     secret_key: Some("change me".into()),

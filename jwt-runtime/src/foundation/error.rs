@@ -93,7 +93,7 @@ impl JwtErrorKind {
 /// matching loader callback of the [`JwtManager`](crate::JwtManager) answers.
 ///
 /// ```
-/// use actix_jwt_extended_runtime::{JwtError, JwtErrorKind};
+/// use actix_jwt_extended::{JwtError, JwtErrorKind};
 /// let err = JwtError::new(JwtErrorKind::NoAuthorization, "Missing Authorization Header");
 /// assert_eq!(err.to_string(), "Missing Authorization Header");
 /// assert_eq!(err.kind(), JwtErrorKind::NoAuthorization);

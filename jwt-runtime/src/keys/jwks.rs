@@ -84,7 +84,7 @@ impl Eq for JwksError {}
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use actix_jwt_extended_runtime::{Algorithm, JwksSource, JwtConfig, JwtManager};
+/// use actix_jwt_extended::{Algorithm, JwksSource, JwtConfig, JwtManager};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let jwks = JwksSource::builder("https://idp.example/.well-known/jwks.json")

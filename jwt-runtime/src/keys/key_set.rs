@@ -94,7 +94,7 @@ struct State {
 /// learn it), make it current, and remove the old key once its last tokens have expired.
 ///
 /// ```
-/// use actix_jwt_extended_runtime::{Algorithm, KeySet};
+/// use actix_jwt_extended::{Algorithm, KeySet};
 /// # let pem_2024 = include_str!("../../../tests/fixtures/keys/rsa_a_private.pem");
 /// # let pem_2025 = include_str!("../../../tests/fixtures/keys/rsa_b_private.pem");
 ///
@@ -106,7 +106,7 @@ struct State {
 /// keys.set_current("2025")?; // new tokens: kid "2025"; "2024" tokens still verify
 /// keys.remove("2024")?; // now they do not
 /// assert_eq!(keys.kids(), ["2025"]);
-/// # Ok::<(), actix_jwt_extended_runtime::KeyError>(())
+/// # Ok::<(), actix_jwt_extended::KeyError>(())
 /// ```
 #[derive(Clone, Default)]
 pub struct KeySet {
@@ -319,7 +319,7 @@ impl KeySet {
     /// this app's tokens with a `JwksSource`.
     ///
     /// ```
-    /// # use actix_jwt_extended_runtime::KeySet;
+    /// # use actix_jwt_extended::KeySet;
     /// let keys = KeySet::new();
     /// let app = actix_web::App::new().service(keys.jwks_service("/.well-known/jwks.json"));
     /// # drop(app);

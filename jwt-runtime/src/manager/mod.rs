@@ -49,7 +49,7 @@ struct Inner {
 ///
 /// ```
 /// use actix_web::App;
-/// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
+/// use actix_jwt_extended::{JwtConfig, JwtManager};
 ///
 /// let jwt = JwtManager::new(JwtConfig { secret_key: Some("change me".into()), ..Default::default() })
 ///     .expect("valid JWT config");

@@ -23,7 +23,7 @@ use crate::tokens::encode::{Expiry, Freshness, TokenKind, TokenSpec};
 ///
 /// ```
 /// use std::time::Duration;
-/// use actix_jwt_extended_runtime::{create_access_token, JwtConfig, JwtManager};
+/// use actix_jwt_extended::{create_access_token, JwtConfig, JwtManager};
 ///
 /// let jwt = JwtManager::new(JwtConfig { secret_key: Some("change me".into()), ..Default::default() })?;
 /// let token = create_access_token("ann")

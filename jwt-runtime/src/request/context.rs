@@ -126,7 +126,7 @@ pub fn try_get_jwt_header() -> Result<JwtHeader, JwtError> {
 /// verification: see [`try_get_jwt_identity`].
 ///
 /// ```no_run
-/// # use actix_jwt_extended_runtime::get_jwt_identity;
+/// # use actix_jwt_extended::get_jwt_identity;
 /// # use serde_json::json;
 /// let body = json!({ "logged_in_as": get_jwt_identity() });
 /// ```

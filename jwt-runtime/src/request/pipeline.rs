@@ -31,7 +31,7 @@ use crate::request::options::VerifyOptions;
 ///
 /// ```no_run
 /// use actix_web::{web, HttpRequest, HttpResponse};
-/// use actix_jwt_extended_runtime::{verify_jwt_in_request, JwtError, VerifyOptions};
+/// use actix_jwt_extended::{verify_jwt_in_request, JwtError, VerifyOptions};
 ///
 /// async fn admin_only(req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, JwtError> {
 ///     let mut payload = payload.into_inner();

@@ -24,7 +24,6 @@ pub mod implicit_refresh;
 #[path = "../../../examples/jwt_locations.rs"]
 pub mod jwt_locations;
 
-#[cfg(feature = "jwks")]
 #[path = "../../../examples/oidc.rs"]
 pub mod oidc;
 
