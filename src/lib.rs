@@ -54,6 +54,39 @@
 //! ran; the `try_` twins return a `Result` instead. Tasks spawned from the handler do not
 //! inherit the context.
 
+//!
+//! ## The public API
+//!
+//! - **Set-up**: [`JwtConfig`] (every `JWT_*` option; [`Algorithm`], [`TokenLocation`],
+//!   [`Audience`], [`Secret`]), [`JwtManager`] and [`JwtManagerBuilder`] (loaders set
+//!   explicitly, revocation store, key sources).
+//! - **Attributes**: [`macro@jwt_required`], and one per Flask loader:
+//!   [`macro@user_identity_loader`], [`macro@user_lookup_loader`],
+//!   [`macro@user_lookup_error_loader`], [`macro@additional_claims_loader`],
+//!   [`macro@additional_headers_loader`], [`macro@token_in_blocklist_loader`],
+//!   [`macro@revoked_token_loader`], [`macro@expired_token_loader`],
+//!   [`macro@invalid_token_loader`], [`macro@unauthorized_loader`],
+//!   [`macro@needs_fresh_token_loader`], [`macro@token_verification_loader`],
+//!   [`macro@token_verification_failed_loader`], [`macro@encode_key_loader`],
+//!   [`macro@decode_key_loader`].
+//! - **Reading the verified token**: [`get_jwt`], [`get_jwt_header`], [`get_jwt_identity`],
+//!   [`get_jwt_request_location`], [`current_user`] and their `try_` twins;
+//!   [`verify_jwt_in_request`] with [`VerifyOptions`], returning a [`VerifiedJwt`].
+//! - **Tokens**: [`create_access_token`] and [`create_refresh_token`] (a [`TokenBuilder`]),
+//!   [`decode_token`], [`decode_token_with_csrf`], [`get_jti`], [`get_csrf_token`],
+//!   [`get_unverified_jwt_headers`]; [`Claims`] and [`JwtHeader`].
+//! - **actix-native doors**: the extractors [`Jwt`] (with [`Access`], [`FreshAccess`],
+//!   [`Refresh`], [`AnyToken`]), [`OptionalJwt`] and [`CurrentUser`]; the scope middleware
+//!   [`JwtRequired`]; the cookie helpers [`JwtCookies`] and [`CookieOptions`].
+//! - **Errors**: [`JwtError`] with its [`JwtErrorKind`], [`ConfigError`], [`KeyError`],
+//!   `JwksError`.
+//! - **Keys**: [`KeySet`] (rotation by `kid`, JWKS publishing), `JwksSource` and
+//!   `JwksSourceBuilder` (feature `jwks`), and jsonwebtoken's [`EncodingKey`],
+//!   [`DecodingKey`], [`Jwk`] and [`JwkSet`].
+//! - **Modules**: [`blocklist`](mod@blocklist) (the revocation stores and helpers), [`test`](mod@test) (tokens for an
+//!   app's own tests) and [`dev`](mod@dev) (service and transform types, callback types, cache
+//!   statistics and limits: what an app rarely names).
+
 // docs.rs marks the items of optional features with the feature that enables them.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
