@@ -503,6 +503,11 @@ fn test_invalid_config_options() {
     for option in ["JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"] {
         let err = from_pairs(&[(option, "/nonexistent/key.pem")]).unwrap_err();
         assert_names(&err, option);
+        let source = std::error::Error::source(&err).expect("the I/O error is the source");
+        assert!(
+            source.downcast_ref::<std::io::Error>().is_some(),
+            "{source:?}"
+        );
     }
 }
 

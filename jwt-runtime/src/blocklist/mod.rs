@@ -124,6 +124,7 @@ impl From<StoreError> for JwtError {
             JwtErrorKind::RevocationUnavailable,
             "revocation store unavailable",
         )
+        .with_detail(e.0.clone())
         .with_source(e)
     }
 }

@@ -152,12 +152,13 @@ impl JwtError {
     }
 
     /// Keeps `cause` (a store's or loader's error), returned by
-    /// [`source`](std::error::Error::source); its text becomes the [`detail`](Self::detail).
+    /// [`source`](std::error::Error::source); its text is the [`detail`](Self::detail) unless
+    /// one is set.
     pub(crate) fn with_source(
         mut self,
         cause: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        self.detail = Some(cause.to_string());
+        self.detail.get_or_insert_with(|| cause.to_string());
         self.source = Some(Arc::new(cause));
         self
     }
@@ -243,14 +244,12 @@ pub(crate) fn decode_error(message: impl Into<String>) -> JwtError {
 /// project's documentation. When a library error is behind it (a file that cannot be read),
 /// [`source`](std::error::Error::source) returns it.
 #[non_exhaustive]
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("invalid {option}: {reason}")]
+#[derive(Debug, Clone)]
 pub struct ConfigError {
     /// The `JWT_*` option at fault.
     pub option: &'static str,
     /// Why the value cannot work.
     pub reason: String,
-    #[source]
     source: Option<Cause>,
 }
 
@@ -281,3 +280,15 @@ impl PartialEq for ConfigError {
 }
 
 impl Eq for ConfigError {}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.option, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        cause(&self.source)
+    }
+}

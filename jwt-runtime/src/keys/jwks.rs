@@ -2,6 +2,7 @@
 //! `jwks_uri`, or another service's [`KeySet::jwks_service`](crate::KeySet::jwks_service)),
 //! cached, and refreshed on an interval and when a token names an unknown `kid`.
 
+use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
-use crate::foundation::error::Cause;
+use crate::foundation::error::{cause, Cause};
 use crate::foundation::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::foundation::redact::{hide_userinfo, redact_url};
 use crate::keys::key_set::{entry_from_jwk, KeyEntry, KeySet};
@@ -29,14 +30,12 @@ const FIRST_RETRY: Duration = Duration::from_secs(1);
 /// error. The HTTP client's errors are kept as text only, with any credentials of the URL
 /// hidden.
 #[non_exhaustive]
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("cannot refresh the JWKS from `{url}`: {reason}")]
+#[derive(Debug, Clone)]
 pub struct JwksError {
     /// The JWKS URL, credentials redacted (see [`JwksSource::url`]).
     pub url: String,
     /// What went wrong (connection, status, body).
     pub reason: String,
-    #[source]
     source: Option<Cause>,
 }
 
@@ -48,6 +47,22 @@ impl PartialEq for JwksError {
 }
 
 impl Eq for JwksError {}
+
+impl fmt::Display for JwksError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot refresh the JWKS from `{}`: {}",
+            self.url, self.reason
+        )
+    }
+}
+
+impl std::error::Error for JwksError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        cause(&self.source)
+    }
+}
 
 /// Verification keys from a JWKS URL, for
 /// [`JwtManagerBuilder::jwks`](crate::JwtManagerBuilder::jwks) (feature `jwks`).

@@ -1,6 +1,7 @@
 //! `KeySet`: signing and verification keys by `kid`, for key rotation and for publishing the
 //! public keys as a JWKS (RFC 7517).
 
+use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use actix_web::http::header::{CacheControl, CacheDirective};
@@ -8,21 +9,19 @@ use actix_web::{web, HttpResponse};
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
-use crate::foundation::error::Cause;
+use crate::foundation::error::{cause, Cause};
 use crate::keys::prepared_public_key::{family_algorithms, PreparedPublicKey};
 
 /// A key that cannot join a [`KeySet`], or a change the set refuses.
 ///
 /// When jsonwebtoken refused the key, [`source`](std::error::Error::source) returns its error.
 #[non_exhaustive]
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("key `{kid}`: {reason}")]
+#[derive(Debug, Clone)]
 pub struct KeyError {
     /// The key ID at fault.
     pub kid: String,
     /// What is wrong.
     pub reason: String,
-    #[source]
     source: Option<Cause>,
 }
 
@@ -49,6 +48,18 @@ impl PartialEq for KeyError {
 }
 
 impl Eq for KeyError {}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key `{}`: {}", self.kid, self.reason)
+    }
+}
+
+impl std::error::Error for KeyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        cause(&self.source)
+    }
+}
 
 /// One key of a set, parsed once.
 pub(crate) struct KeyEntry {
