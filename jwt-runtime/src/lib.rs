@@ -1,6 +1,7 @@
 //! The runtime of [actix-jwt-extended](https://docs.rs/actix-jwt-extended): everything that
-//! runs. Depend on the `actix-jwt-extended` facade instead of this crate; it re-exports all of
-//! this with the attribute macros.
+//! runs. Depend on the `actix-jwt-extended` facade instead of this crate; it re-exports the
+//! public API (what an app names at its root, the plumbing under `dev`) with the attribute
+//! macros.
 //!
 //! # Layout
 //!
