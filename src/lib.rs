@@ -125,7 +125,8 @@ pub use actix_jwt_extended_runtime::{ConfigError, JwtError, JwtErrorKind};
 // Keys.
 pub use actix_jwt_extended_runtime::{DecodingKey, EncodingKey, Jwk, JwkSet, KeyError, KeySet};
 // `JwksSource`, `JwksSourceBuilder` and `JwksError` (feature `jwks`): whenever the runtime has
-// them, as `blocklist`'s stores follow the runtime's features.
+// them, as `blocklist`'s stores follow the runtime's features. Without them the glob is empty.
+#[allow(unused_imports)]
 pub use actix_jwt_extended_runtime::__features::*;
 // Modules.
 pub use actix_jwt_extended_runtime::{blocklist, dev, test};
