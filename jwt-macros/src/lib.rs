@@ -6,6 +6,7 @@
 //! callbacks.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod errors;
 mod jwt_required;
@@ -25,7 +26,7 @@ use loaders::kinds::{Input, Kind, Output};
 /// `current_user()` read that token. When verification fails the handler does not run and the
 /// response is the matching loader's (Flask's 401 / 422 `{"msg": ...}` by default).
 ///
-/// ```ignore
+/// ```
 /// use actix_jwt_extended::{get_jwt_identity, jwt_required};
 /// use actix_web::{get, HttpResponse, Responder};
 ///
@@ -34,6 +35,7 @@ use loaders::kinds::{Input, Kind, Output};
 /// async fn protected() -> impl Responder {
 ///     HttpResponse::Ok().json(serde_json::json!({ "logged_in_as": get_jwt_identity() }))
 /// }
+/// # fn main() {}
 /// ```
 ///
 /// # OPTIONS requests
@@ -60,17 +62,30 @@ use loaders::kinds::{Input, Kind, Output};
 /// | `skip_revocation_check` | `skip_revocation_check=True` | Does not call the `token_in_blocklist` loader. |
 /// | `crate = path` | — | Where generated code finds the `actix_jwt_extended` crate, if you renamed or re-exported it. Also accepted as a string: `crate = "path"`. |
 ///
-/// ```ignore
+/// ```
+/// # use actix_jwt_extended::{create_access_token, get_jwt_identity, jwt_required, JwtError};
+/// # use actix_web::{post, web, HttpResponse, Responder};
+/// # #[derive(serde::Deserialize)]
+/// # struct Password { new: String }
 /// #[post("/refresh")]
 /// #[jwt_required(refresh)]
-/// async fn refresh() -> Result<HttpResponse, JwtError> { /* ... */ }
+/// async fn refresh() -> Result<HttpResponse, JwtError> {
+///     let token = create_access_token(get_jwt_identity()).finish()?;
+///     Ok(HttpResponse::Ok().json(serde_json::json!({ "access_token": token })))
+/// }
 ///
 /// #[jwt_required(optional, locations = ["headers", "cookies"], skip_revocation_check)]
-/// async fn greet(name: web::Path<String>) -> impl Responder { /* ... */ }
+/// async fn greet(name: web::Path<String>) -> impl Responder {
+///     format!("hello {name}, you are {:?}", get_jwt_identity())
+/// }
 ///
 /// use actix_jwt_extended as jwt;
 /// #[jwt_required(fresh, crate = jwt)]
-/// async fn change_password(body: web::Json<Password>) -> impl Responder { /* ... */ }
+/// async fn change_password(body: web::Json<Password>) -> impl Responder {
+///     # let _ = &body.new;
+///     HttpResponse::NoContent()
+/// }
+/// # fn main() {}
 /// ```
 ///
 /// Every misuse is a compile error pointing at the culprit: an unknown or repeated option, an
@@ -150,7 +165,7 @@ loader_attributes! {
     /// serialized to; take it by value as any `DeserializeOwned` type instead to get it
     /// deserialized (a value that does not deserialize makes token creation fail).
     ///
-    /// ```ignore
+    /// ```
     /// use actix_jwt_extended::user_identity_loader;
     ///
     /// #[derive(serde::Serialize, serde::Deserialize)]
@@ -161,6 +176,7 @@ loader_attributes! {
     /// fn user_identity_lookup(user: User) -> String {
     ///     user.id.to_string()
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     user_identity_loader(Identity) -> Identity;
@@ -173,14 +189,20 @@ loader_attributes! {
     /// `User: Send + Sync + 'static`. `None` refuses the request through the
     /// `user_lookup_error_loader` (default: 401 `{"msg": "Error loading the user <identity>"}`).
     ///
-    /// ```ignore
+    /// ```
     /// use actix_jwt_extended::{user_lookup_loader, Claims, JwtHeader};
     /// use actix_web::web;
+    /// # struct User;
+    /// # struct Db;
+    /// # impl Db {
+    /// #     async fn find_user(&self, _username: &str) -> Option<User> { Some(User) }
+    /// # }
     ///
     /// #[user_lookup_loader]
     /// async fn load_user(_header: &JwtHeader, claims: &Claims, db: web::Data<Db>) -> Option<User> {
     ///     db.find_user(claims.sub()?).await
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/extractors.md")]
     #[doc = include_str!("loaders/registration.md")]
@@ -191,11 +213,15 @@ loader_attributes! {
     ///
     /// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the token's header and claims.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[user_lookup_error_loader]
     /// fn user_gone(_header: &JwtHeader, claims: &Claims) -> HttpResponse {
     ///     HttpResponse::NotFound().json(json!({ "msg": format!("no user {}", claims.sub().unwrap_or("")) }))
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     user_lookup_error_loader(Header, Claims) -> Response;
@@ -208,11 +234,15 @@ loader_attributes! {
     /// `create_*_token` got it (or deserialized, by value); the result must serialize to a JSON
     /// object (a struct or a map), else token creation fails.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[additional_claims_loader]
     /// fn add_claims(identity: &serde_json::Value) -> serde_json::Value {
     ///     json!({ "is_administrator": identity == "admin" })
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     additional_claims_loader(Identity) -> Object;
@@ -223,11 +253,15 @@ loader_attributes! {
     ///
     /// Shape: `fn(&serde_json::Value) -> impl Serialize`, as `#[additional_claims_loader]`.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[additional_headers_loader]
     /// fn add_headers(_identity: &serde_json::Value) -> serde_json::Value {
     ///     json!({ "kid": "2024-01" })
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     additional_headers_loader(Identity) -> Object;
@@ -240,11 +274,24 @@ loader_attributes! {
     ///
     /// Shape: `async fn(&JwtHeader, &Claims, <extractors>...) -> bool`, or `Result<bool, E>`.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
+    /// # struct Db;
+    /// # impl Db {
+    /// #     async fn is_revoked(&self, _jti: &str) -> Result<bool, DbError> { Ok(false) }
+    /// # }
+    /// # #[derive(Debug)]
+    /// # struct DbError;
+    /// # impl std::fmt::Display for DbError {
+    /// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("db down") }
+    /// # }
     /// #[token_in_blocklist_loader]
     /// async fn is_revoked(_header: &JwtHeader, claims: &Claims, db: web::Data<Db>) -> Result<bool, DbError> {
     ///     db.is_revoked(claims.jti().unwrap_or_default()).await
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/extractors.md")]
     #[doc = include_str!("loaders/registration.md")]
@@ -255,11 +302,15 @@ loader_attributes! {
     ///
     /// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the revoked token's header and claims.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[revoked_token_loader]
     /// fn revoked(_header: &JwtHeader, _claims: &Claims) -> HttpResponse {
     ///     HttpResponse::Unauthorized().json(json!({ "msg": "Token revoked, log in again" }))
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     revoked_token_loader(Header, Claims) -> Response;
@@ -269,11 +320,15 @@ loader_attributes! {
     ///
     /// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the expired token's header and claims.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[expired_token_loader]
     /// fn my_expired_token_callback(_jwt_header: &JwtHeader, _jwt_payload: &Claims) -> HttpResponse {
     ///     HttpResponse::Unauthorized().json(json!({ "code": "dave", "err": "I can't let you do that" }))
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     expired_token_loader(Header, Claims) -> Response;
@@ -284,11 +339,15 @@ loader_attributes! {
     ///
     /// Shape: `fn(&str) -> HttpResponse`, given Flask's error message.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[invalid_token_loader]
     /// fn invalid(message: &str) -> HttpResponse {
     ///     HttpResponse::BadRequest().json(json!({ "error": message }))
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     invalid_token_loader(Message) -> Response;
@@ -299,11 +358,15 @@ loader_attributes! {
     /// Shape: `fn(&str) -> HttpResponse`, given Flask's error message (e.g.
     /// `Missing Authorization Header`).
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[unauthorized_loader]
     /// fn unauthorized(message: &str) -> HttpResponse {
     ///     HttpResponse::Unauthorized().json(json!({ "error": message }))
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     unauthorized_loader(Message) -> Response;
@@ -313,11 +376,15 @@ loader_attributes! {
     ///
     /// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the token's header and claims.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[needs_fresh_token_loader]
     /// fn log_in_again(_header: &JwtHeader, _claims: &Claims) -> HttpResponse {
     ///     HttpResponse::Unauthorized().json(json!({ "msg": "Please log in again" }))
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     needs_fresh_token_loader(Header, Claims) -> Response;
@@ -330,11 +397,15 @@ loader_attributes! {
     ///
     /// Shape: `async fn(&JwtHeader, &Claims, <extractors>...) -> bool`, or `Result<bool, E>`.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[token_verification_loader]
     /// async fn has_tenant(_header: &JwtHeader, claims: &Claims) -> bool {
     ///     claims.contains_key("tenant")
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/extractors.md")]
     #[doc = include_str!("loaders/registration.md")]
@@ -346,11 +417,15 @@ loader_attributes! {
     ///
     /// Shape: `fn(&JwtHeader, &Claims) -> HttpResponse`, given the token's header and claims.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[token_verification_failed_loader]
     /// fn claims_failed(_header: &JwtHeader, claims: &Claims) -> HttpResponse {
     ///     HttpResponse::Forbidden().json(json!({ "msg": format!("claims failed for {}", claims.sub().unwrap_or("")) }))
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     token_verification_failed_loader(Header, Claims) -> Response;
@@ -363,11 +438,16 @@ loader_attributes! {
     /// `Err` makes token creation fail), given the identity as `create_*_token` got it (or
     /// deserialized, by value).
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
     /// #[encode_key_loader]
-    /// fn signing_key(_identity: &serde_json::Value) -> Result<EncodingKey, impl std::fmt::Display> {
-    ///     EncodingKey::from_secret(load_secret().as_bytes())
+    /// fn signing_key(_identity: &serde_json::Value) -> Result<EncodingKey, Box<dyn std::error::Error>> {
+    ///     let secret = std::env::var("JWT_SECRET_KEY")?;
+    ///     Ok(EncodingKey::from_secret(secret.as_bytes())?)
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     encode_key_loader(Identity) -> EncodeKey;
@@ -381,11 +461,16 @@ loader_attributes! {
     /// verification: choose the key by them (e.g. the `kid` header or the `iss` claim), do not
     /// trust them.
     ///
-    /// ```ignore
+    /// ```
+    /// # use actix_jwt_extended::*;
+    /// # use actix_web::{web, HttpResponse};
+    /// # use serde_json::json;
+    /// # fn keys_by_id(_kid: Option<&str>) -> DecodingKey { DecodingKey::from_secret(b"key").unwrap() }
     /// #[decode_key_loader]
     /// fn verification_key(header: &JwtHeader, _claims: &Claims) -> DecodingKey {
     ///     keys_by_id(header.kid())
     /// }
+    /// # fn main() {}
     /// ```
     #[doc = include_str!("loaders/registration.md")]
     decode_key_loader(Header, Claims) -> DecodeKey;

@@ -1,6 +1,7 @@
 //! The runtime of [actix-jwt-extended](https://docs.rs/actix-jwt-extended): everything that
-//! runs. Depend on the `actix-jwt-extended` facade instead of this crate; it re-exports all of
-//! this with the attribute macros.
+//! runs. Depend on the `actix-jwt-extended` facade instead of this crate; it re-exports the
+//! public API (what an app names at its root, the plumbing under `dev`) with the attribute
+//! macros.
 //!
 //! # Layout
 //!
@@ -26,7 +27,7 @@
 // docs.rs marks the items of optional features with the feature that enables them.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod blocklist;
 mod doors;
@@ -39,57 +40,61 @@ mod manager;
 mod request;
 mod tokens;
 
-/// The loader callbacks of Flask-JWT-Extended, each with Flask's default behaviour.
-///
-/// Set them on [`JwtManagerBuilder`], or register a function with
-/// its attribute (`#[user_lookup_loader]`, ...). Callbacks that may do I/O (blocklist, claims
-/// verification, user lookup) are async; token-creation and response callbacks are plain
-/// functions, as in Flask.
-pub mod callbacks {
-    pub use crate::loaders::callbacks::{AnyUser, CheckOutcome, LocalBoxFuture};
-}
-
 pub use doors::cookies::{CookieOptions, JwtCookies};
 pub use doors::current_user::CurrentUser;
-pub use doors::extract::{
-    Access, AnyToken, FreshAccess, Jwt, OptionalJwt, Refresh, TokenRequirement,
-};
-pub use doors::middleware::{JwtRequired, JwtRequiredMiddleware};
+pub use doors::extract::{Access, AnyToken, FreshAccess, Jwt, OptionalJwt, Refresh};
+pub use doors::middleware::JwtRequired;
 pub use doors::test;
 pub use foundation::claims::{Claims, JwtHeader};
 pub use foundation::compact::get_unverified_jwt_headers;
-pub use foundation::config::{
-    is_asymmetric, Algorithm, Audience, JwtConfig, Secret, TokenLocation,
-};
+pub use foundation::config::{Algorithm, Audience, JwtConfig, Secret, TokenLocation};
 pub use foundation::error::{ConfigError, JwtError, JwtErrorKind};
 pub use jsonwebtoken::jwk::{Jwk, JwkSet};
 pub use jsonwebtoken::{DecodingKey, EncodingKey};
 #[cfg(feature = "jwks")]
 pub use keys::jwks::{JwksError, JwksSource, JwksSourceBuilder};
+/// The items of optional features, for the facade to re-export whenever this crate has them
+/// (its own features only forward to these).
+#[doc(hidden)]
+pub mod __features {
+    #[cfg(feature = "jwks")]
+    pub use crate::keys::jwks::{JwksError, JwksSource, JwksSourceBuilder};
+}
 pub use keys::key_set::{KeyError, KeySet};
 pub use manager::builder::JwtManagerBuilder;
-pub use manager::current::ManagerMiddleware;
 pub use manager::token_functions::{
-    create_access_token, create_refresh_token, decode_token, get_csrf_token, get_jti, TokenBuilder,
+    create_access_token, create_refresh_token, decode_token, decode_token_with_csrf,
+    get_csrf_token, get_jti, TokenBuilder,
 };
-pub use manager::{JwtManager, DEFAULT_REVOCATION_TIMEOUT};
-pub use request::body::JSON_BODY_LIMIT;
+pub use manager::JwtManager;
 pub use request::context::{
     current_user, get_jwt, get_jwt_as, get_jwt_header, get_jwt_identity, get_jwt_identity_as,
     get_jwt_request_location, try_current_user, try_get_jwt, try_get_jwt_header,
     try_get_jwt_identity, VerifiedJwt,
 };
-pub use request::options::{LocationList, VerifyOptions};
+pub use request::options::VerifyOptions;
 pub use request::pipeline::verify_jwt_in_request;
-pub use tokens::cache::CacheStats;
-pub use tokens::encode::TokenKind;
+
+/// The plumbing an app rarely names, as `actix_web::dev` keeps actix's: the service and
+/// transform types behind `.wrap(..)`, what an extractor requires, the types in loader
+/// callbacks' signatures, cache statistics and default limits.
+pub mod dev {
+    pub use crate::doors::extract::TokenRequirement;
+    pub use crate::doors::middleware::JwtRequiredMiddleware;
+    pub use crate::foundation::config::is_asymmetric;
+    pub use crate::loaders::callbacks::{AnyUser, CheckOutcome, LocalBoxFuture};
+    pub use crate::manager::current::ManagerMiddleware;
+    pub use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
+    pub use crate::request::body::JSON_BODY_LIMIT;
+    pub use crate::tokens::cache::CacheStats;
+}
 
 /// What generated code uses. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::doors::guard::JwtGuard;
     pub use crate::foundation::config::TokenLocation;
-    pub use crate::loaders::registry::{Loader, RegisteredLoader};
+    pub use crate::loaders::registry::RegisteredLoader;
     pub use crate::request::options::{options_to_bits, VerifyOptions};
     pub use inventory;
     /// What the loader attributes generate calls to.

@@ -123,6 +123,9 @@ async fn a_full_memory_store_refuses_new_revocations_and_keeps_the_old_ones() {
         err.detail(),
         Some("the in-memory revocation store is full (1 unexpired entries)")
     );
+    // The store's error stays the cause.
+    let source = std::error::Error::source(&err).expect("the store's error is the source");
+    assert!(source.downcast_ref::<StoreError>().is_some(), "{source:?}");
     assert_eq!(call!(app, get("/protected", &first)).await, revoked());
     assert_eq!(call!(app, get("/protected", &second)).await, ok());
 }

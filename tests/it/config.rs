@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use actix_jwt_extended::dev::is_asymmetric;
 use actix_jwt_extended::{
-    is_asymmetric, Algorithm, Audience, ConfigError, EncodingKey, JwtConfig, JwtManager,
-    TokenLocation,
+    Algorithm, Audience, ConfigError, EncodingKey, JwtConfig, JwtManager, TokenLocation,
 };
 use actix_web::cookie::SameSite;
 use actix_web::http::Method;
@@ -503,6 +503,11 @@ fn test_invalid_config_options() {
     for option in ["JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"] {
         let err = from_pairs(&[(option, "/nonexistent/key.pem")]).unwrap_err();
         assert_names(&err, option);
+        let source = std::error::Error::source(&err).expect("the I/O error is the source");
+        assert!(
+            source.downcast_ref::<std::io::Error>().is_some(),
+            "{source:?}"
+        );
     }
 }
 

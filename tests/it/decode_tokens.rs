@@ -910,3 +910,103 @@ fn falsy_audience_is_missing() {
         assert_decode_error(&jwt, &token, "Token is missing the \"aud\" claim");
     }
 }
+
+// Flask's `decode_token(encoded_token, csrf_value=...)`: the value is compared with the token's
+// `csrf` claim; a token without one is a decode error, a different value a CSRF error.
+#[test]
+fn test_decode_token_with_csrf_value() {
+    let jwt = manager();
+    let token = encode_token(&default_access_token());
+    let claims = jwt.decode_token_with_csrf(&token, "abcd", false).unwrap();
+    assert_eq!(claims.csrf(), Some("abcd"));
+
+    let err = jwt
+        .decode_token_with_csrf(&token, "wrong", false)
+        .unwrap_err();
+    assert_eq!(err.kind(), JwtErrorKind::Csrf, "{err:?}");
+    assert_eq!(err.message(), "CSRF double submit tokens do not match");
+
+    // An empty value is compared too (Flask skips it): it never matches a real claim.
+    let err = jwt.decode_token_with_csrf(&token, "", false).unwrap_err();
+    assert_eq!(err.kind(), JwtErrorKind::Csrf, "{err:?}");
+
+    let no_csrf = encode_token(&without(default_access_token(), "csrf"));
+    let err = jwt
+        .decode_token_with_csrf(&no_csrf, "abcd", false)
+        .unwrap_err();
+    assert_eq!(err.kind(), JwtErrorKind::Decode, "{err:?}");
+    assert_eq!(err.message(), "Missing claim: csrf");
+    // Without a value the claim is not needed, as in Flask.
+    assert!(jwt.decode_token(&no_csrf, false).is_ok());
+}
+
+// The CSRF check comes before the expiry, as Flask's second decode (with `allow_expired=True`)
+// reports it first; with `allow_expired` an expired token with the right value decodes.
+#[test]
+fn test_decode_token_with_csrf_value_of_expired_token() {
+    let jwt = manager();
+    let expired = encode_token(&with(default_access_token(), "exp", json!(now() - 60)));
+    let err = jwt
+        .decode_token_with_csrf(&expired, "wrong", false)
+        .unwrap_err();
+    assert_eq!(err.kind(), JwtErrorKind::Csrf, "{err:?}");
+    let err = jwt
+        .decode_token_with_csrf(&expired, "abcd", false)
+        .unwrap_err();
+    assert_eq!(err.kind(), JwtErrorKind::Expired, "{err:?}");
+    let claims = jwt.decode_token_with_csrf(&expired, "abcd", true).unwrap();
+    assert_eq!(claims.sub(), Some("username"));
+}
+
+/// An unprotected route that checks a token and its double-submit value by hand, as a Flask
+/// view calling `decode_token(token, csrf_value=request.headers["X-CSRF-TOKEN"])` does.
+#[actix_web::post("/manual")]
+async fn decode_with_csrf_in_unprotected_route(
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, JwtError> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let claims = actix_jwt_extended::decode_token_with_csrf(
+        &header("X-Token"),
+        &header("X-CSRF-TOKEN"),
+        false,
+    )?;
+    Ok(HttpResponse::Ok().json(json!({"sub": claims.sub()})))
+}
+
+#[actix_web::test]
+async fn test_decode_token_with_csrf_value_in_app() {
+    let jwt = manager();
+    let app = init_service(
+        App::new()
+            .wrap(jwt.clone())
+            .service(decode_with_csrf_in_unprotected_route),
+    )
+    .await;
+    let token = encode_token(&default_access_token());
+    let call = |csrf: &'static str| {
+        TestRequest::post()
+            .uri("/manual")
+            .insert_header(("X-Token", token.clone()))
+            .insert_header(("X-CSRF-TOKEN", csrf))
+            .to_request()
+    };
+    let resp = call_service(&app, call("abcd")).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        read_body_json::<Value, _>(resp).await,
+        json!({"sub": "username"})
+    );
+
+    let resp = call_service(&app, call("nope")).await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(
+        read_body_json::<Value, _>(resp).await,
+        json!({"msg": "CSRF double submit tokens do not match"})
+    );
+}

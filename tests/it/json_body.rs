@@ -2,9 +2,8 @@
 //! the JSON body location, and the body staying readable by the handler after the token was
 //! taken from it.
 
-use actix_jwt_extended::{
-    get_jwt_identity, jwt_required, JwtConfig, JwtManager, TokenLocation, JSON_BODY_LIMIT,
-};
+use actix_jwt_extended::dev::JSON_BODY_LIMIT;
+use actix_jwt_extended::{get_jwt_identity, jwt_required, JwtConfig, JwtManager, TokenLocation};
 use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};

@@ -38,8 +38,8 @@ pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 /// run in parallel and only revocations take turns. Nothing is awaited under the lock.
 ///
 /// ```
-/// use actix_jwt_extended_runtime::blocklist::MemoryStore;
-/// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
+/// use actix_jwt_extended::blocklist::MemoryStore;
+/// use actix_jwt_extended::{JwtConfig, JwtManager};
 ///
 /// let store = MemoryStore::with_capacity(10_000);
 /// assert_eq!(store.per_subject_limit(), 100);

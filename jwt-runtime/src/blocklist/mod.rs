@@ -13,7 +13,7 @@
 //! Logging out is one call in a protected handler, [`revoke_token`]:
 //!
 //! ```no_run
-//! use actix_jwt_extended_runtime::{blocklist, get_jwt, JwtError};
+//! use actix_jwt_extended::{blocklist, get_jwt, JwtError};
 //! use actix_web::HttpResponse;
 //!
 //! // Under `#[jwt_required]`:
@@ -63,7 +63,7 @@ pub const CLOCK_SLACK: Duration = Duration::from_secs(60);
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use actix_jwt_extended_runtime::blocklist::{keep_until, CLOCK_SLACK};
+/// use actix_jwt_extended::blocklist::{keep_until, CLOCK_SLACK};
 ///
 /// let until = keep_until(Some(1_000), Duration::from_secs(30)).unwrap();
 /// assert_eq!(until, UNIX_EPOCH + Duration::from_secs(1_030) + CLOCK_SLACK);
@@ -124,7 +124,8 @@ impl From<StoreError> for JwtError {
             JwtErrorKind::RevocationUnavailable,
             "revocation store unavailable",
         )
-        .with_detail(e.0)
+        .with_detail(e.0.clone())
+        .with_source(e)
     }
 }
 

@@ -39,8 +39,8 @@ use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 /// * TLS (`sslmode=require`) needs one of sqlx's TLS features enabled by the app.
 ///
 /// ```no_run
-/// use actix_jwt_extended_runtime::blocklist::PostgresStore;
-/// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
+/// use actix_jwt_extended::blocklist::PostgresStore;
+/// use actix_jwt_extended::{JwtConfig, JwtManager};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = PostgresStore::connect("postgres://app:secret@127.0.0.1:5432/app").await?;

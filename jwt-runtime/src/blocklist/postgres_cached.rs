@@ -60,8 +60,8 @@ const VALUES: &str = "SELECT \
 /// refused with 503, as with [`PostgresStore`].
 ///
 /// ```no_run
-/// use actix_jwt_extended_runtime::blocklist::CachedPostgresStore;
-/// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
+/// use actix_jwt_extended::blocklist::CachedPostgresStore;
+/// use actix_jwt_extended::{JwtConfig, JwtManager};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = CachedPostgresStore::connect("postgres://app:secret@127.0.0.1:5432/app").await?;

@@ -40,8 +40,8 @@ use super::{BoxFuture, RedisStore, RevocationStore, StoreError, TokenIds};
 /// it reads its own revocations.
 ///
 /// ```no_run
-/// use actix_jwt_extended_runtime::blocklist::CachedRedisStore;
-/// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
+/// use actix_jwt_extended::blocklist::CachedRedisStore;
+/// use actix_jwt_extended::{JwtConfig, JwtManager};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = CachedRedisStore::connect("redis://127.0.0.1:6379").await?;

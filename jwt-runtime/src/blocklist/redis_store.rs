@@ -34,8 +34,8 @@ pub const DEFAULT_REDIS_PREFIX: &str = "jwt_blocklist:";
 /// if a Redis restart must not forget them.
 ///
 /// ```no_run
-/// use actix_jwt_extended_runtime::blocklist::RedisStore;
-/// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
+/// use actix_jwt_extended::blocklist::RedisStore;
+/// use actix_jwt_extended::{JwtConfig, JwtManager};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = RedisStore::connect("redis://127.0.0.1:6379").await?.with_prefix("myapp:revoked:");

@@ -49,8 +49,8 @@ pub struct TokenPair {
 /// checks revocation itself (atomically), and must see a reused token to detect reuse:
 ///
 /// ```no_run
-/// use actix_jwt_extended_runtime::blocklist::RefreshRotation;
-/// use actix_jwt_extended_runtime::{get_jwt, JwtError};
+/// use actix_jwt_extended::blocklist::RefreshRotation;
+/// use actix_jwt_extended::{get_jwt, JwtError};
 /// use actix_web::HttpResponse;
 ///
 /// async fn login() -> Result<HttpResponse, JwtError> {

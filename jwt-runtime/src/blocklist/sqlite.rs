@@ -28,7 +28,7 @@ use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 /// [`DEFAULT_REVOCATION_TIMEOUT`]).
 ///
 /// ```no_run
-/// use actix_jwt_extended_runtime::blocklist::SqliteStore;
+/// use actix_jwt_extended::blocklist::SqliteStore;
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = SqliteStore::connect("sqlite://blocklist.db").await?;

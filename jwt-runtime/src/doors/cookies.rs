@@ -188,7 +188,7 @@ fn expired(
 ///
 /// ```no_run
 /// use actix_web::HttpResponse;
-/// use actix_jwt_extended_runtime::{create_access_token, JwtCookies, JwtError};
+/// use actix_jwt_extended::{create_access_token, JwtCookies, JwtError};
 ///
 /// async fn login() -> Result<HttpResponse, JwtError> {
 ///     let token = create_access_token("ann").finish()?;

@@ -36,7 +36,7 @@ use crate::request::pipeline::start_verification;
 ///
 /// ```no_run
 /// use actix_web::{get, HttpResponse};
-/// use actix_jwt_extended_runtime::CurrentUser;
+/// use actix_jwt_extended::CurrentUser;
 ///
 /// struct User { id: i64, username: String }
 ///

@@ -70,7 +70,7 @@ impl TokenRequirement for AnyToken {
 ///
 /// ```no_run
 /// use actix_web::{get, HttpResponse};
-/// use actix_jwt_extended_runtime::{FreshAccess, Jwt};
+/// use actix_jwt_extended::{FreshAccess, Jwt};
 ///
 /// #[get("/protected")]
 /// async fn protected(jwt: Jwt<FreshAccess>) -> HttpResponse {
@@ -82,7 +82,7 @@ impl TokenRequirement for AnyToken {
 ///
 /// ```no_run
 /// use actix_web::{get, HttpResponse};
-/// use actix_jwt_extended_runtime::{Access, Jwt};
+/// use actix_jwt_extended::{Access, Jwt};
 ///
 /// #[derive(serde::Deserialize)]
 /// struct MyClaims {

@@ -21,7 +21,7 @@ use crate::request::pipeline::verify;
 ///
 /// ```no_run
 /// use actix_web::{web, App, HttpResponse};
-/// use actix_jwt_extended_runtime::{get_jwt_identity, JwtRequired};
+/// use actix_jwt_extended::{get_jwt_identity, JwtRequired};
 ///
 /// let app = App::new().service(
 ///     web::scope("/api")

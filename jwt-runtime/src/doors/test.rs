@@ -16,8 +16,8 @@
 //! cookies plus the CSRF header of Flask-JWT-Extended's double submit.
 //!
 //! ```
-//! use actix_jwt_extended_runtime::test::{JwtTestRequest, TestTokenBuilder};
-//! use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
+//! use actix_jwt_extended::test::{JwtTestRequest, TestTokenBuilder};
+//! use actix_jwt_extended::{JwtConfig, JwtManager};
 //! use actix_web::test::TestRequest;
 //!
 //! let jwt = JwtManager::new(JwtConfig { secret_key: Some("test".into()), ..Default::default() })?;

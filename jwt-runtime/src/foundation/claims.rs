@@ -85,7 +85,7 @@ json_object! {
     /// `fresh` and `jti` are always present (Flask fills in `"access"`, `false` and `null`).
     ///
     /// ```
-    /// use actix_jwt_extended_runtime::Claims;
+    /// use actix_jwt_extended::Claims;
     /// use serde_json::json;
     ///
     /// let claims = Claims::new(json!({"sub": "ann", "type": "access", "roles": ["admin"]})

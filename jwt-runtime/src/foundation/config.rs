@@ -125,7 +125,7 @@ impl<T: Into<Vec<u8>>> From<T> for Secret {
 ///
 /// ```
 /// use std::time::Duration;
-/// use actix_jwt_extended_runtime::{JwtConfig, TokenLocation};
+/// use actix_jwt_extended::{JwtConfig, TokenLocation};
 ///
 /// let config = JwtConfig {
 ///     secret_key: Some("change me".into()),
@@ -588,7 +588,7 @@ fn split_list(value: &str) -> impl Iterator<Item = &str> {
 
 fn read_file(name: &'static str, path: &str) -> Result<String, ConfigError> {
     std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new(name, format!("cannot read `{path}`: {e}")))
+        .map_err(|e| ConfigError::new(name, format!("cannot read `{path}`: {e}")).with_source(e))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::foundation::claims::{Claims, JwtHeader};
 /// What went wrong, mirroring Flask-JWT-Extended's exception classes.
 ///
 /// The status of the default response is given for each kind; a registered loader callback
-/// (see [`crate::callbacks`]) may answer differently.
+/// (see [`JwtManagerBuilder`](crate::JwtManagerBuilder)) may answer differently.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JwtErrorKind {
@@ -93,7 +93,7 @@ impl JwtErrorKind {
 /// matching loader callback of the [`JwtManager`](crate::JwtManager) answers.
 ///
 /// ```
-/// use actix_jwt_extended_runtime::{JwtError, JwtErrorKind};
+/// use actix_jwt_extended::{JwtError, JwtErrorKind};
 /// let err = JwtError::new(JwtErrorKind::NoAuthorization, "Missing Authorization Header");
 /// assert_eq!(err.to_string(), "Missing Authorization Header");
 /// assert_eq!(err.kind(), JwtErrorKind::NoAuthorization);
@@ -103,6 +103,7 @@ pub struct JwtError {
     kind: JwtErrorKind,
     message: String,
     detail: Option<String>,
+    source: Option<Cause>,
     token: Option<Arc<(JwtHeader, Claims)>>,
     renderer: Option<Arc<dyn Renderer>>,
 }
@@ -123,6 +124,7 @@ impl JwtError {
             kind,
             message: message.into(),
             detail: None,
+            source: None,
             token: None,
             renderer: None,
         }
@@ -146,6 +148,18 @@ impl JwtError {
 
     pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    /// Keeps `cause` (a store's or loader's error), returned by
+    /// [`source`](std::error::Error::source); its text is the [`detail`](Self::detail) unless
+    /// one is set.
+    pub(crate) fn with_source(
+        mut self,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.detail.get_or_insert_with(|| cause.to_string());
+        self.source = Some(Arc::new(cause));
         self
     }
 
@@ -203,7 +217,21 @@ impl fmt::Debug for JwtError {
     }
 }
 
-impl std::error::Error for JwtError {}
+impl std::error::Error for JwtError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        cause(&self.source)
+    }
+}
+
+/// The error behind another: kept shared, so the errors holding it stay `Clone`.
+pub(crate) type Cause = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `source()` of an error that may keep a [`Cause`].
+pub(crate) fn cause(source: &Option<Cause>) -> Option<&(dyn std::error::Error + 'static)> {
+    source
+        .as_deref()
+        .map(|e| e as &(dyn std::error::Error + 'static))
+}
 
 /// A `Decode` error: the token cannot be decoded or one of its claims is invalid.
 pub(crate) fn decode_error(message: impl Into<String>) -> JwtError {
@@ -213,14 +241,16 @@ pub(crate) fn decode_error(message: impl Into<String>) -> JwtError {
 /// A configuration value that cannot work, found when the manager is built.
 ///
 /// The message names the Flask-JWT-Extended option (`JWT_*`) so it can be found in either
-/// project's documentation.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {option}: {reason}")]
+/// project's documentation. When a library error is behind it (a file that cannot be read),
+/// [`source`](std::error::Error::source) returns it.
+#[non_exhaustive]
+#[derive(Debug, Clone)]
 pub struct ConfigError {
     /// The `JWT_*` option at fault.
     pub option: &'static str,
     /// Why the value cannot work.
     pub reason: String,
+    source: Option<Cause>,
 }
 
 impl ConfigError {
@@ -228,6 +258,37 @@ impl ConfigError {
         Self {
             option,
             reason: reason.into(),
+            source: None,
         }
+    }
+
+    /// Keeps `cause` as the error's source.
+    pub(crate) fn with_source(
+        mut self,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.source = Some(Arc::new(cause));
+        self
+    }
+}
+
+/// Equal when the option and the reason are: the source is not compared.
+impl PartialEq for ConfigError {
+    fn eq(&self, other: &Self) -> bool {
+        self.option == other.option && self.reason == other.reason
+    }
+}
+
+impl Eq for ConfigError {}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.option, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        cause(&self.source)
     }
 }

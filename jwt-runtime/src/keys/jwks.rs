@@ -2,6 +2,7 @@
 //! `jwks_uri`, or another service's [`KeySet::jwks_service`](crate::KeySet::jwks_service)),
 //! cached, and refreshed on an interval and when a token names an unknown `kid`.
 
+use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,7 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
+use crate::foundation::error::{cause, Cause};
 use crate::foundation::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::foundation::redact::{hide_userinfo, redact_url};
 use crate::keys::key_set::{entry_from_jwk, KeyEntry, KeySet};
@@ -23,13 +25,43 @@ const MAX_JWKS_BYTES: usize = 1024 * 1024;
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 
 /// Why a JWKS refresh failed; the cached keys stay in use.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot refresh the JWKS from `{url}`: {reason}")]
+///
+/// When the document is not JSON, [`source`](std::error::Error::source) returns the parser's
+/// error. The HTTP client's errors are kept as text only, with any credentials of the URL
+/// hidden.
+#[non_exhaustive]
+#[derive(Debug, Clone)]
 pub struct JwksError {
     /// The JWKS URL, credentials redacted (see [`JwksSource::url`]).
     pub url: String,
     /// What went wrong (connection, status, body).
     pub reason: String,
+    source: Option<Cause>,
+}
+
+/// Equal when the URL and the reason are: the source is not compared.
+impl PartialEq for JwksError {
+    fn eq(&self, other: &Self) -> bool {
+        self.url == other.url && self.reason == other.reason
+    }
+}
+
+impl Eq for JwksError {}
+
+impl fmt::Display for JwksError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot refresh the JWKS from `{}`: {}",
+            self.url, self.reason
+        )
+    }
+}
+
+impl std::error::Error for JwksError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        cause(&self.source)
+    }
 }
 
 /// Verification keys from a JWKS URL, for
@@ -67,7 +99,7 @@ pub struct JwksError {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use actix_jwt_extended_runtime::{Algorithm, JwksSource, JwtConfig, JwtManager};
+/// use actix_jwt_extended::{Algorithm, JwksSource, JwtConfig, JwtManager};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let jwks = JwksSource::builder("https://idp.example/.well-known/jwks.json")
@@ -419,8 +451,10 @@ impl JwksSource {
             status.fetches += 1;
         }
         let result = match tokio::time::timeout(self.inner.timeout, self.download()).await {
-            Ok(result) => result.and_then(|body| parse_jwks(&body)),
-            Err(_) => Err(format!("no answer within {:?}", self.inner.timeout)),
+            Ok(result) => result
+                .map_err(|reason| (reason, None))
+                .and_then(|body| parse_jwks(&body)),
+            Err(_) => Err((format!("no answer within {:?}", self.inner.timeout), None)),
         };
         let mut status = self.status();
         match result {
@@ -432,12 +466,13 @@ impl JwksSource {
                 status.failures = 0;
                 Ok(count)
             }
-            Err(reason) => {
+            Err((reason, source)) => {
                 let error = JwksError {
                     url: self.inner.url.clone(),
                     // The HTTP client's messages do not quote the URL today; if one ever
                     // does, its credentials still stay out.
                     reason: hide_userinfo(&self.inner.fetch_url, &reason),
+                    source,
                 };
                 status.last_error = Some(error.to_string());
                 status.failures = status.failures.saturating_add(1);
@@ -475,11 +510,16 @@ impl JwksSource {
 
 /// The usable keys of a JWKS document. Keys that cannot verify tokens (encryption keys,
 /// unknown types or algorithms, symmetric keys) are skipped, not fatal: providers publish them.
-fn parse_jwks(body: &[u8]) -> Result<Vec<KeyEntry>, String> {
-    let document: Value =
-        serde_json::from_slice(body).map_err(|e| format!("not a JWKS (JSON): {e}"))?;
+/// A failure is its text and, for a parser's error, the error.
+fn parse_jwks(body: &[u8]) -> Result<Vec<KeyEntry>, (String, Option<Cause>)> {
+    let document: Value = serde_json::from_slice(body).map_err(|e| {
+        (
+            format!("not a JWKS (JSON): {e}"),
+            Some(Arc::new(e) as Cause),
+        )
+    })?;
     let Some(Value::Array(listed)) = document.get("keys") else {
-        return Err("not a JWKS: no `keys` array".into());
+        return Err(("not a JWKS: no `keys` array".into(), None));
     };
     let mut keys: Vec<KeyEntry> = Vec::new();
     let mut skipped = Vec::new();
@@ -495,7 +535,7 @@ fn parse_jwks(body: &[u8]) -> Result<Vec<KeyEntry>, String> {
         }
     }
     if keys.is_empty() && !skipped.is_empty() {
-        return Err(format!("no usable key: {}", skipped.join("; ")));
+        return Err((format!("no usable key: {}", skipped.join("; ")), None));
     }
     Ok(keys)
 }

@@ -1,6 +1,7 @@
 //! `KeySet`: signing and verification keys by `kid`, for key rotation and for publishing the
 //! public keys as a JWKS (RFC 7517).
 
+use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use actix_web::http::header::{CacheControl, CacheDirective};
@@ -8,16 +9,20 @@ use actix_web::{web, HttpResponse};
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
+use crate::foundation::error::{cause, Cause};
 use crate::keys::prepared_public_key::{family_algorithms, PreparedPublicKey};
 
 /// A key that cannot join a [`KeySet`], or a change the set refuses.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("key `{kid}`: {reason}")]
+///
+/// When jsonwebtoken refused the key, [`source`](std::error::Error::source) returns its error.
+#[non_exhaustive]
+#[derive(Debug, Clone)]
 pub struct KeyError {
     /// The key ID at fault.
     pub kid: String,
     /// What is wrong.
     pub reason: String,
+    source: Option<Cause>,
 }
 
 impl KeyError {
@@ -25,7 +30,34 @@ impl KeyError {
         Self {
             kid: kid.to_owned(),
             reason: reason.into(),
+            source: None,
         }
+    }
+
+    fn with_source(mut self, cause: jsonwebtoken::errors::Error) -> Self {
+        self.source = Some(Arc::new(cause));
+        self
+    }
+}
+
+/// Equal when the key ID and the reason are: the source is not compared.
+impl PartialEq for KeyError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kid == other.kid && self.reason == other.reason
+    }
+}
+
+impl Eq for KeyError {}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key `{}`: {}", self.kid, self.reason)
+    }
+}
+
+impl std::error::Error for KeyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        cause(&self.source)
     }
 }
 
@@ -73,7 +105,7 @@ struct State {
 /// learn it), make it current, and remove the old key once its last tokens have expired.
 ///
 /// ```
-/// use actix_jwt_extended_runtime::{Algorithm, KeySet};
+/// use actix_jwt_extended::{Algorithm, KeySet};
 /// # let pem_2024 = include_str!("../../../tests/fixtures/keys/rsa_a_private.pem");
 /// # let pem_2025 = include_str!("../../../tests/fixtures/keys/rsa_b_private.pem");
 ///
@@ -85,7 +117,7 @@ struct State {
 /// keys.set_current("2025")?; // new tokens: kid "2025"; "2024" tokens still verify
 /// keys.remove("2024")?; // now they do not
 /// assert_eq!(keys.kids(), ["2025"]);
-/// # Ok::<(), actix_jwt_extended_runtime::KeyError>(())
+/// # Ok::<(), actix_jwt_extended::KeyError>(())
 /// ```
 #[derive(Clone, Default)]
 pub struct KeySet {
@@ -298,7 +330,7 @@ impl KeySet {
     /// this app's tokens with a `JwksSource`.
     ///
     /// ```
-    /// # use actix_jwt_extended_runtime::KeySet;
+    /// # use actix_jwt_extended::KeySet;
     /// let keys = KeySet::new();
     /// let app = actix_web::App::new().service(keys.jwks_service("/.well-known/jwks.json"));
     /// # drop(app);
@@ -393,8 +425,9 @@ fn check_pair(
     decoding: &DecodingKey,
 ) -> Result<(), KeyError> {
     let probe = b"actix-jwt-extended key check";
-    let signature = jsonwebtoken::crypto::sign(probe, encoding, algorithm)
-        .map_err(|e| KeyError::new(kid, format!("cannot sign with `{algorithm:?}`: {e}")))?;
+    let signature = jsonwebtoken::crypto::sign(probe, encoding, algorithm).map_err(|e| {
+        KeyError::new(kid, format!("cannot sign with `{algorithm:?}`: {e}")).with_source(e)
+    })?;
     match jsonwebtoken::crypto::verify(&signature, probe, decoding, algorithm) {
         Ok(true) => Ok(()),
         _ => Err(KeyError::new(

@@ -169,7 +169,7 @@ pub(crate) async fn guarded<T>(
     })
     .await;
     outcome.map_err(|e| match e.kind() {
-        JwtErrorKind::Internal if e.detail().is_none() => failed().with_detail(e.message()),
+        JwtErrorKind::Internal if e.detail().is_none() => failed().with_source(e),
         _ => e,
     })
 }

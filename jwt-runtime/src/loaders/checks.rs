@@ -24,20 +24,24 @@ use crate::loaders::callbacks::{AnyUser, CheckOutcome};
 use crate::loaders::for_each_loader;
 use crate::loaders::registry::Loader;
 
+// What generated code names (through `__private::loader`).
 pub use crate::foundation::claims::{Claims, JwtHeader};
-pub use crate::loaders::callbacks::LocalBoxFuture;
-pub use actix_web::{HttpRequest, HttpResponse};
-pub use jsonwebtoken::{DecodingKey, EncodingKey};
+pub use actix_web::HttpRequest;
 pub use serde_json::Value as Json;
 
+// What the checks below use.
+pub(crate) use crate::loaders::callbacks::LocalBoxFuture;
+pub(crate) use actix_web::HttpResponse;
+pub(crate) use jsonwebtoken::{DecodingKey, EncodingKey};
+
 /// A loader's result as the registry stores it.
-pub type Fallible<T> = Result<T, JwtError>;
+pub(crate) type Fallible<T> = Result<T, JwtError>;
 /// What an adapted blocklist or verification loader returns.
-pub type CheckFuture = LocalBoxFuture<Fallible<bool>>;
+pub(crate) type CheckFuture = LocalBoxFuture<Fallible<bool>>;
 /// What an adapted user lookup loader returns.
-pub type UserFuture = LocalBoxFuture<Fallible<Option<AnyUser>>>;
+pub(crate) type UserFuture = LocalBoxFuture<Fallible<Option<AnyUser>>>;
 /// A JSON object, as the claims and headers loaders return it.
-pub type JsonObject = Map<String, Value>;
+pub(crate) type JsonObject = Map<String, Value>;
 
 /// Boxes an adapted async loader's future.
 pub fn boxed<F: Future + 'static>(future: F) -> LocalBoxFuture<F::Output> {

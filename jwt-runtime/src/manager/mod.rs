@@ -49,7 +49,7 @@ struct Inner {
 ///
 /// ```
 /// use actix_web::App;
-/// use actix_jwt_extended_runtime::{JwtConfig, JwtManager};
+/// use actix_jwt_extended::{JwtConfig, JwtManager};
 ///
 /// let jwt = JwtManager::new(JwtConfig { secret_key: Some("change me".into()), ..Default::default() })
 ///     .expect("valid JWT config");
@@ -149,6 +149,19 @@ impl JwtManager {
     /// expiry check. Type, freshness, revocation and user lookup are not checked.
     pub fn decode_token(&self, token: &str, allow_expired: bool) -> Result<Claims, JwtError> {
         self.decode_complete(token, None, allow_expired)
+            .map(|(_, claims)| claims)
+    }
+
+    /// Like [`decode_token`](Self::decode_token), checking the token's `csrf` claim against
+    /// `csrf_value` too (Flask's `decode_token(.., csrf_value=...)`); see the free function
+    /// [`decode_token_with_csrf`](crate::decode_token_with_csrf).
+    pub fn decode_token_with_csrf(
+        &self,
+        token: &str,
+        csrf_value: &str,
+        allow_expired: bool,
+    ) -> Result<Claims, JwtError> {
+        self.decode_complete(token, Some(csrf_value), allow_expired)
             .map(|(_, claims)| claims)
     }
 

@@ -1,6 +1,6 @@
 //! Flask's token functions, for the manager of the current request: `create_access_token` /
 //! `create_refresh_token` start a [`TokenBuilder`] (which may be given another manager),
-//! `decode_token`, `get_jti` and `get_csrf_token` decode with the manager's config, keys and
+//! `decode_token` (and `decode_token_with_csrf`, its `csrf_value` form), `get_jti` and `get_csrf_token` decode with the manager's config, keys and
 //! loaders.
 
 use std::time::{Duration, SystemTime};
@@ -23,7 +23,7 @@ use crate::tokens::encode::{Expiry, Freshness, TokenKind, TokenSpec};
 ///
 /// ```
 /// use std::time::Duration;
-/// use actix_jwt_extended_runtime::{create_access_token, JwtConfig, JwtManager};
+/// use actix_jwt_extended::{create_access_token, JwtConfig, JwtManager};
 ///
 /// let jwt = JwtManager::new(JwtConfig { secret_key: Some("change me".into()), ..Default::default() })?;
 /// let token = create_access_token("ann")
@@ -196,6 +196,23 @@ impl TokenBuilder {
 /// token loader's).
 pub fn decode_token(token: &str, allow_expired: bool) -> Result<Claims, JwtError> {
     JwtManager::current_or_error()?.decode_token(token, allow_expired)
+}
+
+/// Decodes and verifies `token` like [`decode_token`], then checks its `csrf` claim against
+/// `csrf_value`, the double-submit value the client sent (Flask's
+/// `decode_token(encoded_token, csrf_value=..., allow_expired=...)`).
+///
+/// A token without a `csrf` claim fails with `Missing claim: csrf` ([`JwtErrorKind::Decode`]),
+/// a different value with `CSRF double submit tokens do not match` ([`JwtErrorKind::Csrf`]);
+/// the comparison takes constant time. Flask skips the check for an empty `csrf_value`; here
+/// an empty value is compared like any other, so a missing header cannot turn the check off.
+/// See [`JwtManager::decode_token_with_csrf`] to name the manager.
+pub fn decode_token_with_csrf(
+    token: &str,
+    csrf_value: &str,
+    allow_expired: bool,
+) -> Result<Claims, JwtError> {
+    JwtManager::current_or_error()?.decode_token_with_csrf(token, csrf_value, allow_expired)
 }
 
 /// The `jti` of a valid token (Flask's `get_jti`): its unique id, used for revocation.

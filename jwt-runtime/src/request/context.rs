@@ -184,7 +184,7 @@ pub fn try_get_jwt_header() -> Result<JwtHeader, JwtError> {
 /// verification: see [`try_get_jwt_identity`].
 ///
 /// ```no_run
-/// # use actix_jwt_extended_runtime::get_jwt_identity;
+/// # use actix_jwt_extended::get_jwt_identity;
 /// # use serde_json::json;
 /// let body = json!({ "logged_in_as": get_jwt_identity() });
 /// ```
@@ -214,7 +214,7 @@ pub fn try_get_jwt_identity() -> Result<Option<Value>, JwtError> {
 ///
 /// ```
 /// use actix_web::HttpResponse;
-/// use actix_jwt_extended_runtime::{get_jwt_as, JwtError};
+/// use actix_jwt_extended::{get_jwt_as, JwtError};
 ///
 /// #[derive(serde::Deserialize)]
 /// struct Roles {

@@ -5,25 +5,29 @@ use crate::foundation::config::{JwtConfig, TokenLocation};
 
 /// The options of `@jwt_required(...)` / `verify_jwt_in_request(...)`, same names and defaults.
 ///
+/// Built with its methods, each named after Flask's keyword argument; read back with the
+/// `is_` methods.
+///
 /// ```
-/// use actix_jwt_extended_runtime::{TokenLocation, VerifyOptions};
+/// use actix_jwt_extended::{TokenLocation, VerifyOptions};
 /// let options = VerifyOptions::new().fresh().locations(&[TokenLocation::Cookies]);
-/// assert!(options.fresh && options.verify_type);
+/// assert!(options.is_fresh() && options.is_type_verified());
+/// assert_eq!(options.route_locations(), Some(&[TokenLocation::Cookies][..]));
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct VerifyOptions {
     /// Let requests without any token through (the handler sees no claims).
-    pub optional: bool,
+    pub(crate) optional: bool,
     /// Require a fresh access token.
-    pub fresh: bool,
+    pub(crate) fresh: bool,
     /// Require a refresh token instead of an access token.
-    pub refresh: bool,
+    pub(crate) refresh: bool,
     /// Where to look; `None` = `JWT_TOKEN_LOCATION`.
-    pub locations: Option<LocationList>,
+    pub(crate) locations: Option<LocationList>,
     /// Check the token's type (access vs refresh).
-    pub verify_type: bool,
+    pub(crate) verify_type: bool,
     /// Do not ask the blocklist whether the token is revoked.
-    pub skip_revocation_check: bool,
+    pub(crate) skip_revocation_check: bool,
 }
 
 impl Default for VerifyOptions {
@@ -84,6 +88,36 @@ impl VerifyOptions {
         self
     }
 
+    /// Whether a request without any token is let through (`optional`).
+    pub const fn is_optional(&self) -> bool {
+        self.optional
+    }
+
+    /// Whether a fresh access token is required (`fresh`).
+    pub const fn is_fresh(&self) -> bool {
+        self.fresh
+    }
+
+    /// Whether a refresh token is required instead of an access token (`refresh`).
+    pub const fn is_refresh(&self) -> bool {
+        self.refresh
+    }
+
+    /// Whether the token's type is checked (`verify_type`).
+    pub const fn is_type_verified(&self) -> bool {
+        self.verify_type
+    }
+
+    /// Whether the blocklist is skipped (`skip_revocation_check`).
+    pub const fn is_revocation_check_skipped(&self) -> bool {
+        self.skip_revocation_check
+    }
+
+    /// The route's own locations, in order; `None` when `JWT_TOKEN_LOCATION` applies.
+    pub fn route_locations(&self) -> Option<&[TokenLocation]> {
+        self.locations.as_ref().map(LocationList::as_slice)
+    }
+
     /// The locations to search, in order: the route's own, else `JWT_TOKEN_LOCATION`.
     pub(crate) fn searched<'a>(&'a self, config: &'a JwtConfig) -> &'a [TokenLocation] {
         match &self.locations {
@@ -95,7 +129,7 @@ impl VerifyOptions {
 
 /// A route's own list of token locations: at most the four, in order, each once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LocationList {
+pub(crate) struct LocationList {
     items: [TokenLocation; 4],
     len: u8,
 }

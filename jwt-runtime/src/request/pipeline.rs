@@ -35,7 +35,7 @@ use crate::request::shared::{Passed, Reuse, SharedVerification};
 ///
 /// ```no_run
 /// use actix_web::{web, HttpRequest, HttpResponse};
-/// use actix_jwt_extended_runtime::{verify_jwt_in_request, JwtError, VerifyOptions};
+/// use actix_jwt_extended::{verify_jwt_in_request, JwtError, VerifyOptions};
 ///
 /// async fn admin_only(req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, JwtError> {
 ///     let mut payload = payload.into_inner();
@@ -350,7 +350,7 @@ async fn is_revoked(
     };
     match tokio::time::timeout(manager.revocation_timeout(), store.is_token_revoked(&ids)).await {
         Ok(Ok(revoked)) => Ok(revoked),
-        Ok(Err(e)) => Err(unavailable().with_detail(e.to_string())),
+        Ok(Err(e)) => Err(unavailable().with_source(e)),
         Err(_) => Err(unavailable().with_detail("no answer in time")),
     }
 }

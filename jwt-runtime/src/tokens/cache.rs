@@ -35,6 +35,7 @@ struct Entries {
 }
 
 /// What the cache holds, for monitoring its memory.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheStats {
     /// Tokens held.
