@@ -37,5 +37,7 @@ mod query_string;
 mod revocation_scale_out;
 mod secrets;
 mod test_helpers;
+#[cfg(feature = "tracing")]
+mod tracing_events;
 mod verified_token_cache;
 mod view_decorators;

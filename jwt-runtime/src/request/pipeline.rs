@@ -13,6 +13,7 @@ use actix_web::HttpRequest;
 use crate::foundation::claims::{Claims, JwtHeader};
 use crate::foundation::error::{JwtError, JwtErrorKind};
 use crate::foundation::time::unix_seconds;
+use crate::foundation::trace;
 use crate::loaders::callbacks::guarded;
 use crate::manager::JwtManager;
 use crate::request::body::{body_may_hold, hand_off, wants_body, LazyBody, Slot};
@@ -105,7 +106,9 @@ pub(crate) async fn verify(
     let jwt = if req.method() == Method::OPTIONS && manager.exempt_options() {
         None
     } else {
-        verify_token(manager, req, body, options)
+        let verifying = verify_token(manager, req, body, options);
+        let config = manager.config();
+        trace::verification(req, config, options.searched(config), verifying)
             .await
             .map_err(|e| e.with_manager(manager))?
     };
