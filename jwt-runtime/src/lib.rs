@@ -10,7 +10,7 @@
 //!
 //! | Layer | Folder | What it holds |
 //! |---|---|---|
-//! | 7 | `doors/` | How a request comes in: the hidden argument `#[jwt_required]` adds (`guard`), the extractors `Jwt` and `OptionalJwt` (`extract`) and `CurrentUser` (`current_user`), the `JwtRequired` scope middleware (`middleware`); and the cookie helpers on responses (`cookies`). |
+//! | 7 | `doors/` | How a request comes in: the hidden argument `#[jwt_required]` adds (`guard`), the extractors `Jwt` and `OptionalJwt` (`extract`) and `CurrentUser` (`current_user`), the `JwtRequired` scope middleware (`middleware`); the cookie helpers on responses (`cookies`); and the doors told to an OpenAPI document (`openapi`, feature `utoipa`). |
 //! | 6 | `request/` | The route's options (`options`), the body, read only when a location needs it and handed on to later extractors (`body`), finding the token (`locations`), the one pipeline every door runs (`pipeline`), and the task-local context `get_jwt()` reads (`context`). |
 //! | 5 | `manager/` | `JwtManager` and its builder (`builder`), the manager current for a request (`current`), Flask's token functions (`token_functions`), and how a `JwtError` becomes the app's response (`respond`). |
 //! | 4 | `tokens/` | Encoding a token with Flask's claims (`encode`), decoding one in PyJWT's order of checks (`decode`, which needs the config and the keys, not a manager), and the verified-token cache (`cache`). |
@@ -55,6 +55,8 @@ pub use doors::extract::{
     Access, AnyToken, FreshAccess, Jwt, OptionalJwt, Refresh, TokenRequirement,
 };
 pub use doors::middleware::{JwtRequired, JwtRequiredMiddleware};
+#[cfg(feature = "utoipa")]
+pub use doors::openapi::JwtSecuritySchemes;
 pub use doors::test;
 pub use foundation::claims::{Claims, JwtHeader};
 pub use foundation::compact::get_unverified_jwt_headers;

@@ -32,6 +32,8 @@ mod jwks;
 mod key_rotation;
 mod location_examples;
 mod multiple_locations;
+#[cfg(feature = "utoipa")]
+mod openapi;
 mod properties;
 mod query_string;
 mod revocation_scale_out;
