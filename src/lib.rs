@@ -53,6 +53,15 @@
 //! handler's body. As in Flask they panic (Flask raises `RuntimeError`) when no verification
 //! ran; the `try_` twins return a `Result` instead. Tasks spawned from the handler do not
 //! inherit the context.
+//!
+//! ## Cargo features
+//! `aws_lc_rs` (default) or `rust_crypto`: the crypto backend. `redis`, `sqlx-sqlite`,
+//! `sqlx-postgres`: the revocation stores of [`blocklist`]. `jwks`: `JwksSource`.
+//! `tracing` (default): a `verify_jwt` span per verification and a `refused` event per refusal
+//! (`debug`, `info` for revoked tokens, `warn`/`error` for key, store and loader failures), all
+//! with the target `actix_jwt_extended`; the runtime crate's docs list every event and field.
+//! `utoipa`: `JwtSecuritySchemes`, the bearer and cookie + CSRF schemes of an OpenAPI
+//! document.
 
 // docs.rs marks the items of optional features with the feature that enables them.
 #![cfg_attr(docsrs, feature(doc_cfg))]
