@@ -261,3 +261,28 @@ async fn a_store_failure_is_an_error_with_its_cause() {
     let everything = capture.everything();
     assert!(!everything.contains(&token) && !everything.contains(refresh));
 }
+
+#[actix_web::test]
+async fn a_jwks_failure_is_a_warning_without_the_url_password() {
+    let (capture, _guard) = capture();
+    let source = actix_jwt_extended::JwksSource::builder("https://user:s3cr3t-pw@127.0.0.1:1/jwks")
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap();
+    assert!(source.refresh().await.is_err());
+
+    let failures: Vec<_> = capture
+        .ours()
+        .into_iter()
+        .filter(|e| e.name == "jwks_refresh_failed")
+        .collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].level, Level::WARN);
+    assert_eq!(
+        failures[0].field("url"),
+        Some("https://***@127.0.0.1:1/jwks")
+    );
+    assert_eq!(failures[0].field("failures"), Some("1"));
+    assert!(failures[0].field("cause").is_some());
+    assert!(!capture.everything().contains("s3cr3t-pw"));
+}
