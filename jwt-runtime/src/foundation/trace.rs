@@ -26,10 +26,12 @@ const TARGET: &str = "actix_jwt_extended";
 mod enabled {
     use std::fmt;
     use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
 
     use actix_web::HttpRequest;
     use serde_json::Value;
-    use tracing::{Instrument, Level};
+    use tracing::{Level, Span};
 
     use super::TARGET;
     use crate::foundation::claims::Claims;
@@ -37,13 +39,15 @@ mod enabled {
     use crate::foundation::error::{JwtError, JwtErrorKind};
 
     /// Runs one verification of `req` (the token searched in `searched`) in a `verify_jwt`
-    /// span, and reports its refusal, if it is one, inside that span.
-    pub(crate) async fn verification<T>(
-        req: &HttpRequest,
-        config: &JwtConfig,
-        searched: &[TokenLocation],
-        verifying: impl Future<Output = Result<T, JwtError>>,
-    ) -> Result<T, JwtError> {
+    /// span, and reports its refusal, if it is one, inside that span. The verification is
+    /// pinned by the caller: this wrapper then adds a pointer and the span to the request's
+    /// future, where an `async fn` would keep copies of the whole verification.
+    pub(crate) fn verification<'a, F>(
+        req: &'a HttpRequest,
+        config: &'a JwtConfig,
+        searched: &'a [TokenLocation],
+        verifying: Pin<&'a mut F>,
+    ) -> Verification<'a, F> {
         let span = tracing::debug_span!(
             target: TARGET,
             "verify_jwt",
@@ -51,14 +55,40 @@ mod enabled {
             method = %req.method(),
             locations = %Locations(searched),
         );
-        let reported = async {
-            let outcome = verifying.await;
-            if let Err(error) = &outcome {
-                refused(error, Some(req), config, searched);
+        Verification {
+            verifying,
+            span,
+            req,
+            config,
+            searched,
+        }
+    }
+
+    /// The future of [`verification`].
+    pub(crate) struct Verification<'a, F> {
+        verifying: Pin<&'a mut F>,
+        span: Span,
+        req: &'a HttpRequest,
+        config: &'a JwtConfig,
+        searched: &'a [TokenLocation],
+    }
+
+    impl<F, T> Future for Verification<'_, F>
+    where
+        F: Future<Output = Result<T, JwtError>>,
+    {
+        type Output = Result<T, JwtError>;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            // `Pin<&mut F>` is `Unpin`, and so is this struct: no projection needed.
+            let this = self.get_mut();
+            let _entered = this.span.enter();
+            let poll = this.verifying.as_mut().poll(cx);
+            if let Poll::Ready(Err(error)) = &poll {
+                refused(error, Some(this.req), this.config, this.searched);
             }
-            outcome
-        };
-        reported.instrument(span).await
+            poll
+        }
     }
 
     /// The `refused` event of a verification that failed with `error`: `info` for a revoked
@@ -214,6 +244,8 @@ mod enabled {
 /// The same functions, doing nothing.
 #[cfg(not(feature = "tracing"))]
 mod disabled {
+    use std::pin::Pin;
+
     use actix_web::HttpRequest;
 
     use crate::foundation::claims::Claims;
@@ -221,12 +253,12 @@ mod disabled {
     use crate::foundation::error::JwtError;
 
     #[inline(always)]
-    pub(crate) fn verification<F>(
+    pub(crate) fn verification<'a, F>(
         _req: &HttpRequest,
         _config: &JwtConfig,
         _searched: &[TokenLocation],
-        verifying: F,
-    ) -> F {
+        verifying: Pin<&'a mut F>,
+    ) -> Pin<&'a mut F> {
         verifying
     }
 

@@ -106,7 +106,7 @@ pub(crate) async fn verify(
     let jwt = if req.method() == Method::OPTIONS && manager.exempt_options() {
         None
     } else {
-        let verifying = verify_token(manager, req, body, options);
+        let verifying = std::pin::pin!(verify_token(manager, req, body, options));
         let config = manager.config();
         trace::verification(req, config, options.searched(config), verifying)
             .await
