@@ -85,7 +85,7 @@ mod enabled {
             let _entered = this.span.enter();
             let poll = this.verifying.as_mut().poll(cx);
             if let Poll::Ready(Err(error)) = &poll {
-                refused(error, Some(this.req), this.config, this.searched);
+                refused(error, this.req, this.config, this.searched);
             }
             poll
         }
@@ -96,7 +96,7 @@ mod enabled {
     /// keys could not be fetched, `debug` for everything a client got wrong.
     fn refused(
         error: &JwtError,
-        req: Option<&HttpRequest>,
+        req: &HttpRequest,
         config: &JwtConfig,
         searched: &[TokenLocation],
     ) {
@@ -111,7 +111,7 @@ mod enabled {
                     $level,
                     kind = ?error.kind(),
                     status = error.kind().default_status().as_u16(),
-                    route = req.map(|req| tracing::field::display(Route(req))),
+                    route = %Route(req),
                     locations = %Locations(searched),
                     jti,
                     sub = sub.map(|sub| tracing::field::display(Subject(sub))),
