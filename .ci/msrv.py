@@ -22,6 +22,7 @@ DECLARED = {
     "rust_crypto": None,  # None: the workspace's rust-version
     "redis": None,
     "jwks": None,
+    "utoipa": None,
     "sqlx-sqlite": "1.94",
     "sqlx-postgres": "1.94",
 }

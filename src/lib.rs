@@ -56,6 +56,15 @@
 //! [`get_jwt_identity_as`] read the claims as your own types, deserialized once per request.
 //! Tasks spawned from the handler do not inherit the context.
 //!
+//! ## Cargo features
+//! `aws_lc_rs` (default) or `rust_crypto`: the crypto backend. `redis`, `sqlx-sqlite`,
+//! `sqlx-postgres`: the revocation stores of [`blocklist`]. `jwks`: `JwksSource`.
+//! `tracing` (default): a `verify_jwt` span per verification and a `refused` event per refusal
+//! (`debug`, `info` for revoked tokens, `warn`/`error` for key, store and loader failures), all
+//! with the target `actix_jwt_extended`; the runtime crate's docs list every event and field.
+//! `utoipa`: `JwtSecuritySchemes`, the bearer and cookie + CSRF schemes of an OpenAPI
+//! document.
+//!
 //! ## The public API
 //!
 //! - **Set-up**: [`JwtConfig`] (every `JWT_*` option; [`Algorithm`], [`TokenLocation`],
@@ -85,6 +94,7 @@
 //! - **Keys**: [`KeySet`] (rotation by `kid`, JWKS publishing), `JwksSource` and
 //!   `JwksSourceBuilder` (feature `jwks`), and jsonwebtoken's [`EncodingKey`],
 //!   [`DecodingKey`], [`Jwk`] and [`JwkSet`].
+//! - **OpenAPI** (feature `utoipa`): `JwtSecuritySchemes`.
 //! - **Modules**: [`blocklist`](mod@blocklist) (the revocation stores and helpers), [`test`](mod@test) (tokens for an
 //!   app's own tests) and [`dev`](mod@dev) (service and transform types, callback types, cache
 //!   statistics and limits: what an app rarely names).

@@ -11,18 +11,51 @@
 //!
 //! | Layer | Folder | What it holds |
 //! |---|---|---|
-//! | 7 | `doors/` | How a request comes in: the hidden argument `#[jwt_required]` adds (`guard`), the extractors `Jwt` and `OptionalJwt` (`extract`) and `CurrentUser` (`current_user`), the `JwtRequired` scope middleware (`middleware`); and the cookie helpers on responses (`cookies`). |
+//! | 7 | `doors/` | How a request comes in: the hidden argument `#[jwt_required]` adds (`guard`), the extractors `Jwt` and `OptionalJwt` (`extract`) and `CurrentUser` (`current_user`), the `JwtRequired` scope middleware (`middleware`); the cookie helpers on responses (`cookies`); and the doors told to an OpenAPI document (`openapi`, feature `utoipa`). |
 //! | 6 | `request/` | The route's options (`options`), the body, read only when a location needs it and handed on to later extractors (`body`), finding the token (`locations`), the one pipeline every door runs (`pipeline`), and the task-local context `get_jwt()` reads (`context`). |
 //! | 5 | `manager/` | `JwtManager` and its builder (`builder`), the manager current for a request (`current`), Flask's token functions (`token_functions`), and how a `JwtError` becomes the app's response (`respond`). |
 //! | 4 | `tokens/` | Encoding a token with Flask's claims (`encode`), decoding one in PyJWT's order of checks (`decode`, which needs the config and the keys, not a manager), and the verified-token cache (`cache`). |
 //! | 3 | `loaders/` | The fifteen loader callbacks and their defaults (`callbacks`), their registration by attribute (`registry`), the compile-time checks of registered functions (`checks`), and error responses (`responses`). |
 //! | 2 | `keys/` | The configured keys, key sets (`key_set`), JWKS sources (`jwks`), keys prepared for the fast paths, constant-time comparison. |
-//! | 1 | `foundation/` | `JwtError` (which knows no manager: an app renders it through the `Renderer` it carries), the claims, the compact token form, the config, time and redaction helpers. |
+//! | 1 | `foundation/` | `JwtError` (which knows no manager: an app renders it through the `Renderer` it carries), the claims, the compact token form, the config, time and redaction helpers, and the `tracing` span and events (`trace`, one module whose functions the other layers call). |
 //!
 //! Beside the layers, `blocklist/` holds the revocation stores: the manager keeps one and the
 //! pipeline asks it, while its helpers (`revoke_token`, `RefreshRotation`) use the manager
 //! and the request context. The unit test in `layers.rs` reads every module's `crate::` paths
 //! and fails on one that reaches above its layer.
+//!
+//! # Tracing
+//!
+//! With the `tracing` feature (on by default), the crate reports through
+//! [`tracing`](https://docs.rs/tracing), with the target `actix_jwt_extended` for all of it
+//! (`RUST_LOG=actix_jwt_extended=debug`). Without a `tracing` subscriber, tracing hands the
+//! events to the `log` logger, if any. No span or event carries a token, a key or a secret.
+//!
+//! | Name | Level | When | Fields |
+//! |---|---|---|---|
+//! | span `verify_jwt` | `debug` | around every verification, whichever door runs it | `route` (matched pattern, else path), `method`, `locations` (searched, e.g. `headers,cookies`) |
+//! | `refused` | `debug`; `info` for [`Revoked`](JwtErrorKind::Revoked); `error` for [`RevocationUnavailable`](JwtErrorKind::RevocationUnavailable) and [`Internal`](JwtErrorKind::Internal) (a loader failed); `warn` for [`SigningKeysUnavailable`](JwtErrorKind::SigningKeysUnavailable) | a verification refuses the request: one event, inside the span | `kind` ([`JwtErrorKind`]), `status`, `route`, `locations`, `jti` and `sub` (the identity claim) when the token was decoded, `cause` (the error's [`detail`](JwtError::detail)); the message is Flask's |
+//! | `refresh_refused` | `info` | [`RefreshRotation::refresh`](blocklist::RefreshRotation::refresh) refuses a refresh token: `reused` (its family is revoked now) or revoked | `kind`, `reused`, `jti`, `family`, `sub` |
+//! | `revocation_store_failed` | `error` | a revocation helper ([`blocklist::revoke_token`], [`blocklist::RefreshRotation`]) got no answer from the store | `kind`, `cause` |
+//! | `jwks_refresh_failed` | `warn` | a `JwksSource` fetch failed; the cached keys stay in use | `url` (password redacted), `cause`, `failures` (in a row) |
+//! | `jwks_refreshed` | `debug` | a `JwksSource` fetched its keys | `url`, `keys` |
+//!
+//! Cost: with no subscriber interested, each event and the span are tracing's static callsite
+//! check; the route is looked up and the fields formatted only for an enabled event. Without
+//! the feature the calls compile to nothing.
+//!
+//! # Cargo features
+//!
+//! | Feature | Default | Adds |
+//! |---|---|---|
+//! | `aws_lc_rs` | yes | the aws-lc crypto backend |
+//! | `rust_crypto` | no | the pure-Rust RustCrypto backend |
+//! | `redis` | no | `blocklist::RedisStore`, `blocklist::CachedRedisStore` |
+//! | `sqlx-sqlite` | no | `blocklist::SqliteStore` |
+//! | `sqlx-postgres` | no | `blocklist::PostgresStore`, `blocklist::CachedPostgresStore` |
+//! | `jwks` | no | `JwksSource` |
+//! | `tracing` | yes | the span and events above |
+//! | `utoipa` | no | `JwtSecuritySchemes`, the OpenAPI security schemes |
 
 // docs.rs marks the items of optional features with the feature that enables them.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -44,6 +77,8 @@ pub use doors::cookies::{CookieOptions, JwtCookies};
 pub use doors::current_user::CurrentUser;
 pub use doors::extract::{Access, AnyToken, FreshAccess, Jwt, OptionalJwt, Refresh};
 pub use doors::middleware::JwtRequired;
+#[cfg(feature = "utoipa")]
+pub use doors::openapi::JwtSecuritySchemes;
 pub use doors::test;
 pub use foundation::claims::{Claims, JwtHeader};
 pub use foundation::compact::get_unverified_jwt_headers;
@@ -57,6 +92,8 @@ pub use keys::jwks::{JwksError, JwksSource, JwksSourceBuilder};
 /// (its own features only forward to these).
 #[doc(hidden)]
 pub mod __features {
+    #[cfg(feature = "utoipa")]
+    pub use crate::doors::openapi::JwtSecuritySchemes;
     #[cfg(feature = "jwks")]
     pub use crate::keys::jwks::{JwksError, JwksSource, JwksSourceBuilder};
 }

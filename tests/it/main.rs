@@ -32,12 +32,16 @@ mod jwks;
 mod key_rotation;
 mod location_examples;
 mod multiple_locations;
+#[cfg(feature = "utoipa")]
+mod openapi;
 mod properties;
 mod query_string;
 mod revocation_scale_out;
 mod secrets;
 mod shared_verification;
 mod test_helpers;
+#[cfg(feature = "tracing")]
+mod tracing_events;
 mod typed_claims;
 mod verified_token_cache;
 mod view_decorators;

@@ -428,10 +428,13 @@ pub(crate) async fn within<T>(
     timeout: Duration,
     fut: impl Future<Output = Result<T, StoreError>>,
 ) -> Result<T, JwtError> {
-    match tokio::time::timeout(timeout, fut).await {
-        Ok(result) => Ok(result?),
-        Err(_) => Err(StoreError("no answer in time".into()).into()),
-    }
+    let error: JwtError = match tokio::time::timeout(timeout, fut).await {
+        Ok(Ok(answer)) => return Ok(answer),
+        Ok(Err(e)) => e.into(),
+        Err(_) => StoreError("no answer in time".into()).into(),
+    };
+    crate::foundation::trace::store_failed(&error);
+    Err(error)
 }
 
 /// Whole Unix seconds of `t` (negative before 1970).

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::foundation::claims::Claims;
 use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::foundation::trace;
 use crate::manager::JwtManager;
 
 /// The claim that ties the tokens of one login session together: every token
@@ -157,6 +158,7 @@ impl RefreshRotation {
             issued_at: claims.iat(),
         };
         if within(timeout, store.is_token_revoked(&ids)).await? {
+            trace::refresh_refused(claims, &family, identity_claim, false);
             return Err(self.revoked(claims));
         }
         // Kept while this token can still be presented, so that its reuse is seen.
@@ -167,6 +169,7 @@ impl RefreshRotation {
             let revoke =
                 store.revoke_for_subject(&family, subject.as_deref(), self.marks_expire_at());
             within(timeout, revoke).await?;
+            trace::refresh_refused(claims, &family, identity_claim, true);
             return Err(self.revoked(claims));
         }
         let identity = claims.get(identity_claim).cloned().unwrap_or(Value::Null);

@@ -1,5 +1,6 @@
 //! Layer 1, foundations: the error types, the decoded parts of a token, the configuration,
-//! and time and redaction helpers. Every other layer builds on these; they name nothing above.
+//! time and redaction helpers, and the `tracing` span and events (`trace`). Every other layer
+//! builds on these; they name nothing above.
 
 pub(crate) mod claims;
 pub(crate) mod compact;
@@ -11,3 +12,4 @@ pub(crate) mod error;
 )]
 pub(crate) mod redact;
 pub(crate) mod time;
+pub(crate) mod trace;

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::foundation::error::{cause, Cause};
 use crate::foundation::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::foundation::redact::{hide_userinfo, redact_url};
+use crate::foundation::trace;
 use crate::keys::key_set::{entry_from_jwk, KeyEntry, KeySet};
 
 /// A JWKS larger than this is refused (a real one is a few kilobytes).
@@ -464,6 +465,9 @@ impl JwksSource {
                 status.fetched_at = Some(Instant::now());
                 status.last_error = None;
                 status.failures = 0;
+                // Subscribers may write to a slow sink: not while requests wait for the lock.
+                drop(status);
+                trace::jwks_refreshed(&self.inner.url, count);
                 Ok(count)
             }
             Err((reason, source)) => {
@@ -476,6 +480,9 @@ impl JwksSource {
                 };
                 status.last_error = Some(error.to_string());
                 status.failures = status.failures.saturating_add(1);
+                let failures = status.failures;
+                drop(status);
+                trace::jwks_refresh_failed(&error.url, &error.reason, failures);
                 Err(error)
             }
         }

@@ -15,6 +15,7 @@ use crate::foundation::claims::{Claims, JwtHeader};
 use crate::foundation::config::TokenLocation;
 use crate::foundation::error::{JwtError, JwtErrorKind};
 use crate::foundation::time::unix_seconds;
+use crate::foundation::trace;
 use crate::loaders::callbacks::guarded;
 use crate::manager::JwtManager;
 use crate::request::body::{body_may_hold, hand_off, wants_body, LazyBody, Slot};
@@ -112,10 +113,12 @@ pub(crate) async fn verify(
     if req.method() == Method::OPTIONS && manager.exempt_options() {
         return Ok(Arc::new(RequestContext::new(manager.clone(), None)));
     }
+    let config = manager.config();
+    let searched = options.searched(config);
     let shared = SharedVerification::of(req);
     let mut turn = shared.turn().await;
     let reuse = match turn.as_ref() {
-        Some(passed) => passed.reuse(manager, &options, options.searched(manager.config())),
+        Some(passed) => passed.reuse(manager, &options, searched),
         None => Reuse::No,
     };
     let context = match reuse {
@@ -123,9 +126,13 @@ pub(crate) async fn verify(
             context,
             check_revocation,
         } => {
-            reverify(manager, req, &options, &context, check_revocation)
-                .await
-                .map_err(|e| e.with_manager(manager))?;
+            {
+                let reverifying =
+                    std::pin::pin!(reverify(manager, req, &options, &context, check_revocation));
+                trace::verification(req, config, searched, reverifying)
+                    .await
+                    .map_err(|e| e.with_manager(manager))?;
+            }
             if check_revocation {
                 if let Some(kept) = turn.as_mut() {
                     kept.revocation_checked = true;
@@ -134,7 +141,8 @@ pub(crate) async fn verify(
             context
         }
         Reuse::No => {
-            let found = verify_token(manager, req, body, options)
+            let verifying = std::pin::pin!(verify_token(manager, req, body, options));
+            let found = trace::verification(req, config, searched, verifying)
                 .await
                 .map_err(|e| e.with_manager(manager))?;
             let context = Arc::new(RequestContext::new(manager.clone(), found.jwt));

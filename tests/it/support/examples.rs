@@ -27,6 +27,10 @@ pub mod jwt_locations;
 #[path = "../../../examples/oidc.rs"]
 pub mod oidc;
 
+#[cfg(feature = "utoipa")]
+#[path = "../../../examples/openapi.rs"]
+pub mod openapi;
+
 #[path = "../../../examples/optional_protected_endpoints.rs"]
 pub mod optional_protected_endpoints;
 
