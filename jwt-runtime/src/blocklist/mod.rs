@@ -9,6 +9,7 @@
 //! | `CachedRedisStore` | `redis` | yes; checks answered from memory, invalidated by Redis | as `RedisStore`, plus a bounded local cache |
 //! | `SqliteStore` | `sqlx-sqlite` | yes, through one database file | `SqliteStore::purge_expired` |
 //! | `PostgresStore` | `sqlx-postgres` | yes, through one database server | `PostgresStore::purge_expired` |
+//! | `CachedPostgresStore` | `sqlx-postgres` | yes; checks answered from memory, invalidated by `LISTEN`/`NOTIFY` | as `PostgresStore`, plus a bounded local cache |
 //!
 //! Logging out is one call in a protected handler, [`revoke_token`]:
 //!
