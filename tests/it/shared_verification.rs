@@ -342,3 +342,191 @@ async fn readers_see_the_token_an_extractor_verified_only_under_the_manager() {
         (200, json!({"sub": "ann", "no_context": true}))
     );
 }
+
+/// A door that creates its `Jwt` first but polls it late, as a wrapper extractor may.
+struct LateJwt(Jwt);
+
+impl actix_web::FromRequest for LateJwt {
+    type Error = actix_jwt_extended::JwtError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let jwt = Jwt::from_request(req, payload);
+        Box::pin(async move {
+            actix_web::rt::task::yield_now().await;
+            Ok(LateJwt(jwt.await?))
+        })
+    }
+}
+
+async fn late_and_user(late: LateJwt, user: CurrentUser<User>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "sub": late.0.sub(), "user": user.name }))
+}
+
+fn json_manager(counts: &Arc<Counts>, exempt_options: bool) -> JwtManager {
+    let config = JwtConfig {
+        secret_key: Some(SECRET.into()),
+        token_location: vec![TokenLocation::Json, TokenLocation::Headers],
+        ..JwtConfig::default()
+    };
+    let lookups = Arc::clone(counts);
+    JwtManager::builder(config)
+        .ignore_registered_loaders()
+        .exempt_options(exempt_options)
+        .user_lookup_loader(move |_, claims| {
+            lookups.user_lookups.fetch_add(1, Ordering::SeqCst);
+            let name = claims.sub().map(str::to_owned);
+            async move { name.map(|name| User { name }) }
+        })
+        .build()
+        .unwrap()
+}
+
+// The door whose body the later doors wait for never waits for them: a JSON body read by a
+// door polled first, from a door created first but polled late, completes.
+#[actix_web::test]
+async fn a_door_polled_late_does_not_deadlock_on_the_body() {
+    let counts = Arc::new(Counts::default());
+    let jwt = json_manager(&counts, false);
+    let app = test::init_service(
+        App::new()
+            .wrap(jwt.clone())
+            .app_data(jwt.clone())
+            .route("/late", web::post().to(late_and_user)),
+    )
+    .await;
+    let token = jwt.create_access_token("ann").finish().unwrap();
+    let req = test::TestRequest::post()
+        .uri("/late")
+        .set_json(json!({ "access_token": token }));
+    let answered = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        call(&app, req.to_request()),
+    )
+    .await
+    .expect("the request completes");
+    assert_eq!(answered, (200, json!({"sub": "ann", "user": "ann"})));
+}
+
+// An OPTIONS request the manager exempts reads as an optional route without a token behind
+// every door, the extractors included: the readers answer, they do not panic.
+#[actix_web::test]
+async fn an_exempt_options_request_reads_empty_behind_an_extractor() {
+    async fn optional(jwt: actix_jwt_extended::OptionalJwt) -> HttpResponse {
+        HttpResponse::Ok().json(json!({
+            "token": jwt.as_ref().is_some(),
+            "claims": actix_jwt_extended::get_jwt().len(),
+            "identity": get_jwt_identity(),
+        }))
+    }
+    let counts = Arc::new(Counts::default());
+    let jwt = json_manager(&counts, true);
+    let app = test::init_service(
+        App::new()
+            .wrap(jwt.clone())
+            .app_data(jwt.clone())
+            .route("/optional", web::to(optional)),
+    )
+    .await;
+    let req = test::TestRequest::default()
+        .method(actix_web::http::Method::OPTIONS)
+        .uri("/optional");
+    assert_eq!(
+        call(&app, req.to_request()).await,
+        (200, json!({"token": false, "claims": 0, "identity": null}))
+    );
+}
+
+// Requests served one after another inside one `JwtManager::scope` (no `.wrap(jwt)`) share
+// nothing: the second, unprotected, does not see the first one's token.
+#[actix_web::test]
+async fn requests_in_one_manager_scope_share_nothing() {
+    async fn unprotected() -> HttpResponse {
+        HttpResponse::Ok().json(json!({ "sees_a_token": try_get_jwt().is_ok() }))
+    }
+    async fn sub_only(jwt: Jwt) -> HttpResponse {
+        HttpResponse::Ok().json(json!({ "sub": jwt.sub() }))
+    }
+    let counts = Arc::new(Counts::default());
+    let jwt = manager(&counts);
+    let app = test::init_service(
+        App::new()
+            .app_data(jwt.clone())
+            .route("/extractor", web::get().to(sub_only))
+            .route("/unprotected", web::get().to(unprotected)),
+    )
+    .await;
+    let token = jwt.create_access_token("ann").finish().unwrap();
+    let (first, second) = jwt
+        .scope(async {
+            let first = call(
+                &app,
+                test::TestRequest::get()
+                    .uri("/extractor")
+                    .insert_header(bearer(&token))
+                    .to_request(),
+            )
+            .await;
+            let second = call(
+                &app,
+                test::TestRequest::get().uri("/unprotected").to_request(),
+            )
+            .await;
+            (first, second)
+        })
+        .await;
+    assert_eq!(first, (200, json!({"sub": "ann"})));
+    assert_eq!(second, (200, json!({"sees_a_token": false})));
+}
+
+// A door given no body (a custom guard calling `verify_jwt_in_request` with `Payload::None`)
+// did not search the JSON body: a later door that has it verifies the JSON token, here an
+// expired one, instead of reusing the header's.
+#[actix_web::test]
+async fn a_door_without_the_body_does_not_speak_for_the_json_location() {
+    use actix_web::body::MessageBody;
+    use actix_web::dev::{ServiceRequest, ServiceResponse};
+    use actix_web::middleware::{from_fn, Next};
+
+    async fn guard_without_body(
+        req: ServiceRequest,
+        next: Next<impl MessageBody>,
+    ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+        let seen = actix_jwt_extended::verify_jwt_in_request(
+            req.request(),
+            &mut actix_web::dev::Payload::None,
+            actix_jwt_extended::VerifyOptions::new(),
+        )
+        .await?;
+        assert!(seen.is_some(), "the guard verifies the header's token");
+        next.call(req).await
+    }
+    let counts = Arc::new(Counts::default());
+    let jwt = json_manager(&counts, false);
+    let app = test::init_service(
+        App::new().wrap(jwt.clone()).app_data(jwt.clone()).route(
+            "/json",
+            web::post()
+                .to(extractor_only)
+                .wrap(from_fn(guard_without_body)),
+        ),
+    )
+    .await;
+    let in_header = jwt.create_access_token("header-user").finish().unwrap();
+    let expired = jwt
+        .create_access_token("json-user")
+        .expires_at(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .finish()
+        .unwrap();
+    let req = test::TestRequest::post()
+        .uri("/json")
+        .insert_header(bearer(&in_header))
+        .set_json(json!({ "access_token": expired }));
+    assert_eq!(
+        call(&app, req.to_request()).await,
+        (401, json!({"msg": "Token has expired"}))
+    );
+}

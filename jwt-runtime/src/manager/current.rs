@@ -28,16 +28,34 @@ tokio::task_local! {
 /// type; no path names it.)
 pub struct Current {
     manager: JwtManager,
-    /// The request's verification, as a door above this layer puts it; a new, empty slot per
-    /// request, so nothing passes from one request to the next.
-    verification: RefCell<Option<Rc<dyn Any>>>,
+    /// The request's verification, as a door above this layer puts it: a new, empty slot for
+    /// each request the middleware serves, so nothing passes from one request to the next.
+    verification: Option<Slot>,
 }
 
+/// Where a door puts the request's verification.
+type Slot = Rc<RefCell<Option<Rc<dyn Any>>>>;
+
 impl Current {
-    fn new(manager: JwtManager) -> Rc<Self> {
+    /// What the middleware makes current for one request: a slot of its own.
+    fn for_request(manager: JwtManager) -> Rc<Self> {
         Rc::new(Current {
             manager,
-            verification: RefCell::new(None),
+            verification: Some(Rc::default()),
+        })
+    }
+
+    /// What [`JwtManager::scope`] makes current: the request's slot when it runs inside one
+    /// (a scope opened by a handler keeps seeing its request's token), else none, so that
+    /// requests served one after another in one scope share nothing.
+    fn nested(manager: JwtManager) -> Rc<Self> {
+        let verification = CURRENT
+            .try_with(|current| current.verification.clone())
+            .ok()
+            .flatten();
+        Rc::new(Current {
+            manager,
+            verification,
         })
     }
 }
@@ -45,7 +63,11 @@ impl Current {
 /// The slot of the request being served, when the app is wrapped with a manager: `None`
 /// outside the manager's middleware (and in tasks spawned from a handler).
 pub(crate) fn request_slot<R>(f: impl FnOnce(&RefCell<Option<Rc<dyn Any>>>) -> R) -> Option<R> {
-    CURRENT.try_with(|current| f(&current.verification)).ok()
+    let slot = CURRENT
+        .try_with(|current| current.verification.clone())
+        .ok()
+        .flatten()?;
+    Some(f(&slot))
 }
 
 impl JwtManager {
@@ -67,7 +89,7 @@ impl JwtManager {
 
     /// Runs `fut` with this manager as the current one (what the middleware does per request).
     pub async fn scope<F: Future>(&self, fut: F) -> F::Output {
-        CURRENT.scope(Current::new(self.clone()), fut).await
+        CURRENT.scope(Current::nested(self.clone()), fut).await
     }
 }
 
@@ -114,7 +136,7 @@ where
         // The inner service may start its work in `call` (a scope middleware verifying the
         // request, say) as well as in its future: both see the manager and the same slot.
         // Nothing is boxed.
-        let current = Current::new(self.manager.clone());
+        let current = Current::for_request(self.manager.clone());
         let future = CURRENT.sync_scope(Rc::clone(&current), || self.service.call(req));
         CURRENT.scope(current, future)
     }

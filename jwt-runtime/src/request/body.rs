@@ -50,7 +50,7 @@ pub(crate) fn body_may_hold(
 
 /// The request body as the pipeline sees it: read (up to [`JSON_BODY_LIMIT`]) only when the
 /// search reaches a location that needs it, and handed on afterwards either way.
-pub(crate) struct LazyBody(BodyState);
+pub(crate) struct LazyBody(BodyState, bool);
 
 enum BodyState {
     Unread(Payload),
@@ -60,7 +60,14 @@ enum BodyState {
 
 impl LazyBody {
     pub(crate) fn new(payload: Payload) -> Self {
-        Self(BodyState::Unread(payload))
+        let present = !matches!(payload, Payload::None);
+        Self(BodyState::Unread(payload), present)
+    }
+
+    /// Whether there was a body to read: a door given none (`Payload::None`) cannot tell
+    /// whether the body holds a token.
+    pub(crate) fn is_present(&self) -> bool {
+        self.1
     }
 
     /// The whole body, read now if it was not yet.

@@ -32,7 +32,8 @@ use crate::request::shared::{Passed, Reuse, SharedVerification};
 /// When the JSON location may apply, the body is read and put back into `payload`, so the
 /// handler can still read it. It opens no task-local context of its own; with the app wrapped
 /// in the manager (`.wrap(jwt)`), `get_jwt()` and friends see the token it verified for the
-/// rest of the request.
+/// rest of the request, unless `#[jwt_required]` or `JwtRequired` opened a context around the
+/// handler already: theirs stays what the readers see.
 ///
 /// ```no_run
 /// use actix_web::{web, HttpRequest, HttpResponse};
@@ -86,10 +87,15 @@ pub(crate) fn start_verification<T: 'static>(
     Box::pin(async move {
         let manager = manager.ok_or_else(JwtError::no_manager)?;
         let outcome = match handoff {
-            None => verify(&manager, &req, &mut LazyBody::new(Payload::None), options).await,
+            None => {
+                let mut body = LazyBody::new(Payload::None);
+                verify_taking_turns(&manager, &req, &mut body, options, Turn::Wait).await
+            }
+            // The later extractors' bodies wait for this door: it must not wait for them.
             Some((original, shared)) => {
                 let mut body = LazyBody::new(original);
-                let outcome = verify(&manager, &req, &mut body, options).await;
+                let outcome =
+                    verify_taking_turns(&manager, &req, &mut body, options, Turn::IfFree).await;
                 Slot::fill(&shared, body.into_payload());
                 outcome
             }
@@ -110,16 +116,42 @@ pub(crate) async fn verify(
     body: &mut LazyBody,
     options: VerifyOptions,
 ) -> Result<Arc<RequestContext>, JwtError> {
+    verify_taking_turns(manager, req, body, options, Turn::Wait).await
+}
+
+/// Whether a door waits for the doors before it (see [`verify_taking_turns`]).
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Turn {
+    /// Wait for the doors in progress, then share what they verified.
+    Wait,
+    /// Share what is there if no door is in progress, else verify alone: for a door whose
+    /// body later doors wait for, which must not wait for them in turn.
+    IfFree,
+}
+
+/// [`verify`], telling whether the door may wait for the other doors of the request.
+pub(crate) async fn verify_taking_turns(
+    manager: &JwtManager,
+    req: &HttpRequest,
+    body: &mut LazyBody,
+    options: VerifyOptions,
+    turn: Turn,
+) -> Result<Arc<RequestContext>, JwtError> {
+    let shared = SharedVerification::of(req);
     if req.method() == Method::OPTIONS && manager.exempt_options() {
-        return Ok(Arc::new(RequestContext::new(manager.clone(), None)));
+        let context = Arc::new(RequestContext::new(manager.clone(), None));
+        shared.publish(&context);
+        return Ok(context);
     }
     let config = manager.config();
     let searched = options.searched(config);
-    let shared = SharedVerification::of(req);
-    let mut turn = shared.turn().await;
-    let reuse = match turn.as_ref() {
-        Some(passed) => passed.reuse(manager, &options, searched),
-        None => Reuse::No,
+    let mut turn = match turn {
+        Turn::Wait => Some(shared.turn().await),
+        Turn::IfFree => shared.try_turn(),
+    };
+    let reuse = match turn.as_deref() {
+        Some(Some(passed)) => passed.reuse(manager, &options, searched),
+        _ => Reuse::No,
     };
     let context = match reuse {
         Reuse::Token {
@@ -134,7 +166,7 @@ pub(crate) async fn verify(
                     .map_err(|e| e.with_manager(manager))?;
             }
             if check_revocation {
-                if let Some(kept) = turn.as_mut() {
+                if let Some(Some(kept)) = turn.as_deref_mut() {
                     kept.revocation_checked = true;
                 }
             }
@@ -146,7 +178,7 @@ pub(crate) async fn verify(
                 .await
                 .map_err(|e| e.with_manager(manager))?;
             let context = Arc::new(RequestContext::new(manager.clone(), found.jwt));
-            if context.jwt.is_some() {
+            if let (Some(turn), true) = (turn.as_deref_mut(), context.jwt.is_some()) {
                 *turn = Some(Passed {
                     context: Arc::clone(&context),
                     empty: found.empty,
@@ -248,8 +280,10 @@ async fn verify_token(
     let mut misses = Vec::new();
     let mut empty = Vec::new();
     let mut decoded = None;
+    let has_body = body.is_present();
     for &location in searched {
-        let body = match body_may_hold(location, config, req) {
+        let may_hold = body_may_hold(location, config, req);
+        let body = match may_hold {
             true => Some(Box::pin(body.bytes()).await?),
             false => None,
         };
@@ -269,7 +303,11 @@ async fn verify_token(
             }
             Err(e) if e.kind() == JwtErrorKind::NoAuthorization => {
                 misses.push(e.message().to_owned());
-                empty.push(location);
+                // Given no body, a door did not search a JSON body: another door that has it
+                // may find a token there.
+                if !(location == TokenLocation::Json && may_hold && !has_body) {
+                    empty.push(location);
+                }
             }
             Err(e) => return Err(e),
         }

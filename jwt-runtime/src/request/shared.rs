@@ -57,21 +57,34 @@ impl SharedVerification {
     /// The request's shared verification, created by the first door that asks. With the app
     /// wrapped in the manager, the readers find it too.
     pub(crate) fn of(req: &HttpRequest) -> Rc<SharedVerification> {
-        if let Some(shared) = req.extensions().get::<Rc<SharedVerification>>() {
-            return Rc::clone(shared);
-        }
-        let shared = Rc::new(SharedVerification {
-            turn: tokio::sync::Mutex::new(None),
-            latest: std::cell::RefCell::new(None),
+        let existing = req.extensions().get::<Rc<SharedVerification>>().cloned();
+        let shared = existing.unwrap_or_else(|| {
+            let shared = Rc::new(SharedVerification {
+                turn: tokio::sync::Mutex::new(None),
+                latest: std::cell::RefCell::new(None),
+            });
+            req.extensions_mut().insert(Rc::clone(&shared));
+            shared
         });
-        req.extensions_mut().insert(Rc::clone(&shared));
-        request_slot(|slot| *slot.borrow_mut() = Some(Rc::clone(&shared) as Rc<dyn std::any::Any>));
+        // The slot of the manager's middleware, when the request runs in one that has not
+        // seen this verification yet.
+        request_slot(|slot| {
+            let mut slot = slot.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(Rc::clone(&shared) as Rc<dyn std::any::Any>);
+            }
+        });
         shared
     }
 
     /// Waits for the doors before this one, then holds the turn until the guard is dropped.
     pub(crate) async fn turn(&self) -> tokio::sync::MutexGuard<'_, Option<Passed>> {
         self.turn.lock().await
+    }
+
+    /// The turn, when no door holds it.
+    pub(crate) fn try_turn(&self) -> Option<tokio::sync::MutexGuard<'_, Option<Passed>>> {
+        self.turn.try_lock().ok()
     }
 
     /// Makes `context` what the readers see.
