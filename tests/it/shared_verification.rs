@@ -16,7 +16,9 @@ use actix_jwt_extended::{
     JwtConfig, JwtErrorKind, JwtManager, JwtRequired, Refresh, TokenLocation,
 };
 use actix_web::{test, web, App, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::support::{bearer, get_with, send_u16};
 
 const SECRET: &str = "shared-verification-secret";
 
@@ -71,17 +73,35 @@ struct User {
     name: String,
 }
 
+/// A manager searching headers, then cookies, counting in `counts`.
 fn manager(counts: &Arc<Counts>) -> JwtManager {
     let config = JwtConfig {
-        secret_key: Some(SECRET.into()),
         token_location: vec![TokenLocation::Headers, TokenLocation::Cookies],
         cookie_csrf_protect: false,
         ..JwtConfig::default()
+    };
+    counting_manager(counts, config, false)
+}
+
+/// A manager searching the JSON body, then headers, counting in `counts`.
+fn json_manager(counts: &Arc<Counts>, exempt_options: bool) -> JwtManager {
+    let config = JwtConfig {
+        token_location: vec![TokenLocation::Json, TokenLocation::Headers],
+        ..JwtConfig::default()
+    };
+    counting_manager(counts, config, exempt_options)
+}
+
+fn counting_manager(counts: &Arc<Counts>, config: JwtConfig, exempt_options: bool) -> JwtManager {
+    let config = JwtConfig {
+        secret_key: Some(SECRET.into()),
+        ..config
     };
     let signatures = Arc::clone(counts);
     let lookups = Arc::clone(counts);
     JwtManager::builder(config)
         .ignore_registered_loaders()
+        .exempt_options(exempt_options)
         .decode_key_loader(move |_, _| {
             signatures.signatures.fetch_add(1, Ordering::SeqCst);
             DecodingKey::from_secret(SECRET.as_bytes()).unwrap()
@@ -124,25 +144,6 @@ async fn cookie_macro_under_header_scope() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "identity": get_jwt_identity() }))
 }
 
-async fn call<S, R, B>(app: &S, req: R) -> (u16, Value)
-where
-    S: actix_web::dev::Service<
-        R,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let response = test::call_service(app, req).await;
-    let status = response.status().as_u16();
-    let body = test::read_body(response).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
-fn bearer(token: &str) -> (&'static str, String) {
-    ("Authorization", format!("Bearer {token}"))
-}
-
 #[actix_web::test]
 async fn three_doors_verify_once() {
     let counts = Arc::new(Counts::default());
@@ -159,14 +160,7 @@ async fn three_doors_verify_once() {
     .await;
     let token = jwt.create_access_token("ann").finish().unwrap();
 
-    let (status, body) = call(
-        &app,
-        test::TestRequest::get()
-            .uri("/api/three")
-            .insert_header(bearer(&token))
-            .to_request(),
-    )
-    .await;
+    let (status, body) = send_u16(&app, get_with("/api/three", &token).to_request()).await;
     assert_eq!(
         (status, &body),
         (
@@ -178,41 +172,20 @@ async fn three_doors_verify_once() {
     assert_eq!(counts.take(), [1, 1, 1]);
 
     // A stricter door (fresh) under the scope: only the freshness check is added.
-    let (status, body) = call(
-        &app,
-        test::TestRequest::get()
-            .uri("/api/fresh")
-            .insert_header(bearer(&token))
-            .to_request(),
-    )
-    .await;
+    let (status, body) = send_u16(&app, get_with("/api/fresh", &token).to_request()).await;
     assert_eq!(
         (status, body),
         (401, json!({"msg": "Fresh token required"}))
     );
     assert_eq!(counts.take(), [1, 1, 1]);
     let fresh = jwt.create_access_token("ann").fresh(true).finish().unwrap();
-    let (status, _) = call(
-        &app,
-        test::TestRequest::get()
-            .uri("/api/fresh")
-            .insert_header(bearer(&fresh))
-            .to_request(),
-    )
-    .await;
+    let (status, _) = send_u16(&app, get_with("/api/fresh", &fresh).to_request()).await;
     assert_eq!(status, 200);
     assert_eq!(counts.take(), [1, 1, 1]);
 
     // A door that wants another kind of token looks for it itself (and refuses the access
     // token the scope accepted).
-    let (status, body) = call(
-        &app,
-        test::TestRequest::get()
-            .uri("/api/refresh")
-            .insert_header(bearer(&token))
-            .to_request(),
-    )
-    .await;
+    let (status, body) = send_u16(&app, get_with("/api/refresh", &token).to_request()).await;
     assert_eq!(
         (status, body),
         (422, json!({"msg": "Only refresh tokens are allowed"}))
@@ -233,14 +206,7 @@ async fn a_door_that_skipped_revocation_leaves_the_check_to_the_next() {
     )
     .await;
     let token = jwt.create_access_token("ann").finish().unwrap();
-    let (status, _) = call(
-        &app,
-        test::TestRequest::get()
-            .uri("/api/extractor")
-            .insert_header(bearer(&token))
-            .to_request(),
-    )
-    .await;
+    let (status, _) = send_u16(&app, get_with("/api/extractor", &token).to_request()).await;
     assert_eq!(status, 200);
     assert_eq!(counts.take(), [1, 1, 1]);
 
@@ -249,14 +215,7 @@ async fn a_door_that_skipped_revocation_leaves_the_check_to_the_next() {
         .await
         .unwrap();
     counts.take();
-    let (status, body) = call(
-        &app,
-        test::TestRequest::get()
-            .uri("/api/extractor")
-            .insert_header(bearer(&token))
-            .to_request(),
-    )
-    .await;
+    let (status, body) = send_u16(&app, get_with("/api/extractor", &token).to_request()).await;
     assert_eq!(
         (status, body),
         (401, json!({"msg": "Token has been revoked"}))
@@ -285,7 +244,7 @@ async fn a_door_searching_elsewhere_verifies_the_token_it_finds() {
             "access_token_cookie",
             in_cookie,
         ));
-    let (status, body) = call(&app, req.to_request()).await;
+    let (status, body) = send_u16(&app, req.to_request()).await;
     assert_eq!((status, body), (200, json!({"identity": "cookie-user"})));
     assert_eq!(counts.take(), [2, 2, 2]);
 }
@@ -303,14 +262,7 @@ async fn readers_see_the_token_an_extractor_verified_only_under_the_manager() {
             .route("/extractor", web::get().to(extractor_only)),
     )
     .await;
-    let (status, body) = call(
-        &wrapped,
-        test::TestRequest::get()
-            .uri("/extractor")
-            .insert_header(bearer(&token))
-            .to_request(),
-    )
-    .await;
+    let (status, body) = send_u16(&wrapped, get_with("/extractor", &token).to_request()).await;
     assert_eq!(
         (status, body),
         (200, json!({"sub": "ann", "identity": "ann"}))
@@ -329,14 +281,7 @@ async fn readers_see_the_token_an_extractor_verified_only_under_the_manager() {
             .route("/extractor", web::get().to(reads_context)),
     )
     .await;
-    let (status, body) = call(
-        &bare,
-        test::TestRequest::get()
-            .uri("/extractor")
-            .insert_header(bearer(&token))
-            .to_request(),
-    )
-    .await;
+    let (status, body) = send_u16(&bare, get_with("/extractor", &token).to_request()).await;
     assert_eq!(
         (status, body),
         (200, json!({"sub": "ann", "no_context": true}))
@@ -366,25 +311,6 @@ async fn late_and_user(late: LateJwt, user: CurrentUser<User>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "sub": late.0.sub(), "user": user.name }))
 }
 
-fn json_manager(counts: &Arc<Counts>, exempt_options: bool) -> JwtManager {
-    let config = JwtConfig {
-        secret_key: Some(SECRET.into()),
-        token_location: vec![TokenLocation::Json, TokenLocation::Headers],
-        ..JwtConfig::default()
-    };
-    let lookups = Arc::clone(counts);
-    JwtManager::builder(config)
-        .ignore_registered_loaders()
-        .exempt_options(exempt_options)
-        .user_lookup_loader(move |_, claims| {
-            lookups.user_lookups.fetch_add(1, Ordering::SeqCst);
-            let name = claims.sub().map(str::to_owned);
-            async move { name.map(|name| User { name }) }
-        })
-        .build()
-        .unwrap()
-}
-
 // The door whose body the later doors wait for never waits for them: a JSON body read by a
 // door polled first, from a door created first but polled late, completes.
 #[actix_web::test]
@@ -404,7 +330,7 @@ async fn a_door_polled_late_does_not_deadlock_on_the_body() {
         .set_json(json!({ "access_token": token }));
     let answered = tokio::time::timeout(
         std::time::Duration::from_secs(10),
-        call(&app, req.to_request()),
+        send_u16(&app, req.to_request()),
     )
     .await
     .expect("the request completes");
@@ -435,7 +361,7 @@ async fn an_exempt_options_request_reads_empty_behind_an_extractor() {
         .method(actix_web::http::Method::OPTIONS)
         .uri("/optional");
     assert_eq!(
-        call(&app, req.to_request()).await,
+        send_u16(&app, req.to_request()).await,
         (200, json!({"token": false, "claims": 0, "identity": null}))
     );
 }
@@ -462,15 +388,8 @@ async fn requests_in_one_manager_scope_share_nothing() {
     let token = jwt.create_access_token("ann").finish().unwrap();
     let (first, second) = jwt
         .scope(async {
-            let first = call(
-                &app,
-                test::TestRequest::get()
-                    .uri("/extractor")
-                    .insert_header(bearer(&token))
-                    .to_request(),
-            )
-            .await;
-            let second = call(
+            let first = send_u16(&app, get_with("/extractor", &token).to_request()).await;
+            let second = send_u16(
                 &app,
                 test::TestRequest::get().uri("/unprotected").to_request(),
             )
@@ -526,7 +445,7 @@ async fn a_door_without_the_body_does_not_speak_for_the_json_location() {
         .insert_header(bearer(&in_header))
         .set_json(json!({ "access_token": expired }));
     assert_eq!(
-        call(&app, req.to_request()).await,
+        send_u16(&app, req.to_request()).await,
         (401, json!({"msg": "Token has expired"}))
     );
 }

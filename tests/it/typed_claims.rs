@@ -10,7 +10,9 @@ use actix_jwt_extended::{
 };
 use actix_web::{get, test, App, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::support::send_u16;
 
 /// The claims the app adds at login.
 #[derive(Serialize)]
@@ -92,21 +94,6 @@ async fn optional(jwt: OptionalJwt<Access, MaybeRoles>) -> Result<HttpResponse, 
     })))
 }
 
-async fn call<S, R, B>(app: &S, req: R) -> (u16, Value)
-where
-    S: actix_web::dev::Service<
-        R,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let response = test::call_service(app, req).await;
-    let status = response.status().as_u16();
-    let body = test::read_body(response).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
 fn get(uri: &str, token: Option<&str>) -> test::TestRequest {
     let req = test::TestRequest::get().uri(uri);
     match token {
@@ -133,7 +120,7 @@ async fn typed_claims_are_deserialized_once_per_request() {
         })
         .finish()
         .unwrap();
-    let (status, body) = call(&app, get("/counted", Some(&token)).to_request()).await;
+    let (status, body) = send_u16(&app, get("/counted", Some(&token)).to_request()).await;
     assert_eq!(
         (status, body),
         (
@@ -161,7 +148,7 @@ async fn claims_that_do_not_fit_are_a_422_naming_the_claim() {
         .finish()
         .unwrap();
     assert_eq!(
-        call(&app, get("/roles", Some(&fits)).to_request()).await,
+        send_u16(&app, get("/roles", Some(&fits)).to_request()).await,
         (200, json!({"roles": ["admin"]}))
     );
 
@@ -171,7 +158,7 @@ async fn claims_that_do_not_fit_are_a_422_naming_the_claim() {
         .finish()
         .unwrap();
     assert_eq!(
-        call(&app, get("/roles", Some(&wrong_type)).to_request()).await,
+        send_u16(&app, get("/roles", Some(&wrong_type)).to_request()).await,
         (
             422,
             json!({"msg": "unexpected claim `roles`: invalid type: string \"admin\", expected a sequence"})
@@ -179,14 +166,14 @@ async fn claims_that_do_not_fit_are_a_422_naming_the_claim() {
     );
     let missing = jwt.create_access_token("ann").finish().unwrap();
     assert_eq!(
-        call(&app, get("/roles", Some(&missing)).to_request()).await,
+        send_u16(&app, get("/roles", Some(&missing)).to_request()).await,
         (
             422,
             json!({"msg": "unexpected token content: missing field `roles`"})
         )
     );
     assert_eq!(
-        call(&app, get("/numeric-identity", Some(&missing)).to_request()).await,
+        send_u16(&app, get("/numeric-identity", Some(&missing)).to_request()).await,
         (
             422,
             json!({"msg": "unexpected claim `sub`: invalid type: string \"ann\", expected i64"})
@@ -205,7 +192,7 @@ async fn an_optional_route_without_a_token_reads_empty_claims() {
     )
     .await;
     assert_eq!(
-        call(&app, get("/optional", None).to_request()).await,
+        send_u16(&app, get("/optional", None).to_request()).await,
         (
             200,
             json!({"extracted": null, "read": null, "identity": null})
@@ -217,7 +204,7 @@ async fn an_optional_route_without_a_token_reads_empty_claims() {
         .finish()
         .unwrap();
     assert_eq!(
-        call(&app, get("/optional", Some(&token)).to_request()).await,
+        send_u16(&app, get("/optional", Some(&token)).to_request()).await,
         (
             200,
             json!({"extracted": ["admin"], "read": ["admin"], "identity": "ann"})

@@ -174,6 +174,16 @@ where
     reply(test::call_service(app, req).await).await
 }
 
+/// [`send`] with the status as a number, to compare with a literal `(200, json!(..))`.
+pub async fn send_u16<S, R, B>(app: &S, req: R) -> (u16, Value)
+where
+    S: Service<R, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let (status, body) = send(app, req).await;
+    (status.as_u16(), body)
+}
+
 /// Sends `req` to a test service: [`reply_lenient`] of its response.
 pub async fn send_lenient<S, R, B>(app: &S, req: R) -> (StatusCode, Value)
 where
