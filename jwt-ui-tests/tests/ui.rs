@@ -5,6 +5,11 @@
 
 #[test]
 fn ui() {
+    // trybuild's project takes no profile from this workspace: the line tables of its
+    // `[profile.dev]` are set here, or every pass case links a binary with full debug info.
+    if std::env::var_os("CARGO_PROFILE_DEV_DEBUG").is_none() {
+        std::env::set_var("CARGO_PROFILE_DEV_DEBUG", "line-tables-only");
+    }
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
     t.compile_fail("tests/ui/fail/*.rs");
