@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::support::blocklist::{
     self as blocklist_support, app, builder, call, delete, get, manager, ok, post, revoked,
-    store_tests,
+    store_tests, Down,
 };
 
 async fn store() -> Option<(MemoryStore, ())> {
@@ -21,24 +21,6 @@ async fn store() -> Option<(MemoryStore, ())> {
 }
 
 store_tests!(store);
-
-/// A store whose backend refuses every connection.
-#[derive(Clone)]
-struct Down;
-
-impl RevocationStore for Down {
-    fn revoke<'a>(
-        &'a self,
-        _jti: &'a str,
-        _expires_at: Option<SystemTime>,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async { Err(StoreError("connection refused".into())) })
-    }
-
-    fn is_revoked<'a>(&'a self, _jti: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async { Err(StoreError("connection refused".into())) })
-    }
-}
 
 /// A store that never answers.
 #[derive(Clone)]

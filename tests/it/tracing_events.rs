@@ -7,9 +7,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
 
-use actix_jwt_extended::blocklist::{BoxFuture, MemoryStore, RevocationStore, StoreError};
+use actix_jwt_extended::blocklist::MemoryStore;
 use actix_web::test;
 use serde_json::json;
 use tracing::field::{Field, Visit};
@@ -19,7 +18,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use crate::support::blocklist::{app, call, delete, get, manager, post};
+use crate::support::blocklist::{app, call, delete, get, manager, post, Down};
 use crate::support::{now, sign_raw, SECRET};
 
 /// The fields of an event or span, by name, as text.
@@ -210,24 +209,6 @@ async fn refresh_token_reuse_is_reported_at_info() {
     assert!(!capture.everything().contains(&refresh));
     let access = tokens["access_token"].as_str().unwrap();
     assert!(!capture.everything().contains(access));
-}
-
-/// A store whose backend refuses every connection.
-#[derive(Clone)]
-struct Down;
-
-impl RevocationStore for Down {
-    fn revoke<'a>(
-        &'a self,
-        _jti: &'a str,
-        _expires_at: Option<SystemTime>,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async { Err(StoreError("connection refused".into())) })
-    }
-
-    fn is_revoked<'a>(&'a self, _jti: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async { Err(StoreError("connection refused".into())) })
-    }
 }
 
 #[actix_web::test]

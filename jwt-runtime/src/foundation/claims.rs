@@ -153,17 +153,18 @@ impl Claims {
 
     /// One claim as a serde type, e.g. `claims.get_as::<Vec<String>>("roles")`.
     pub fn get_as<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, JwtError> {
-        self.get(key)
-            .map(|v| {
-                T::deserialize(v).map_err(|e| {
-                    JwtError::new(
-                        JwtErrorKind::Decode,
-                        format!("unexpected claim `{key}`: {e}"),
-                    )
-                })
-            })
-            .transpose()
+        self.get(key).map(|v| claim_as(key, v)).transpose()
     }
+}
+
+/// The value of claim `key` as `T`; one that does not fit is a `Decode` error naming the claim.
+pub(crate) fn claim_as<T: DeserializeOwned>(key: &str, value: &Value) -> Result<T, JwtError> {
+    T::deserialize(value).map_err(|e| {
+        JwtError::new(
+            JwtErrorKind::Decode,
+            format!("unexpected claim `{key}`: {e}"),
+        )
+    })
 }
 
 impl JwtHeader {

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::foundation::claims::{Claims, JwtHeader};
+use crate::foundation::claims::{claim_as, Claims, JwtHeader};
 use crate::foundation::config::TokenLocation;
 use crate::foundation::error::{JwtError, JwtErrorKind};
 use crate::loaders::callbacks::AnyUser;
@@ -95,8 +95,14 @@ impl RequestContext {
     where
         C: DeserializeOwned + Send + Sync + 'static,
     {
-        let empty = Claims::default();
-        let claims = self.jwt.as_ref().map_or(&empty, |jwt| &jwt.claims);
+        let empty;
+        let claims = match &self.jwt {
+            Some(jwt) => &jwt.claims,
+            None => {
+                empty = Claims::default();
+                &empty
+            }
+        };
         // `Claims` itself needs no deserializing: a copy shares the map.
         if TypeId::of::<C>() == TypeId::of::<Claims>() {
             let copy: Box<dyn Any> = Box::new(claims.clone());
@@ -251,13 +257,8 @@ pub fn get_jwt_identity_as<T: DeserializeOwned>() -> Result<T, JwtError> {
             .jwt
             .as_ref()
             .and_then(|jwt| jwt.claims.get(identity_claim));
-        T::deserialize(identity.unwrap_or(&Value::Null)).map_err(|e| {
-            JwtError::new(
-                JwtErrorKind::Decode,
-                format!("unexpected claim `{identity_claim}`: {e}"),
-            )
-            .with_manager(&ctx.manager)
-        })
+        claim_as(identity_claim, identity.unwrap_or(&Value::Null))
+            .map_err(|e| e.with_manager(&ctx.manager))
     })?
 }
 

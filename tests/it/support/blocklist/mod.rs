@@ -120,6 +120,24 @@ pub fn app(
         .service(logout_everywhere)
 }
 
+/// A store whose backend refuses every connection.
+#[derive(Clone)]
+pub struct Down;
+
+impl RevocationStore for Down {
+    fn revoke<'a>(
+        &'a self,
+        _jti: &'a str,
+        _expires_at: Option<SystemTime>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async { Err(StoreError("connection refused".into())) })
+    }
+
+    fn is_revoked<'a>(&'a self, _jti: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async { Err(StoreError("connection refused".into())) })
+    }
+}
+
 /// A manager over [`config`] with `store`.
 pub fn manager(store: impl RevocationStore) -> JwtManager {
     builder(store).build().expect("valid test config")
