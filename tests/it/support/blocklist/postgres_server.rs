@@ -129,6 +129,19 @@ impl PgServer {
         }
     }
 
+    /// Stops the server cleanly and starts it again as a standby (`standby.signal`, no primary
+    /// to follow): in recovery for good, read-only, with the data it had.
+    pub fn restart_as_standby(&self) {
+        let mut stop = self.command("pg_ctl");
+        stop.arg("stop")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "fast", "-w"]);
+        run(&mut stop);
+        std::fs::write(self.data().join("standby.signal"), "").expect("standby.signal");
+        self.restart();
+    }
+
     /// `pg_ctl start` on `self.port`, waiting until connections are accepted; whether it did.
     fn spawn(&self) -> bool {
         let options = format!(
