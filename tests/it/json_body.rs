@@ -337,6 +337,46 @@ async fn test_body_larger_than_limit() {
     );
 }
 
+// The app's `PayloadConfig` bounds what the door reads too: above it 413, whether the
+// handler reads the body or not; below it the token is found as usual.
+#[actix_web::test]
+async fn the_apps_payload_limit_bounds_the_body_read() {
+    let jwt = JwtManager::new(json_config()).unwrap();
+    let (access, _) = tokens(&jwt);
+    let app = test::init_service(
+        App::new()
+            .wrap(jwt.clone())
+            .app_data(jwt)
+            .app_data(web::PayloadConfig::new(1024))
+            .service(access_protected)
+            .service(echo),
+    )
+    .await;
+    let small = json!({ "access_token": access, "foo": "bar" });
+    assert_eq!(send!(&app, post_json("/protected", &small)), foo_bar());
+    let large = json!({ "access_token": access, "foo": "x".repeat(2048) });
+    for uri in ["/protected", "/echo"] {
+        let (status, reply) = send!(&app, post_json(uri, &large));
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{uri}: {reply}");
+        assert!(reply["msg"].is_string(), "{reply}");
+    }
+    // Without `Content-Length`, the limit is met while reading.
+    let text = large.to_string().into_bytes();
+    let chunks: Vec<Result<web::Bytes, actix_web::error::PayloadError>> = text
+        .chunks(100)
+        .map(|chunk| Ok(web::Bytes::copy_from_slice(chunk)))
+        .collect();
+    let mut req = TestRequest::post()
+        .uri("/protected")
+        .insert_header(ContentType::json())
+        .to_request();
+    *req.payload() = actix_web::dev::Payload::Stream {
+        payload: Box::pin(futures_util::stream::iter(chunks)),
+    };
+    let (status, reply) = send(&app, req).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{reply}");
+}
+
 // Hostile: a body that does not parse, sent as JSON, is "missing key" (401), not a 400 or 500.
 #[actix_web::test]
 async fn test_invalid_json_body() {

@@ -9,8 +9,8 @@ use std::task::{Context, Poll, Waker};
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
-use actix_web::web::{Bytes, BytesMut};
-use actix_web::HttpRequest;
+use actix_web::web::{self, Bytes, BytesMut, PayloadConfig};
+use actix_web::{FromRequest, HttpRequest};
 use futures_core::Stream;
 
 use crate::foundation::config::{JwtConfig, TokenLocation};
@@ -18,7 +18,10 @@ use crate::foundation::error::{JwtError, JwtErrorKind};
 use crate::request::locations;
 use crate::request::options::VerifyOptions;
 
-/// The largest JSON body read to look for a token: actix's default `JsonConfig` limit.
+/// The largest body read to look for a token (a JSON body, or a form with the CSRF field):
+/// actix's default `JsonConfig` limit. An app's `PayloadConfig`, when it registers one, lowers
+/// it (actix-web offers no way to read a `JsonConfig`'s limit; a `web::Json` extractor after
+/// the door still applies its own to the bytes it is handed).
 pub const JSON_BODY_LIMIT: usize = 2_097_152;
 
 /// Whether the body may be read for this request: a location that can need it is searched
@@ -70,10 +73,11 @@ impl LazyBody {
         self.1
     }
 
-    /// The whole body, read now if it was not yet.
-    pub(crate) async fn bytes(&mut self) -> Result<&[u8], JwtError> {
+    /// The whole body, read now if it was not yet, within the limits of `req`'s app (see
+    /// [`JSON_BODY_LIMIT`]).
+    pub(crate) async fn bytes(&mut self, req: &HttpRequest) -> Result<&[u8], JwtError> {
         if let BodyState::Unread(payload) = &mut self.0 {
-            let read = read_body(payload.take()).await;
+            let read = read_body(payload.take(), req).await;
             self.0 = match read {
                 Ok(bytes) => BodyState::Read(bytes),
                 Err(e) => {
@@ -101,34 +105,78 @@ impl LazyBody {
     }
 }
 
-/// Reads a whole body up to [`JSON_BODY_LIMIT`].
-pub(crate) async fn read_body(mut payload: Payload) -> Result<Bytes, JwtError> {
-    use std::future::poll_fn;
-    use std::pin::Pin;
+/// Reads a whole body up to [`JSON_BODY_LIMIT`], and within the app's `PayloadConfig` when it
+/// registers one (read as actix's `web::Bytes` extractor reads it: its limit, its content
+/// type, `Content-Length` refused before reading).
+pub(crate) async fn read_body(payload: Payload, req: &HttpRequest) -> Result<Bytes, JwtError> {
+    let registered = req.app_data::<PayloadConfig>().is_some()
+        || req.app_data::<web::Data<PayloadConfig>>().is_some();
+    if !registered {
+        return read_up_to_limit(payload).await;
+    }
+    let mut limited: Payload = Payload::Stream {
+        payload: Box::pin(UpToLimit {
+            payload,
+            left: JSON_BODY_LIMIT,
+        }),
+    };
+    Bytes::from_request(req, &mut limited)
+        .await
+        .map_err(|e| match e.as_error::<PayloadError>() {
+            Some(PayloadError::Overflow) => too_large("the app's body limit"),
+            _ => unreadable(e),
+        })
+}
 
-    use futures_core::Stream;
-
+async fn read_up_to_limit(mut payload: Payload) -> Result<Bytes, JwtError> {
     let mut body = BytesMut::new();
     loop {
-        let chunk = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await;
+        let chunk = std::future::poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await;
         match chunk {
             None => return Ok(body.freeze()),
             Some(Ok(chunk)) => {
                 if body.len() + chunk.len() > JSON_BODY_LIMIT {
-                    return Err(JwtError::new(
-                        JwtErrorKind::PayloadTooLarge,
-                        format!("request body is larger than {JSON_BODY_LIMIT} bytes"),
-                    ));
+                    return Err(too_large(&format!("{JSON_BODY_LIMIT} bytes")));
                 }
                 body.extend_from_slice(&chunk);
             }
-            Some(Err(e)) => {
-                return Err(JwtError::new(
-                    JwtErrorKind::BadBody,
-                    format!("cannot read the request body: {e}"),
-                ))
+            Some(Err(e)) => return Err(unreadable(e)),
+        }
+    }
+}
+
+fn too_large(limit: &str) -> JwtError {
+    JwtError::new(
+        JwtErrorKind::PayloadTooLarge,
+        format!("request body is larger than {limit}"),
+    )
+}
+
+fn unreadable(e: impl std::fmt::Display) -> JwtError {
+    JwtError::new(
+        JwtErrorKind::BadBody,
+        format!("cannot read the request body: {e}"),
+    )
+}
+
+/// A body that fails with `Overflow` past `left` more bytes.
+struct UpToLimit {
+    payload: Payload,
+    left: usize,
+}
+
+impl Stream for UpToLimit {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let polled = Pin::new(&mut self.payload).poll_next(cx);
+        if let Poll::Ready(Some(Ok(chunk))) = &polled {
+            match self.left.checked_sub(chunk.len()) {
+                Some(left) => self.left = left,
+                None => return Poll::Ready(Some(Err(PayloadError::Overflow))),
             }
         }
+        polled
     }
 }
 

@@ -284,7 +284,7 @@ async fn verify_token(
     for &location in searched {
         let may_hold = body_may_hold(location, config, req);
         let body = match may_hold {
-            true => Some(Box::pin(body.bytes()).await?),
+            true => Some(Box::pin(body.bytes(req)).await?),
             false => None,
         };
         match locations::find(location, req, body, config, options.refresh) {
