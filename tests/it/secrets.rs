@@ -560,3 +560,32 @@ fn short_hmac_secrets_log_one_warning_at_start_up() {
     assert!(warnings[0].contains("`2025`") && warnings[0].contains("64 bytes"));
     assert!(!warnings[0].contains("tiny-key"), "{}", warnings[0]);
 }
+
+// Security review (issue 19): cookies as a token location with `cookie_secure` off (Flask's
+// default, needed over plain HTTP in development) send the tokens over plain HTTP too: one
+// start-up warning that names the option, none once it is on or cookies are not used.
+#[test]
+fn cookies_without_cookie_secure_log_one_warning_at_start_up() {
+    let config = |locations: Vec<TokenLocation>, cookie_secure| JwtConfig {
+        token_location: locations,
+        cookie_secure,
+        ..hs_config()
+    };
+    let warnings = warnings_of(|| drop(manager_with(config(vec![TokenLocation::Cookies], false))));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("JWT_COOKIE_SECURE"), "{}", warnings[0]);
+    let both = vec![TokenLocation::Headers, TokenLocation::Cookies];
+    assert_eq!(
+        warnings_of(|| drop(manager_with(config(both, false)))).len(),
+        1
+    );
+    for quiet in [
+        config(vec![TokenLocation::Cookies], true),
+        config(vec![TokenLocation::Headers], false),
+    ] {
+        assert_eq!(
+            warnings_of(|| drop(manager_with(quiet))),
+            Vec::<String>::new()
+        );
+    }
+}

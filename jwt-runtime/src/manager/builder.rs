@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::{Inner, JwtManager, DEFAULT_REVOCATION_TIMEOUT};
 use crate::blocklist::RevocationStore;
 use crate::foundation::claims::{to_object, Claims, JwtHeader};
-use crate::foundation::config::JwtConfig;
+use crate::foundation::config::{JwtConfig, TokenLocation};
 use crate::foundation::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::keys::key_set::KeySet;
 use crate::keys::{KeySources, Keys};
@@ -54,6 +54,7 @@ impl JwtManagerBuilder {
     /// Checks the config, parses the keys once, and returns the manager.
     pub fn build(mut self) -> Result<JwtManager, ConfigError> {
         self.config.validate()?;
+        warn_if_cookies_are_not_secure(&self.config);
         if !crate::keys::install_backend_provider() {
             return Err(ConfigError::new(
                 "crypto backend",
@@ -326,3 +327,16 @@ macro_rules! loader_method {
 }
 
 for_each_loader!(loader_methods);
+
+/// Logs a warning when cookies are a token location and `cookie_secure` is off (Flask's
+/// default, which local development over plain HTTP needs): the browser then sends the token
+/// cookies over plain HTTP as well, where anyone on the way can read them.
+fn warn_if_cookies_are_not_secure(config: &JwtConfig) {
+    if config.token_location.contains(&TokenLocation::Cookies) && !config.cookie_secure {
+        log::warn!(
+            "JWT_COOKIE_SECURE is off while cookies are a token location: browsers send the \
+             token cookies over plain HTTP too, where anyone on the way can read them; set \
+             `cookie_secure: true` (JWT_COOKIE_SECURE=true) wherever the app is served over HTTPS"
+        );
+    }
+}
