@@ -78,7 +78,12 @@ pub(crate) fn expand(kind: &Kind, options: &Options, function: &LoaderFn) -> Tok
         let ty = &arg.ty;
         let written = Literal::string(&arg.written);
         let call = quote_spanned!(arg.span=> #checks::extract::<_>);
-        quote!(let #local: #ty = #call(&#req, #function_path, #written).await?;)
+        let probe = quote_spanned!(arg.span=> (&#helpers::Probe::<#ty>::new()).verdict());
+        let not_a_door = quote_spanned!(arg.span=> #helpers::not_a_door);
+        quote! {
+            #not_a_door(#probe);
+            let #local: #ty = #call(&#req, #function_path, #written).await?;
+        }
     });
     let await_ = kind.is_async().then(|| quote!(.await));
     let returned = quote_spanned!(*return_span=> #checks::returned::<_>);
@@ -98,6 +103,8 @@ pub(crate) fn expand(kind: &Kind, options: &Options, function: &LoaderFn) -> Tok
                 let #header = #clone(#header);
                 let #claims = #clone(#claims);
                 #helpers::boxed(async move {
+                    #[allow(unused_imports)]
+                    use #helpers::{AnyProbe as _, DoorProbe as _};
                     #(#extractions)*
                     #call
                 })

@@ -94,6 +94,8 @@ impl<U: std::fmt::Debug> std::fmt::Debug for CurrentUser<U> {
     }
 }
 
+impl<U> crate::loaders::checks::Door for CurrentUser<U> {}
+
 impl<U: Send + Sync + 'static> FromRequest for CurrentUser<U> {
     type Error = JwtError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, JwtError>>>>;

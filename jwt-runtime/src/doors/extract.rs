@@ -161,6 +161,9 @@ where
     }
 }
 
+impl<K, C> crate::loaders::checks::Door for Jwt<K, C> {}
+impl<K, C> crate::loaders::checks::Door for OptionalJwt<K, C> {}
+
 impl<K, C> FromRequest for Jwt<K, C>
 where
     K: TokenRequirement,

@@ -28,6 +28,8 @@ impl<const OPTIONS: u32> JwtGuard<OPTIONS> {
     }
 }
 
+impl<const OPTIONS: u32> crate::loaders::checks::Door for JwtGuard<OPTIONS> {}
+
 impl<const OPTIONS: u32> FromRequest for JwtGuard<OPTIONS> {
     type Error = JwtError;
     type Future = Verification<Self>;

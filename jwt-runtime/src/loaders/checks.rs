@@ -34,6 +34,70 @@ pub(crate) use crate::loaders::callbacks::LocalBoxFuture;
 pub(crate) use actix_web::HttpResponse;
 pub(crate) use jsonwebtoken::{DecodingKey, EncodingKey};
 
+/// The extractors that are doors of the verification (`Jwt`, `OptionalJwt`, `CurrentUser`):
+/// a loader runs inside the verification such an extractor waits for, so a loader that took
+/// one would wait for itself. Implemented by the doors; loader arguments are checked against
+/// it at compile time ([`not_a_door`]).
+pub trait Door {}
+
+impl<T: Door> Door for Option<T> {}
+impl<T: Door, E> Door for Result<T, E> {}
+
+/// The type of a loader's extractor argument, for [`not_a_door`]: `(&Probe::<T>::new())
+/// .verdict()` is [`DoorProbe::verdict`] for a [`Door`] and [`AnyProbe::verdict`] for any other
+/// type (a method of `Probe<T>` is found before one of `&Probe<T>`).
+pub struct Probe<T>(std::marker::PhantomData<T>);
+
+impl<T> Probe<T> {
+    /// The probe of `T`.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+/// The verdict on a door: refused.
+pub struct DoorExtractor;
+/// The verdict on any other extractor: allowed.
+pub struct OtherExtractor;
+
+/// The verdict on a [`Door`].
+pub trait DoorProbe {
+    /// Refused.
+    fn verdict(&self) -> DoorExtractor;
+}
+
+impl<T: Door> DoorProbe for Probe<T> {
+    fn verdict(&self) -> DoorExtractor {
+        DoorExtractor
+    }
+}
+
+/// The verdict on any other type.
+pub trait AnyProbe {
+    /// Allowed.
+    fn verdict(&self) -> OtherExtractor;
+}
+
+impl<T> AnyProbe for &Probe<T> {
+    fn verdict(&self) -> OtherExtractor {
+        OtherExtractor
+    }
+}
+
+/// What an extractor argument of a loader must be: anything but a door.
+#[diagnostic::on_unimplemented(
+    message = "a loader cannot take `Jwt`, `OptionalJwt` or `CurrentUser`: it runs inside the verification they wait for",
+    label = "a door of the verification this loader is part of",
+    note = "take `&Claims` (and `&JwtHeader`), which the loader is given, or `HttpRequest`"
+)]
+pub trait NotADoor {}
+
+impl NotADoor for OtherExtractor {}
+
+/// Compiles only for an extractor that is not a door.
+pub fn not_a_door<V: NotADoor>(_verdict: V) {}
+
 /// A loader's result as the registry stores it.
 pub(crate) type Fallible<T> = Result<T, JwtError>;
 /// What an adapted blocklist or verification loader returns.
