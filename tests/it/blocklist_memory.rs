@@ -3,12 +3,15 @@
 //! `support::blocklist`), and what holds for any store: the loader wins, and a store that
 //! fails, hangs or is full refuses the request (fail closed).
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use actix_jwt_extended::blocklist::{
-    self, BoxFuture, MemoryStore, RefreshRotation, RevocationStore, StoreError,
+    self, BoxFuture, MemoryStore, RefreshRotation, RevocationStore, StoreError, TokenPair,
 };
-use actix_web::test;
+use actix_jwt_extended::JwtError;
+use actix_web::test::{self, TestRequest};
+use actix_web::{post, web, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::support::blocklist::{
@@ -226,5 +229,106 @@ async fn a_token_revoked_through_one_manager_is_refused_by_another_sharing_the_s
     assert_eq!(
         call!(app_second, get("/protected", &token)).await,
         revoked()
+    );
+}
+
+/// `POST /login/{user}`: the shared app's `/login`, for any user.
+#[post("/login/{user}")]
+async fn login_as(user: web::Path<String>) -> Result<HttpResponse, JwtError> {
+    let tokens = RefreshRotation::current()?.login(user.as_str())?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// A rotated pair for `$user` from `POST /login/{user}`.
+macro_rules! login_as {
+    ($app:expr, $user:expr) => {
+        async {
+            let uri = format!("/login/{}", $user);
+            let (status, body) = call!($app, TestRequest::post().uri(&uri)).await;
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_value::<TokenPair>(body).unwrap()
+        }
+    };
+}
+
+/// Security finding "the memory store fills and revocation fails open": a thousand accounts,
+/// each within its share of 1 % of the capacity, log in and refresh until they ask for ten
+/// times the capacity. The store stays bounded, and a victim whose access token was stolen
+/// can still refresh, log out and log out everywhere, after which the stolen token is refused.
+/// The price of the full store is paid by the accounts holding the most entries: their
+/// entries are compacted into a cutoff of their own, which logs them out everywhere.
+#[actix_web::test]
+async fn a_thousand_accounts_within_their_share_never_make_revocation_impossible() {
+    const CAPACITY: usize = 2_000;
+    let store = MemoryStore::with_capacity(CAPACITY);
+    let share = store.per_subject_limit();
+    let accounts = 10 * CAPACITY / share;
+    assert_eq!((share, accounts), (20, 1_000));
+    let jwt = manager(store.clone());
+    let app = test::init_service(app(jwt.clone()).service(login_as)).await;
+    let victim = login_as!(app, "victim").await;
+    let (status, body) = call!(app, post("/refresh", &victim.refresh_token)).await;
+    assert_eq!(status, 200, "{body}");
+    let victim: TokenPair = serde_json::from_value(body).unwrap();
+    let stolen = victim.access_token.clone();
+
+    let mut refreshes = BTreeMap::<u16, usize>::new();
+    let mut last_sessions = Vec::new();
+    for account in 0..accounts {
+        let user = format!("account-{account}");
+        let mut last = None;
+        for _ in 0..share {
+            let pair = login_as!(app, &user).await;
+            let (status, body) = call!(app, post("/refresh", &pair.refresh_token)).await;
+            *refreshes.entry(status).or_default() += 1;
+            last = serde_json::from_value::<TokenPair>(body).ok();
+        }
+        last_sessions.extend(last);
+        assert!(store.len() <= CAPACITY, "{} entries", store.len());
+    }
+
+    let (status, body) = call!(app, post("/refresh", &victim.refresh_token)).await;
+    assert_eq!(status, 200, "the victim's refresh: {body}");
+    let refreshed: TokenPair = serde_json::from_value(body).unwrap();
+    assert_eq!(
+        call!(app, delete("/logout", &stolen)).await,
+        (200, json!({"msg": "Access token revoked"})),
+        "the victim's logout"
+    );
+    assert_eq!(call!(app, get("/protected", &stolen)).await, revoked());
+    assert_eq!(
+        call!(app, delete("/logout_everywhere", &refreshed.access_token))
+            .await
+            .0,
+        200,
+        "the victim's revoke_all_for"
+    );
+    assert_eq!(call!(app, get("/protected", &stolen)).await, revoked());
+    assert_eq!(
+        call!(app, get("/protected", &refreshed.access_token)).await,
+        revoked()
+    );
+    assert_eq!(
+        call!(app, post("/refresh", &refreshed.refresh_token)).await,
+        revoked()
+    );
+    assert!(store.len() <= CAPACITY, "{} entries", store.len());
+
+    // Every ordinary refresh was answered, none with 503.
+    assert_eq!(refreshes, BTreeMap::from([(200, accounts * share)]));
+    // What the full store cost: the accounts compacted to make room are logged out. Each
+    // compaction frees at most a share less one entry, so most of the thousand paid.
+    let mut logged_out = 0;
+    for session in &last_sessions {
+        let response = call!(app, get("/protected", &session.access_token)).await;
+        if response != ok() {
+            assert_eq!(response, revoked());
+            logged_out += 1;
+        }
+    }
+    let least = (accounts * share - CAPACITY) / (share - 1);
+    assert!(
+        (least..accounts).contains(&logged_out),
+        "{logged_out} of {accounts} accounts logged out"
     );
 }
