@@ -1,7 +1,8 @@
 //! The blocklist on the in-memory store: upstream `tests/test_blocklist.py` with a real store
 //! instead of the loader, logout and rotation (shared bodies in
 //! `support::blocklist`), and what holds for any store: the loader wins, and a store that
-//! fails, hangs or is full refuses the request (fail closed).
+//! fails or hangs refuses the request (fail closed). A full memory store revokes more rather
+//! than refuse a revocation.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -24,6 +25,25 @@ async fn store() -> Option<(MemoryStore, ())> {
 }
 
 store_tests!(store);
+
+/// `POST /login/{user}`: the shared app's `/login`, for any user.
+#[post("/login/{user}")]
+async fn login_as(user: web::Path<String>) -> Result<HttpResponse, JwtError> {
+    let tokens = RefreshRotation::current()?.login(user.as_str())?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// A rotated pair for `$user` from `POST /login/{user}`.
+macro_rules! login_as {
+    ($app:expr, $user:expr) => {
+        async {
+            let uri = format!("/login/{}", $user);
+            let (status, body) = call!($app, TestRequest::post().uri(&uri)).await;
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_value::<TokenPair>(body).unwrap()
+        }
+    };
+}
 
 /// A store that never answers.
 #[derive(Clone)]
@@ -83,36 +103,55 @@ async fn a_hanging_store_refuses_the_request_within_the_timeout() {
     assert_unavailable(response.expect("no hang"));
 }
 
+/// What a store said is kept for the logs, as the error's detail and source, never sent.
 #[actix_web::test]
-async fn a_full_memory_store_refuses_new_revocations_and_keeps_the_old_ones() {
+async fn a_store_error_is_only_the_detail_and_the_source_of_the_503() {
+    let err = Down.revoke("another", None).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "revocation store unavailable: connection refused"
+    );
+    // In a handler, `?` keeps that for the logs only.
+    let err = JwtError::from(err);
+    assert_eq!(err.message(), "revocation store unavailable");
+    assert_eq!(err.detail(), Some("connection refused"));
+    // The store's error stays the cause.
+    let source = std::error::Error::source(&err).expect("the store's error is the source");
+    assert!(source.downcast_ref::<StoreError>().is_some(), "{source:?}");
+}
+
+/// A store of one entry still takes every logout: the second of one user compacts both
+/// into her cutoff; another user's, with nothing to compact, falls back to a global cutoff,
+/// which refuses every token issued until then, an innocent user's too.
+#[actix_web::test]
+async fn a_full_memory_store_revokes_more_rather_than_refuse_a_revocation() {
     let store = MemoryStore::with_capacity(1);
     let jwt = manager(store.clone());
     let app = test::init_service(app(jwt.clone())).await;
     let first = jwt.create_access_token("username").finish().unwrap();
     let second = jwt.create_access_token("username").finish().unwrap();
+    let someone = jwt.create_access_token("someone").finish().unwrap();
+    let innocent = jwt.create_access_token("innocent").finish().unwrap();
 
     assert_eq!(call!(app, delete("/logout", &first)).await.0, 200);
-    assert_eq!(
-        call!(app, delete("/logout", &second)).await,
-        (503, json!({"msg": "revocation store unavailable"}))
-    );
-    let err = store.revoke("another", None).await.unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "revocation store unavailable: the in-memory revocation store is full (1 unexpired entries)"
-    );
-    // In a handler, `?` keeps that for the logs only.
-    let err = actix_jwt_extended::JwtError::from(err);
-    assert_eq!(err.message(), "revocation store unavailable");
-    assert_eq!(
-        err.detail(),
-        Some("the in-memory revocation store is full (1 unexpired entries)")
-    );
-    // The store's error stays the cause.
-    let source = std::error::Error::source(&err).expect("the store's error is the source");
-    assert!(source.downcast_ref::<StoreError>().is_some(), "{source:?}");
+    assert_eq!(call!(app, delete("/logout", &second)).await.0, 200);
     assert_eq!(call!(app, get("/protected", &first)).await, revoked());
-    assert_eq!(call!(app, get("/protected", &second)).await, ok());
+    assert_eq!(call!(app, get("/protected", &second)).await, revoked());
+    assert!(store
+        .subject_revoked_up_to("username")
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!((store.len(), store.global_cutoff()), (1, None));
+    assert_eq!(call!(app, get("/protected", &someone)).await, ok());
+
+    assert_eq!(call!(app, delete("/logout", &someone)).await.0, 200);
+    assert_eq!(call!(app, get("/protected", &someone)).await, revoked());
+    assert!(store.global_cutoff().is_some());
+    assert_eq!(call!(app, get("/protected", &first)).await, revoked());
+    // The cost: nobody logged out, yet refused.
+    assert_eq!(call!(app, get("/protected", &innocent)).await, revoked());
+    assert!(store.len() <= store.capacity());
 }
 
 // Issue 12 item 5: a loader that knows nothing of the store's revocations does not hide them.
@@ -230,25 +269,6 @@ async fn a_token_revoked_through_one_manager_is_refused_by_another_sharing_the_s
         call!(app_second, get("/protected", &token)).await,
         revoked()
     );
-}
-
-/// `POST /login/{user}`: the shared app's `/login`, for any user.
-#[post("/login/{user}")]
-async fn login_as(user: web::Path<String>) -> Result<HttpResponse, JwtError> {
-    let tokens = RefreshRotation::current()?.login(user.as_str())?;
-    Ok(HttpResponse::Ok().json(tokens))
-}
-
-/// A rotated pair for `$user` from `POST /login/{user}`.
-macro_rules! login_as {
-    ($app:expr, $user:expr) => {
-        async {
-            let uri = format!("/login/{}", $user);
-            let (status, body) = call!($app, TestRequest::post().uri(&uri)).await;
-            assert_eq!(status, 200, "{body}");
-            serde_json::from_value::<TokenPair>(body).unwrap()
-        }
-    };
 }
 
 /// Security finding "the memory store fills and revocation fails open": a thousand accounts,
