@@ -154,6 +154,62 @@ async fn a_full_memory_store_revokes_more_rather_than_refuse_a_revocation() {
     assert!(store.len() <= store.capacity());
 }
 
+/// A full store in which every account holds one entry has no subject to compact: the
+/// victim's logout falls back to a global cutoff. It is not refused and the stolen token is
+/// refused; what it costs is every session of every account, and the tokens issued in the
+/// `CLOCK_SLACK` after it.
+#[actix_web::test]
+async fn a_store_full_of_one_entry_accounts_cuts_everyone_off_rather_than_refuse() {
+    const CAPACITY: usize = 100;
+    let store = MemoryStore::with_capacity(CAPACITY);
+    let jwt = manager(store.clone());
+    let app = test::init_service(app(jwt.clone()).service(login_as)).await;
+    let victim = login_as!(app, "victim").await;
+    let mut sessions = Vec::new();
+    for account in 0..CAPACITY {
+        let pair = login_as!(app, format!("account-{account}")).await;
+        let (status, body) = call!(app, post("/refresh", &pair.refresh_token)).await;
+        assert_eq!(status, 200, "{body}");
+        sessions.push(serde_json::from_value::<TokenPair>(body).unwrap());
+    }
+    assert_eq!((store.len(), store.global_cutoff()), (CAPACITY, None));
+
+    assert_eq!(
+        call!(app, delete("/logout", &victim.access_token)).await.0,
+        200
+    );
+    assert_eq!(
+        call!(app, get("/protected", &victim.access_token)).await,
+        revoked()
+    );
+    assert!(store.global_cutoff().is_some());
+    RefreshRotation::new(&jwt)
+        .revoke_all_for("victim")
+        .await
+        .expect("revoke_all_for answers");
+    assert_eq!(
+        call!(app, post("/refresh", &victim.refresh_token)).await,
+        revoked()
+    );
+    // The cost: every account is logged out, and a login right now does not help yet.
+    for session in &sessions {
+        assert_eq!(
+            call!(app, get("/protected", &session.access_token)).await,
+            revoked()
+        );
+        assert_eq!(
+            call!(app, post("/refresh", &session.refresh_token)).await,
+            revoked()
+        );
+    }
+    let again = login_as!(app, "account-0").await;
+    assert_eq!(
+        call!(app, get("/protected", &again.access_token)).await,
+        revoked()
+    );
+    assert!(store.len() <= CAPACITY);
+}
+
 // Issue 12 item 5: a loader that knows nothing of the store's revocations does not hide them.
 #[actix_web::test]
 async fn a_registered_blocklist_loader_and_the_store_both_revoke() {
@@ -294,6 +350,7 @@ async fn a_thousand_accounts_within_their_share_never_make_revocation_impossible
 
     let mut refreshes = BTreeMap::<u16, usize>::new();
     let mut last_sessions = Vec::new();
+    let mut exchanged = Vec::new();
     for account in 0..accounts {
         let user = format!("account-{account}");
         let mut last = None;
@@ -302,6 +359,7 @@ async fn a_thousand_accounts_within_their_share_never_make_revocation_impossible
             let (status, body) = call!(app, post("/refresh", &pair.refresh_token)).await;
             *refreshes.entry(status).or_default() += 1;
             last = serde_json::from_value::<TokenPair>(body).ok();
+            exchanged.push(pair.refresh_token);
         }
         last_sessions.extend(last);
         assert!(store.len() <= CAPACITY, "{} entries", store.len());
@@ -351,4 +409,10 @@ async fn a_thousand_accounts_within_their_share_never_make_revocation_impossible
         (least..accounts).contains(&logged_out),
         "{logged_out} of {accounts} accounts logged out"
     );
+    assert_eq!(store.global_cutoff(), None, "no one was cut off but them");
+    // Whether its family's rotation state was kept or compacted, an exchanged refresh token
+    // is never exchanged again.
+    for refresh_token in exchanged.iter().step_by(7) {
+        assert_eq!(call!(app, post("/refresh", refresh_token)).await, revoked());
+    }
 }
