@@ -1,14 +1,18 @@
 //! The blocklist on the in-memory store: upstream `tests/test_blocklist.py` with a real store
 //! instead of the loader, logout and rotation (shared bodies in
 //! `support::blocklist`), and what holds for any store: the loader wins, and a store that
-//! fails, hangs or is full refuses the request (fail closed).
+//! fails or hangs refuses the request (fail closed). A full memory store revokes more rather
+//! than refuse a revocation.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use actix_jwt_extended::blocklist::{
-    self, BoxFuture, MemoryStore, RefreshRotation, RevocationStore, StoreError,
+    self, BoxFuture, MemoryStore, RefreshRotation, RevocationStore, StoreError, TokenPair,
 };
-use actix_web::test;
+use actix_jwt_extended::JwtError;
+use actix_web::test::{self, TestRequest};
+use actix_web::{post, web, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::support::blocklist::{
@@ -21,6 +25,25 @@ async fn store() -> Option<(MemoryStore, ())> {
 }
 
 store_tests!(store);
+
+/// `POST /login/{user}`: the shared app's `/login`, for any user.
+#[post("/login/{user}")]
+async fn login_as(user: web::Path<String>) -> Result<HttpResponse, JwtError> {
+    let tokens = RefreshRotation::current()?.login(user.as_str())?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// A rotated pair for `$user` from `POST /login/{user}`.
+macro_rules! login_as {
+    ($app:expr, $user:expr) => {
+        async {
+            let uri = format!("/login/{}", $user);
+            let (status, body) = call!($app, TestRequest::post().uri(&uri)).await;
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_value::<TokenPair>(body).unwrap()
+        }
+    };
+}
 
 /// A store that never answers.
 #[derive(Clone)]
@@ -80,36 +103,111 @@ async fn a_hanging_store_refuses_the_request_within_the_timeout() {
     assert_unavailable(response.expect("no hang"));
 }
 
+/// What a store said is kept for the logs, as the error's detail and source, never sent.
 #[actix_web::test]
-async fn a_full_memory_store_refuses_new_revocations_and_keeps_the_old_ones() {
+async fn a_store_error_is_only_the_detail_and_the_source_of_the_503() {
+    let err = Down.revoke("another", None).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "revocation store unavailable: connection refused"
+    );
+    // In a handler, `?` keeps that for the logs only.
+    let err = JwtError::from(err);
+    assert_eq!(err.message(), "revocation store unavailable");
+    assert_eq!(err.detail(), Some("connection refused"));
+    // The store's error stays the cause.
+    let source = std::error::Error::source(&err).expect("the store's error is the source");
+    assert!(source.downcast_ref::<StoreError>().is_some(), "{source:?}");
+}
+
+/// A store of one entry still takes every logout: the second of one user compacts both
+/// into her cutoff; another user's, with nothing to compact, falls back to a global cutoff,
+/// which refuses every token issued until then, an innocent user's too.
+#[actix_web::test]
+async fn a_full_memory_store_revokes_more_rather_than_refuse_a_revocation() {
     let store = MemoryStore::with_capacity(1);
     let jwt = manager(store.clone());
     let app = test::init_service(app(jwt.clone())).await;
     let first = jwt.create_access_token("username").finish().unwrap();
     let second = jwt.create_access_token("username").finish().unwrap();
+    let someone = jwt.create_access_token("someone").finish().unwrap();
+    let innocent = jwt.create_access_token("innocent").finish().unwrap();
 
     assert_eq!(call!(app, delete("/logout", &first)).await.0, 200);
-    assert_eq!(
-        call!(app, delete("/logout", &second)).await,
-        (503, json!({"msg": "revocation store unavailable"}))
-    );
-    let err = store.revoke("another", None).await.unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "revocation store unavailable: the in-memory revocation store is full (1 unexpired entries)"
-    );
-    // In a handler, `?` keeps that for the logs only.
-    let err = actix_jwt_extended::JwtError::from(err);
-    assert_eq!(err.message(), "revocation store unavailable");
-    assert_eq!(
-        err.detail(),
-        Some("the in-memory revocation store is full (1 unexpired entries)")
-    );
-    // The store's error stays the cause.
-    let source = std::error::Error::source(&err).expect("the store's error is the source");
-    assert!(source.downcast_ref::<StoreError>().is_some(), "{source:?}");
+    assert_eq!(call!(app, delete("/logout", &second)).await.0, 200);
     assert_eq!(call!(app, get("/protected", &first)).await, revoked());
-    assert_eq!(call!(app, get("/protected", &second)).await, ok());
+    assert_eq!(call!(app, get("/protected", &second)).await, revoked());
+    assert!(store
+        .subject_revoked_up_to("username")
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!((store.len(), store.global_cutoff()), (1, None));
+    assert_eq!(call!(app, get("/protected", &someone)).await, ok());
+
+    assert_eq!(call!(app, delete("/logout", &someone)).await.0, 200);
+    assert_eq!(call!(app, get("/protected", &someone)).await, revoked());
+    assert!(store.global_cutoff().is_some());
+    assert_eq!(call!(app, get("/protected", &first)).await, revoked());
+    // The cost: nobody logged out, yet refused.
+    assert_eq!(call!(app, get("/protected", &innocent)).await, revoked());
+    assert!(store.len() <= store.capacity());
+}
+
+/// A full store in which every account holds one entry has no subject to compact: the
+/// victim's logout falls back to a global cutoff. It is not refused and the stolen token is
+/// refused; what it costs is every session of every account, and the tokens issued in the
+/// `CLOCK_SLACK` after it.
+#[actix_web::test]
+async fn a_store_full_of_one_entry_accounts_cuts_everyone_off_rather_than_refuse() {
+    const CAPACITY: usize = 100;
+    let store = MemoryStore::with_capacity(CAPACITY);
+    let jwt = manager(store.clone());
+    let app = test::init_service(app(jwt.clone()).service(login_as)).await;
+    let victim = login_as!(app, "victim").await;
+    let mut sessions = Vec::new();
+    for account in 0..CAPACITY {
+        let pair = login_as!(app, format!("account-{account}")).await;
+        let (status, body) = call!(app, post("/refresh", &pair.refresh_token)).await;
+        assert_eq!(status, 200, "{body}");
+        sessions.push(serde_json::from_value::<TokenPair>(body).unwrap());
+    }
+    assert_eq!((store.len(), store.global_cutoff()), (CAPACITY, None));
+
+    assert_eq!(
+        call!(app, delete("/logout", &victim.access_token)).await.0,
+        200
+    );
+    assert_eq!(
+        call!(app, get("/protected", &victim.access_token)).await,
+        revoked()
+    );
+    assert!(store.global_cutoff().is_some());
+    RefreshRotation::new(&jwt)
+        .revoke_all_for("victim")
+        .await
+        .expect("revoke_all_for answers");
+    assert_eq!(
+        call!(app, post("/refresh", &victim.refresh_token)).await,
+        revoked()
+    );
+    // The cost: every account is logged out, and a login right now does not help yet.
+    for session in &sessions {
+        assert_eq!(
+            call!(app, get("/protected", &session.access_token)).await,
+            revoked()
+        );
+        assert_eq!(
+            call!(app, post("/refresh", &session.refresh_token)).await,
+            revoked()
+        );
+    }
+    let again = login_as!(app, "account-0").await;
+    assert_eq!(
+        call!(app, get("/protected", &again.access_token)).await,
+        revoked()
+    );
+    assert!(store.len() <= CAPACITY);
 }
 
 // Issue 12 item 5: a loader that knows nothing of the store's revocations does not hide them.
@@ -227,4 +325,94 @@ async fn a_token_revoked_through_one_manager_is_refused_by_another_sharing_the_s
         call!(app_second, get("/protected", &token)).await,
         revoked()
     );
+}
+
+/// Security finding "the memory store fills and revocation fails open": a thousand accounts,
+/// each within its share of 1 % of the capacity, log in and refresh until they ask for ten
+/// times the capacity. The store stays bounded, and a victim whose access token was stolen
+/// can still refresh, log out and log out everywhere, after which the stolen token is refused.
+/// The price of the full store is paid by the accounts holding the most entries: their
+/// entries are compacted into a cutoff of their own, which logs them out everywhere.
+#[actix_web::test]
+async fn a_thousand_accounts_within_their_share_never_make_revocation_impossible() {
+    const CAPACITY: usize = 2_000;
+    let store = MemoryStore::with_capacity(CAPACITY);
+    let share = store.per_subject_limit();
+    let accounts = 10 * CAPACITY / share;
+    assert_eq!((share, accounts), (20, 1_000));
+    let jwt = manager(store.clone());
+    let app = test::init_service(app(jwt.clone()).service(login_as)).await;
+    let victim = login_as!(app, "victim").await;
+    let (status, body) = call!(app, post("/refresh", &victim.refresh_token)).await;
+    assert_eq!(status, 200, "{body}");
+    let victim: TokenPair = serde_json::from_value(body).unwrap();
+    let stolen = victim.access_token.clone();
+
+    let mut refreshes = BTreeMap::<u16, usize>::new();
+    let mut last_sessions = Vec::new();
+    let mut exchanged = Vec::new();
+    for account in 0..accounts {
+        let user = format!("account-{account}");
+        let mut last = None;
+        for _ in 0..share {
+            let pair = login_as!(app, &user).await;
+            let (status, body) = call!(app, post("/refresh", &pair.refresh_token)).await;
+            *refreshes.entry(status).or_default() += 1;
+            last = serde_json::from_value::<TokenPair>(body).ok();
+            exchanged.push(pair.refresh_token);
+        }
+        last_sessions.extend(last);
+        assert!(store.len() <= CAPACITY, "{} entries", store.len());
+    }
+
+    let (status, body) = call!(app, post("/refresh", &victim.refresh_token)).await;
+    assert_eq!(status, 200, "the victim's refresh: {body}");
+    let refreshed: TokenPair = serde_json::from_value(body).unwrap();
+    assert_eq!(
+        call!(app, delete("/logout", &stolen)).await,
+        (200, json!({"msg": "Access token revoked"})),
+        "the victim's logout"
+    );
+    assert_eq!(call!(app, get("/protected", &stolen)).await, revoked());
+    assert_eq!(
+        call!(app, delete("/logout_everywhere", &refreshed.access_token))
+            .await
+            .0,
+        200,
+        "the victim's revoke_all_for"
+    );
+    assert_eq!(call!(app, get("/protected", &stolen)).await, revoked());
+    assert_eq!(
+        call!(app, get("/protected", &refreshed.access_token)).await,
+        revoked()
+    );
+    assert_eq!(
+        call!(app, post("/refresh", &refreshed.refresh_token)).await,
+        revoked()
+    );
+    assert!(store.len() <= CAPACITY, "{} entries", store.len());
+
+    // Every ordinary refresh was answered, none with 503.
+    assert_eq!(refreshes, BTreeMap::from([(200, accounts * share)]));
+    // What the full store cost: the accounts compacted to make room are logged out. Each
+    // compaction frees at most a share less one entry, so most of the thousand paid.
+    let mut logged_out = 0;
+    for session in &last_sessions {
+        let response = call!(app, get("/protected", &session.access_token)).await;
+        if response != ok() {
+            assert_eq!(response, revoked());
+            logged_out += 1;
+        }
+    }
+    let least = (accounts * share - CAPACITY) / (share - 1);
+    assert!(
+        (least..accounts).contains(&logged_out),
+        "{logged_out} of {accounts} accounts logged out"
+    );
+    assert_eq!(store.global_cutoff(), None, "no one was cut off but them");
+    // Whether its family's rotation state was kept or compacted, an exchanged refresh token
+    // is never exchanged again.
+    for refresh_token in exchanged.iter().step_by(7) {
+        assert_eq!(call!(app, post("/refresh", refresh_token)).await, revoked());
+    }
 }
