@@ -102,7 +102,7 @@ pub use postgres_cached::CachedPostgresStore;
 #[cfg(feature = "redis")]
 pub use redis_cached::CachedRedisStore;
 #[cfg(feature = "redis")]
-pub use redis_store::{RedisStore, DEFAULT_REDIS_PREFIX};
+pub use redis_store::{RedisOptions, RedisStore, DEFAULT_REDIS_PREFIX};
 pub use rotation::{RefreshRotation, TokenPair, FAMILY_CLAIM, GENERATION_CLAIM};
 #[cfg(feature = "sqlx-sqlite")]
 pub use sqlite::SqliteStore;

@@ -12,7 +12,7 @@ use super::local_cache::{
     token_verdict, CacheStats, LocalCache, Lookup, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
 };
 use super::redis_store::url_error;
-use super::{BoxFuture, RedisStore, RevocationStore, StoreError, TokenIds};
+use super::{BoxFuture, RedisOptions, RedisStore, RevocationStore, StoreError, TokenIds};
 
 /// A [`RedisStore`] whose checks are answered from this process's memory, so that a shared
 /// blocklist costs about what [`MemoryStore`](super::MemoryStore) costs, and still never answers
@@ -193,9 +193,10 @@ impl Shared {
 }
 
 impl CachedRedisStore {
-    /// Connects to the Redis at `url` (as [`RedisStore::connect`]) with a cache of
-    /// [`DEFAULT_CACHE_CAPACITY`] keys trusted for [`DEFAULT_MAX_STALENESS`]. Needs Redis 6 or
-    /// later (RESP3 and `CLIENT TRACKING`); fails when Redis cannot be reached now.
+    /// Connects to the Redis at `url` (as [`RedisStore::connect`], which fails when Redis may
+    /// evict revocations) with a cache of [`DEFAULT_CACHE_CAPACITY`] keys trusted for
+    /// [`DEFAULT_MAX_STALENESS`]. Needs Redis 6 or later (RESP3 and `CLIENT TRACKING`); fails
+    /// when Redis cannot be reached now.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with(url, DEFAULT_MAX_STALENESS, DEFAULT_CACHE_CAPACITY).await
     }
@@ -208,7 +209,33 @@ impl CachedRedisStore {
         max_staleness: Duration,
         capacity: usize,
     ) -> Result<Self, StoreError> {
-        let store = RedisStore::connect(url).await?;
+        Self::connect_with_options(url, max_staleness, capacity, RedisOptions::new()).await
+    }
+
+    /// [`connect_with`](Self::connect_with) with `options`, as
+    /// [`RedisStore::connect_with_options`].
+    ///
+    /// ```no_run
+    /// use actix_jwt_extended::blocklist::{
+    ///     CachedRedisStore, RedisOptions, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
+    /// };
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A managed Redis that refuses `CONFIG`, whose policy was set to `noeviction` by hand.
+    /// let options = RedisOptions::new().skip_eviction_policy_check();
+    /// let url = "rediss://cache.example:6380";
+    /// let store =
+    ///     CachedRedisStore::connect_with_options(url, DEFAULT_MAX_STALENESS, DEFAULT_CACHE_CAPACITY, options)
+    ///         .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_with_options(
+        url: &str,
+        max_staleness: Duration,
+        capacity: usize,
+        options: RedisOptions,
+    ) -> Result<Self, StoreError> {
+        let store = RedisStore::connect_with_options(url, options).await?;
         let client = redis::Client::open(url).map_err(|e| url_error(url, e))?;
         let info = client.get_connection_info().clone();
         let settings = info

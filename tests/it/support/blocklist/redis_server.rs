@@ -148,7 +148,8 @@ impl RedisServer {
             .unwrap_or_else(|e| panic!("redis {args:?}: {e}"))
     }
 
-    fn try_command(&self, args: &[&str]) -> Result<Option<String>, String> {
+    /// [`command`](Self::command), with an error reply (or no connection) as `Err`.
+    pub fn try_command(&self, args: &[&str]) -> Result<Option<String>, String> {
         let io = |e: std::io::Error| e.to_string();
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).map_err(io)?;
         stream
