@@ -410,7 +410,7 @@ mod cached {
     use actix_jwt_extended::JwtManager;
     use actix_web::test;
 
-    use crate::support::blocklist::redis_server::RedisServer;
+    use crate::support::blocklist::redis_server::{RedisServer, Switch};
     use crate::support::blocklist::{app, builder, call, delete, get, ok, revoked, store_tests};
 
     const STALENESS: Duration = Duration::from_millis(100);
@@ -637,5 +637,131 @@ mod cached {
         ]);
         trusted_again(&cache).await;
         assert!(cache.is_revoked(&jtis[0]).await.unwrap());
+    }
+
+    /// Cuts the store connections of `server` but the invalidation connections: a store's
+    /// connection manager reconnects, wherever its URL leads now.
+    fn cut_store_connections(server: &RedisServer) {
+        let cut = server.clients(false);
+        assert!(!cut.is_empty(), "no store connection");
+        for id in cut {
+            server.command(&["CLIENT", "KILL", "ID", &id]);
+        }
+    }
+
+    // The cache is trusted only while a fence, written through the store's connection (the
+    // one revocations go through), is read back through the invalidation connection: on a
+    // healthy server it stays trusted, and its fence key follows the prefix.
+    #[actix_web::test]
+    async fn fences_go_through_the_store_connection_and_keep_a_healthy_cache_trusted() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let cache = CachedRedisStore::connect_with(&server.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        let fences = || server.command(&["KEYS", "*fence:*"]).unwrap_or_default();
+        let first = fences();
+        assert!(first.starts_with("jwt_blocklist:fence:"), "{first}");
+        let ttl: i64 = server.command(&["TTL", &first]).unwrap().parse().unwrap();
+        assert!((1..=60).contains(&ttl), "TTL {ttl}");
+
+        let cache = cache.with_prefix("myapp:");
+        let until = Instant::now() + STALENESS * 10;
+        while Instant::now() < until {
+            assert!(cache.stats().trusted, "a healthy cache lost its trust");
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+        let moved = format!("myapp:{}", first.strip_prefix("jwt_blocklist:").unwrap());
+        assert!(fences().lines().any(|key| key == moved), "{}", fences());
+        // Fences do not cost the cache its answers.
+        assert!(!cache.is_revoked("some-jti").await.unwrap());
+        actix_web::rt::time::sleep(STALENESS).await;
+        let before = cache.stats();
+        assert!(!cache.is_revoked("some-jti").await.unwrap());
+        assert_eq!(cache.stats().hits, before.hits + 1, "{before:?}");
+    }
+
+    // An invalidation connection that stays up proves nothing when the writes cannot be
+    // fenced: the store's connection is down (here it cannot reconnect), so the cache is not
+    // trusted past the bound, and checks fail closed until the writes work again.
+    #[actix_web::test]
+    async fn a_cache_whose_fences_cannot_be_written_is_not_trusted_past_the_bound() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let switch = Switch::to(&server);
+        let cache = CachedRedisStore::connect_with(&switch.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        assert!(!cache.is_revoked("some-jti").await.unwrap());
+        assert!(cache.stats().trusted);
+
+        switch.cut();
+        cut_store_connections(&server);
+        let cut = Instant::now();
+        assert_eq!(
+            server.clients(true).len(),
+            1,
+            "the invalidation connection is up"
+        );
+        let until = cut + STALENESS * 5;
+        while Instant::now() < until {
+            if cut.elapsed() > STALENESS + Duration::from_millis(20) {
+                assert!(!cache.stats().trusted, "trusted {:?} after", cut.elapsed());
+                assert!(cache.is_revoked("some-jti").await.is_err(), "fail closed");
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(server.clients(true).len(), 1, "still up");
+
+        switch.point_to(&server);
+        trusted_again(&cache).await;
+        assert!(!cache.is_revoked("some-jti").await.unwrap());
+    }
+
+    // A failover (Sentinel, DNS) that moves the writes to a new primary while the invalidation
+    // connection stays on the old one: that connection answers and hears nothing of the
+    // revocations. The fence written on the new primary is not read on the old one, so the
+    // cache is not trusted past the bound, then the connection is replaced by one to the new
+    // primary.
+    #[actix_web::test]
+    async fn an_invalidation_connection_left_on_the_old_primary_is_not_trusted() {
+        let (Some(old), Some(new)) = (RedisServer::start(), RedisServer::start()) else {
+            return;
+        };
+        let switch = Switch::to(&old);
+        let cache = CachedRedisStore::connect_with(&switch.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        let jwt = builder(cache.clone())
+            .revocation_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let app_b = test::init_service(app(jwt.clone())).await;
+        let token = jwt.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+
+        // The failover: new connections reach `new`; the store's connection reconnects there.
+        switch.point_to(&new);
+        cut_store_connections(&old);
+        let cut = Instant::now();
+        // Another instance, already on the new primary, logs the token out.
+        let a = builder(RedisStore::connect(&new.url()).await.unwrap())
+            .build()
+            .unwrap();
+        let app_a = test::init_service(app(a)).await;
+        assert_eq!(call!(app_a, delete("/logout", &token)).await.0, 200);
+        never_ok_after_the_bound!(app_b, &token, cut, cut + Duration::from_secs(1));
+
+        trusted_again(&cache).await;
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+        assert_eq!(
+            new.clients(true).len(),
+            1,
+            "the new invalidation connection"
+        );
+        assert!(old.clients(true).is_empty(), "the old one is closed");
     }
 }
