@@ -441,18 +441,9 @@ mod cached {
 
     /// The id of the one connection with `CLIENT TRACKING` on: B's invalidation connection.
     fn tracking_client(server: &RedisServer) -> String {
-        let list = server.command(&["CLIENT", "LIST"]).unwrap();
-        let line = list
-            .lines()
-            .find(|line| {
-                line.split(' ')
-                    .any(|field| field.starts_with("flags=") && field.contains('t'))
-            })
-            .unwrap_or_else(|| panic!("no tracking client in {list}"));
-        line.split(' ')
-            .find_map(|field| field.strip_prefix("id="))
-            .unwrap()
-            .to_owned()
+        let mut tracking = server.clients(true);
+        assert_eq!(tracking.len(), 1, "{tracking:?}");
+        tracking.remove(0)
     }
 
     /// Waits until `store`'s cache is trusted again (a new invalidation connection is up).
