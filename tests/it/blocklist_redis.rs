@@ -8,15 +8,23 @@ use crate::support::examples::blocklist_redis;
 
 use std::time::{Duration, Instant};
 
-use actix_jwt_extended::blocklist::{RedisStore, RevocationStore, CLOCK_SLACK};
+use actix_jwt_extended::blocklist::{
+    CachedRedisStore, RedisOptions, RedisStore, RevocationStore, CLOCK_SLACK,
+    DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
+};
 use actix_web::test::{self, TestRequest};
 use actix_web::App;
 use serde_json::json;
 
 use crate::support::blocklist::redis_server::RedisServer;
 use crate::support::blocklist::{
-    self as blocklist_support, app, builder, call, delete, get, manager, revoked, store_tests,
+    self as blocklist_support, app, builder, call, delete, get, manager, ok, post, revoked,
+    store_tests,
 };
+use crate::support::logs::warnings_of;
+
+/// The bound on staleness of the cached stores of these tests.
+const STALENESS: Duration = Duration::from_millis(100);
 
 async fn store() -> Option<(RedisStore, RedisServer)> {
     let server = RedisServer::start()?;
@@ -47,6 +55,184 @@ async fn connection_errors_do_not_show_the_password() {
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("redis://***@127.0.0.1:1/0"), "{shown}");
+}
+
+/// A Redis limited to 8 MB that evicts keys with a TTL first: every revocation has one.
+fn evicting_server() -> Option<RedisServer> {
+    RedisServer::start_with(&[
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--maxmemory",
+        "8mb",
+        "--maxmemory-policy",
+        "volatile-lru",
+    ])
+}
+
+// Security review: under any `maxmemory-policy` but `noeviction`, Redis evicts revocations
+// under memory pressure (a `volatile-*` policy picks them first: they carry a TTL), and
+// revoked tokens are accepted again. So connecting to such a Redis is an error.
+#[actix_web::test]
+async fn connect_refuses_a_redis_that_may_evict_revocations() {
+    let Some(server) = evicting_server() else {
+        return;
+    };
+    let err = RedisStore::connect(&server.url()).await.unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("`volatile-lru`"), "{shown}");
+    assert!(
+        shown.contains("CONFIG SET maxmemory-policy noeviction"),
+        "{shown}"
+    );
+    assert!(shown.contains(&server.url()), "{shown}");
+    let err = CachedRedisStore::connect(&server.url()).await.unwrap_err();
+    assert!(err.to_string().contains("`volatile-lru`"), "{err}");
+
+    // Any policy but `noeviction`, also one set while Redis runs.
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    server.command(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]);
+    let err = RedisStore::connect(&server.url()).await.unwrap_err();
+    assert!(err.to_string().contains("`allkeys-lru`"), "{err}");
+    server.command(&["CONFIG", "SET", "maxmemory-policy", "noeviction"]);
+    RedisStore::connect(&server.url()).await.unwrap();
+}
+
+// Where `CONFIG` is hidden, as on some managed services, the policy is unknown: an error too,
+// which names the way out.
+#[actix_web::test]
+async fn connect_refuses_a_redis_that_hides_its_eviction_policy() {
+    let Some(server) = RedisServer::start_with(&["--save", "", "--rename-command", "CONFIG", ""])
+    else {
+        return;
+    };
+    for err in [
+        RedisStore::connect(&server.url()).await.unwrap_err(),
+        CachedRedisStore::connect(&server.url()).await.unwrap_err(),
+    ] {
+        let shown = err.to_string();
+        assert!(shown.contains("CONFIG GET maxmemory-policy"), "{shown}");
+        assert!(
+            shown.contains("RedisOptions::skip_eviction_policy_check()"),
+            "{shown}"
+        );
+    }
+    let options = RedisOptions::new().skip_eviction_policy_check();
+    let store = RedisStore::connect_with_options(&server.url(), options.clone())
+        .await
+        .unwrap();
+    store.revoke("some-jti", None).await.unwrap();
+    assert!(store.is_revoked("some-jti").await.unwrap());
+    let cached = CachedRedisStore::connect_with_options(
+        &server.url(),
+        DEFAULT_MAX_STALENESS,
+        DEFAULT_CACHE_CAPACITY,
+        options,
+    )
+    .await
+    .unwrap();
+    assert!(cached.is_revoked("some-jti").await.unwrap());
+}
+
+/// The warnings `connect` logs on this thread, run to completion on a runtime of its own.
+fn warnings_of_connect<F: std::future::Future>(connect: impl FnOnce() -> F) -> Vec<String> {
+    warnings_of(|| {
+        actix_web::rt::System::new().block_on(connect());
+    })
+}
+
+// The opt-out connects whatever the policy, with one warning that says what it risks; the
+// default policy (`noeviction`) connects without one.
+#[test]
+fn skipping_the_eviction_check_connects_with_one_warning() {
+    let Some(server) = evicting_server() else {
+        return;
+    };
+    let url = server.url();
+    let options = || RedisOptions::new().skip_eviction_policy_check();
+    let warnings = warnings_of_connect(|| async {
+        RedisStore::connect_with_options(&url, options())
+            .await
+            .unwrap()
+    });
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains(&url), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("RedisOptions::skip_eviction_policy_check"),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[0].contains("noeviction"), "{}", warnings[0]);
+    let warnings = warnings_of_connect(|| async {
+        CachedRedisStore::connect_with_options(&url, STALENESS, 100, options())
+            .await
+            .unwrap()
+    });
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let memory = server.command(&["INFO", "memory"]).unwrap();
+    assert!(memory.contains("maxmemory_policy:noeviction"), "{memory}");
+    let warnings = warnings_of_connect(|| async {
+        RedisStore::connect(&server.url()).await.unwrap();
+        CachedRedisStore::connect(&server.url()).await.unwrap();
+    });
+    assert_eq!(warnings, Vec::<String>::new());
+}
+
+// What the check prevents, shown through the opt-out: a Redis that evicts, filled by other
+// data (keys without a TTL, as a cache of the app's own might write), drops the revocation and
+// the rotation state, which carry one. The logged-out token is accepted again and the
+// exchanged refresh token can be exchanged a second time, unnoticed.
+#[actix_web::test]
+async fn skipping_the_check_on_an_evicting_redis_un_revokes_tokens() {
+    let Some(server) = evicting_server() else {
+        return;
+    };
+    let options = RedisOptions::new().skip_eviction_policy_check();
+    let store = RedisStore::connect_with_options(&server.url(), options)
+        .await
+        .unwrap();
+    let jwt = manager(store);
+    let app = test::init_service(app(jwt.clone())).await;
+    let (status, pair) = call!(app, TestRequest::post().uri("/login")).await;
+    assert_eq!(status, 200);
+    let access = pair["access_token"].as_str().unwrap().to_owned();
+    let refresh = pair["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(call!(app, delete("/logout", &access)).await.0, 200);
+    assert_eq!(call!(app, post("/refresh", &refresh)).await.0, 200);
+    assert_eq!(call!(app, get("/protected", &access)).await, revoked());
+
+    // 20 MB of other data into 8 MB: Redis evicts what has a TTL, then refuses the rest.
+    let value = "x".repeat(1 << 20);
+    let mut refused = 0;
+    for i in 0..20 {
+        if server
+            .try_command(&["SET", &format!("other:{i}"), &value])
+            .is_err()
+        {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "Redis never ran out of memory");
+    let evicted: u64 = server
+        .command(&["INFO", "stats"])
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("evicted_keys:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(evicted, 2, "the revocation and the rotation state");
+
+    assert_eq!(call!(app, get("/protected", &access)).await, ok());
+    assert_eq!(call!(app, post("/refresh", &refresh)).await.0, 200);
 }
 
 #[actix_web::test]
@@ -224,7 +410,7 @@ mod cached {
     use actix_jwt_extended::JwtManager;
     use actix_web::test;
 
-    use crate::support::blocklist::redis_server::RedisServer;
+    use crate::support::blocklist::redis_server::{RedisServer, Switch};
     use crate::support::blocklist::{app, builder, call, delete, get, ok, revoked, store_tests};
 
     const STALENESS: Duration = Duration::from_millis(100);
@@ -255,18 +441,9 @@ mod cached {
 
     /// The id of the one connection with `CLIENT TRACKING` on: B's invalidation connection.
     fn tracking_client(server: &RedisServer) -> String {
-        let list = server.command(&["CLIENT", "LIST"]).unwrap();
-        let line = list
-            .lines()
-            .find(|line| {
-                line.split(' ')
-                    .any(|field| field.starts_with("flags=") && field.contains('t'))
-            })
-            .unwrap_or_else(|| panic!("no tracking client in {list}"));
-        line.split(' ')
-            .find_map(|field| field.strip_prefix("id="))
-            .unwrap()
-            .to_owned()
+        let mut tracking = server.clients(true);
+        assert_eq!(tracking.len(), 1, "{tracking:?}");
+        tracking.remove(0)
     }
 
     /// Waits until `store`'s cache is trusted again (a new invalidation connection is up).
@@ -451,5 +628,131 @@ mod cached {
         ]);
         trusted_again(&cache).await;
         assert!(cache.is_revoked(&jtis[0]).await.unwrap());
+    }
+
+    /// Cuts the store connections of `server` but the invalidation connections: a store's
+    /// connection manager reconnects, wherever its URL leads now.
+    fn cut_store_connections(server: &RedisServer) {
+        let cut = server.clients(false);
+        assert!(!cut.is_empty(), "no store connection");
+        for id in cut {
+            server.command(&["CLIENT", "KILL", "ID", &id]);
+        }
+    }
+
+    // The cache is trusted only while a fence, written through the store's connection (the
+    // one revocations go through), is read back through the invalidation connection: on a
+    // healthy server it stays trusted, and its fence key follows the prefix.
+    #[actix_web::test]
+    async fn fences_go_through_the_store_connection_and_keep_a_healthy_cache_trusted() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let cache = CachedRedisStore::connect_with(&server.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        let fences = || server.command(&["KEYS", "*fence:*"]).unwrap_or_default();
+        let first = fences();
+        assert!(first.starts_with("jwt_blocklist:fence:"), "{first}");
+        let ttl: i64 = server.command(&["TTL", &first]).unwrap().parse().unwrap();
+        assert!((1..=60).contains(&ttl), "TTL {ttl}");
+
+        let cache = cache.with_prefix("myapp:");
+        let until = Instant::now() + STALENESS * 10;
+        while Instant::now() < until {
+            assert!(cache.stats().trusted, "a healthy cache lost its trust");
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+        let moved = format!("myapp:{}", first.strip_prefix("jwt_blocklist:").unwrap());
+        assert!(fences().lines().any(|key| key == moved), "{}", fences());
+        // Fences do not cost the cache its answers.
+        assert!(!cache.is_revoked("some-jti").await.unwrap());
+        actix_web::rt::time::sleep(STALENESS).await;
+        let before = cache.stats();
+        assert!(!cache.is_revoked("some-jti").await.unwrap());
+        assert_eq!(cache.stats().hits, before.hits + 1, "{before:?}");
+    }
+
+    // An invalidation connection that stays up proves nothing when the writes cannot be
+    // fenced: the store's connection is down (here it cannot reconnect), so the cache is not
+    // trusted past the bound, and checks fail closed until the writes work again.
+    #[actix_web::test]
+    async fn a_cache_whose_fences_cannot_be_written_is_not_trusted_past_the_bound() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let switch = Switch::to(&server);
+        let cache = CachedRedisStore::connect_with(&switch.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        assert!(!cache.is_revoked("some-jti").await.unwrap());
+        assert!(cache.stats().trusted);
+
+        switch.cut();
+        cut_store_connections(&server);
+        let cut = Instant::now();
+        assert_eq!(
+            server.clients(true).len(),
+            1,
+            "the invalidation connection is up"
+        );
+        let until = cut + STALENESS * 5;
+        while Instant::now() < until {
+            if cut.elapsed() > STALENESS + Duration::from_millis(20) {
+                assert!(!cache.stats().trusted, "trusted {:?} after", cut.elapsed());
+                assert!(cache.is_revoked("some-jti").await.is_err(), "fail closed");
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(server.clients(true).len(), 1, "still up");
+
+        switch.point_to(&server);
+        trusted_again(&cache).await;
+        assert!(!cache.is_revoked("some-jti").await.unwrap());
+    }
+
+    // A failover (Sentinel, DNS) that moves the writes to a new primary while the invalidation
+    // connection stays on the old one: that connection answers and hears nothing of the
+    // revocations. The fence written on the new primary is not read on the old one, so the
+    // cache is not trusted past the bound, then the connection is replaced by one to the new
+    // primary.
+    #[actix_web::test]
+    async fn an_invalidation_connection_left_on_the_old_primary_is_not_trusted() {
+        let (Some(old), Some(new)) = (RedisServer::start(), RedisServer::start()) else {
+            return;
+        };
+        let switch = Switch::to(&old);
+        let cache = CachedRedisStore::connect_with(&switch.url(), STALENESS, 10_000)
+            .await
+            .unwrap();
+        let jwt = builder(cache.clone())
+            .revocation_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let app_b = test::init_service(app(jwt.clone())).await;
+        let token = jwt.create_access_token("username").finish().unwrap();
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+        assert_eq!(call!(app_b, get("/protected", &token)).await, ok());
+
+        // The failover: new connections reach `new`; the store's connection reconnects there.
+        switch.point_to(&new);
+        cut_store_connections(&old);
+        let cut = Instant::now();
+        // Another instance, already on the new primary, logs the token out.
+        let a = builder(RedisStore::connect(&new.url()).await.unwrap())
+            .build()
+            .unwrap();
+        let app_a = test::init_service(app(a)).await;
+        assert_eq!(call!(app_a, delete("/logout", &token)).await.0, 200);
+        never_ok_after_the_bound!(app_b, &token, cut, cut + Duration::from_secs(1));
+
+        trusted_again(&cache).await;
+        assert_eq!(call!(app_b, get("/protected", &token)).await, revoked());
+        assert_eq!(
+            new.clients(true).len(),
+            1,
+            "the new invalidation connection"
+        );
+        assert!(old.clients(true).is_empty(), "the old one is closed");
     }
 }

@@ -5,7 +5,7 @@
 //! | Store | Feature | Shared by several app instances | Bounded by |
 //! |---|---|---|---|
 //! | [`MemoryStore`] | always | no (one process) | a capacity, and a share of it per subject; expired entries purged on insert |
-//! | `RedisStore` | `redis` | yes | Redis TTLs: each entry lives as long as its token can be accepted |
+//! | `RedisStore` | `redis` | yes | Redis TTLs: each entry lives as long as its token can be accepted (on a Redis that never evicts: `noeviction`, checked at connect) |
 //! | `CachedRedisStore` | `redis` | yes; checks answered from memory, invalidated by Redis | as `RedisStore`, plus a bounded local cache |
 //! | `SqliteStore` | `sqlx-sqlite` | yes, through one database file | `SqliteStore::purge_expired` |
 //! | `PostgresStore` | `sqlx-postgres` | yes, through one database server | `PostgresStore::purge_expired` |
@@ -102,7 +102,7 @@ pub use postgres_cached::CachedPostgresStore;
 #[cfg(feature = "redis")]
 pub use redis_cached::CachedRedisStore;
 #[cfg(feature = "redis")]
-pub use redis_store::{RedisStore, DEFAULT_REDIS_PREFIX};
+pub use redis_store::{RedisOptions, RedisStore, DEFAULT_REDIS_PREFIX};
 pub use rotation::{RefreshRotation, TokenPair, FAMILY_CLAIM, GENERATION_CLAIM};
 #[cfg(feature = "sqlx-sqlite")]
 pub use sqlite::SqliteStore;

@@ -12,7 +12,7 @@ use super::local_cache::{
     token_verdict, CacheStats, LocalCache, Lookup, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
 };
 use super::redis_store::url_error;
-use super::{BoxFuture, RedisStore, RevocationStore, StoreError, TokenIds};
+use super::{BoxFuture, RedisOptions, RedisStore, RevocationStore, StoreError, TokenIds};
 
 /// A [`RedisStore`] whose checks are answered from this process's memory, so that a shared
 /// blocklist costs about what [`MemoryStore`](super::MemoryStore) costs, and still never answers
@@ -24,13 +24,28 @@ use super::{BoxFuture, RedisStore, RevocationStore, StoreError, TokenIds};
 /// invalidation on that connection as soon as any instance writes one of those keys. Answers
 /// that cross an invalidation in flight are not cached.
 ///
-/// **Fail closed.** The cache is used only while the connection is known to be alive: a
-/// `PING` every quarter of `max_staleness` proves that every invalidation sent before it has
-/// been applied. When the connection drops (Redis restarts, the connection is killed, or Redis
-/// closes it for a full output buffer) the cache is dropped at once; when Redis stops answering,
-/// the cache is no longer trusted `max_staleness` after the last answered `PING`. Checks then
-/// go to Redis, and a Redis that cannot answer gets the request refused with 503, as with
-/// [`RedisStore`]. The connection is re-established in the background, with an empty cache.
+/// **Fail closed.** The cache is used only while the connection is known to hear every write:
+/// every quarter of `max_staleness` a *fence* writes a new value to this instance's key
+/// `<prefix>fence:<random id>` (60 s TTL) through the store's connection, the one revocations
+/// go through, then reads it back through the invalidation connection. Reading the value just
+/// written proves that the invalidation connection is attached to the server the writes go to,
+/// and its answer comes after every invalidation that server sent before it: everything
+/// revoked before the fence has been applied. When the connection drops (Redis restarts, the
+/// connection is killed, or Redis closes it for a full output buffer) the cache is dropped at
+/// once; when a fence fails (Redis stops answering, writes fail), the cache is no longer trusted
+/// `max_staleness` after the last fence that succeeded. Checks then go to Redis through the
+/// store's connection, and a Redis that cannot answer gets the request refused with 503, as
+/// with [`RedisStore`]. The connection is re-established in the background, with an empty
+/// cache, and trusted only once a fence has gone through it.
+///
+/// **Topology.** Both connections go to `url`, which must lead both to the primary: one Redis
+/// server, or a name or proxy that follows the primary. After a failover (Sentinel, a DNS
+/// change) that leaves the invalidation connection on the old server while writes go to the
+/// new one, the fence reads an old value: that connection is dropped at once, checks go to the
+/// store's connection meanwhile, and a new invalidation connection is opened and trusted once
+/// a fence proves it reaches the server the writes reach. A `url` that leads the invalidation
+/// connection to a replica is not supported: a fence read back at once finds the replica
+/// behind, so the cache is never trusted.
 ///
 /// So a revocation written through any instance is refused by every instance at once in the
 /// normal case (the invalidation's trip over the network), and after at most `max_staleness`
@@ -73,6 +88,29 @@ struct Shared {
     cache: LocalCache,
     /// The invalidation connection and its generation, while it is up.
     link: Mutex<Option<(MultiplexedConnection, u64)>>,
+    /// The store that revocations are written through, which fences are written through.
+    writer: Mutex<RedisStore>,
+    /// `fence:<random id>`: the fence key of this instance, after the store's prefix.
+    fence_id: String,
+    /// The value of the last fence written.
+    fences: AtomicU64,
+}
+
+/// How long a fence key outlives its last fence: an instance that is gone leaves nothing for
+/// long.
+const FENCE_TTL: Duration = Duration::from_secs(60);
+
+/// What a fence showed of the invalidation connection.
+enum Fence {
+    /// It reached the server the writes go to: every invalidation that server sent before the
+    /// fence was written has been applied.
+    Heard,
+    /// The fence could not be written (why): nothing is proven, the connection may still be
+    /// fine.
+    NotWritten(String),
+    /// The connection did not answer, or is attached to another server than the writes (why):
+    /// it cannot be trusted any more.
+    Lost(String),
 }
 
 impl Shared {
@@ -85,6 +123,45 @@ impl Shared {
 
     fn set_link(&self, link: Option<(MultiplexedConnection, u64)>) {
         *self.link.lock().unwrap_or_else(PoisonError::into_inner) = link;
+    }
+
+    fn writer(&self) -> RedisStore {
+        self.writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Writes a new fence value through the writer, then reads it back through `connection`,
+    /// each step bounded by `bound`. What [`Fence::Heard`] proves holds as of the instant
+    /// before this was called.
+    async fn fence(&self, connection: &mut MultiplexedConnection, bound: Duration) -> Fence {
+        let writer = self.writer();
+        let key = format!("{}{}", writer.prefix(), self.fence_id);
+        let value = self.fences.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut set = redis::cmd("SET");
+        set.arg(&key)
+            .arg(value)
+            .arg("PX")
+            .arg(FENCE_TTL.as_millis() as u64);
+        match tokio::time::timeout(bound, writer.query::<()>(set)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Fence::NotWritten(e.0),
+            Err(_) => return Fence::NotWritten("Redis did not answer in time".into()),
+        }
+        let mut get = redis::cmd("GET");
+        get.arg(&key);
+        match tokio::time::timeout(bound, get.query_async::<Option<u64>>(connection)).await {
+            Ok(Ok(Some(read))) if read == value => Fence::Heard,
+            // Another server's value, or none: the writes go elsewhere.
+            Ok(Ok(_)) => Fence::Lost(
+                "the invalidation connection does not see the writes: it reaches another \
+                 server than the store's connection"
+                    .into(),
+            ),
+            Ok(Err(e)) => Fence::Lost(format!("Redis: {e}")),
+            Err(_) => Fence::Lost("Redis did not answer in time".into()),
+        }
     }
 
     /// The connection of `generation` is lost or silent: forget it and everything cached.
@@ -105,7 +182,11 @@ impl Shared {
                     for key in keys {
                         if let Value::BulkString(key) = key {
                             if let Ok(key) = std::str::from_utf8(key) {
-                                self.cache.forget(key);
+                                // Every fence invalidates its key: not a reason to discard the
+                                // answers being read meanwhile.
+                                if !key.ends_with(&self.fence_id) {
+                                    self.cache.forget(key);
+                                }
                             }
                         }
                     }
@@ -118,7 +199,8 @@ impl Shared {
         }
     }
 
-    /// Opens a new invalidation connection and puts it in place, with an empty cache.
+    /// Opens a new invalidation connection and puts it in place, with an empty cache, once a
+    /// fence has gone through it.
     async fn open_link(self: &Arc<Self>) -> Result<(), StoreError> {
         // The generation the cache gives this connection once it is up.
         let generation = Arc::new(AtomicU64::new(u64::MAX));
@@ -147,20 +229,24 @@ impl Shared {
             Ok::<_, redis::RedisError>(connection)
         })
         .await;
-        let connection = match opened {
+        let mut connection = match opened {
             Ok(Ok(connection)) => connection,
             Ok(Err(e)) => return Err(StoreError(format!("Redis: {e}"))),
             Err(_) => return Err(StoreError("Redis did not answer in time".into())),
         };
+        match self.fence(&mut connection, self.timeout).await {
+            Fence::Heard => {}
+            Fence::NotWritten(why) => return Err(StoreError(format!("fence not written: {why}"))),
+            Fence::Lost(why) => return Err(StoreError(why)),
+        }
         let up = self.cache.channel_up();
         generation.store(up, Ordering::Release);
         self.set_link(Some((connection, up)));
         Ok(())
     }
 
-    /// Keeps the invalidation connection alive and proven: a `PING` every quarter of
-    /// `max_staleness` (its answer comes after every invalidation sent before it), a new
-    /// connection when it is lost. Ends with the last store clone.
+    /// Keeps the invalidation connection alive and proven: a fence every quarter of
+    /// `max_staleness`, a new connection when it is lost. Ends with the last store clone.
     async fn maintain(weak: Weak<Self>) {
         let mut backoff = Duration::from_millis(50);
         loop {
@@ -169,11 +255,11 @@ impl Shared {
             match shared.link() {
                 Some((mut connection, generation)) => {
                     let sent = Instant::now();
-                    let cmd = redis::cmd("PING");
-                    let ping = cmd.query_async::<String>(&mut connection);
-                    match tokio::time::timeout(max_staleness, ping).await {
-                        Ok(Ok(_)) => shared.cache.heard(generation, sent),
-                        _ => shared.drop_link(generation),
+                    match shared.fence(&mut connection, max_staleness).await {
+                        Fence::Heard => shared.cache.heard(generation, sent),
+                        // The cache stops being trusted `max_staleness` after the last fence.
+                        Fence::NotWritten(_) => {}
+                        Fence::Lost(_) => shared.drop_link(generation),
                     }
                     backoff = Duration::from_millis(50);
                 }
@@ -193,22 +279,49 @@ impl Shared {
 }
 
 impl CachedRedisStore {
-    /// Connects to the Redis at `url` (as [`RedisStore::connect`]) with a cache of
-    /// [`DEFAULT_CACHE_CAPACITY`] keys trusted for [`DEFAULT_MAX_STALENESS`]. Needs Redis 6 or
-    /// later (RESP3 and `CLIENT TRACKING`); fails when Redis cannot be reached now.
+    /// Connects to the Redis at `url` (as [`RedisStore::connect`], which fails when Redis may
+    /// evict revocations) with a cache of [`DEFAULT_CACHE_CAPACITY`] keys trusted for
+    /// [`DEFAULT_MAX_STALENESS`]. Needs Redis 6 or later (RESP3 and `CLIENT TRACKING`); fails
+    /// when Redis cannot be reached now.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with(url, DEFAULT_MAX_STALENESS, DEFAULT_CACHE_CAPACITY).await
     }
 
     /// [`connect`](Self::connect) with the bound on staleness and the cache size of your
-    /// choice (a `max_staleness` below 4 ms is raised to 4 ms; it is also the `PING` period
+    /// choice (a `max_staleness` below 4 ms is raised to 4 ms; it is also the fence period
     /// times four).
     pub async fn connect_with(
         url: &str,
         max_staleness: Duration,
         capacity: usize,
     ) -> Result<Self, StoreError> {
-        let store = RedisStore::connect(url).await?;
+        Self::connect_with_options(url, max_staleness, capacity, RedisOptions::new()).await
+    }
+
+    /// [`connect_with`](Self::connect_with) with `options`, as
+    /// [`RedisStore::connect_with_options`].
+    ///
+    /// ```no_run
+    /// use actix_jwt_extended::blocklist::{
+    ///     CachedRedisStore, RedisOptions, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
+    /// };
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A managed Redis that refuses `CONFIG`, whose policy was set to `noeviction` by hand.
+    /// let options = RedisOptions::new().skip_eviction_policy_check();
+    /// let url = "rediss://cache.example:6380";
+    /// let store =
+    ///     CachedRedisStore::connect_with_options(url, DEFAULT_MAX_STALENESS, DEFAULT_CACHE_CAPACITY, options)
+    ///         .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_with_options(
+        url: &str,
+        max_staleness: Duration,
+        capacity: usize,
+        options: RedisOptions,
+    ) -> Result<Self, StoreError> {
+        let store = RedisStore::connect_with_options(url, options).await?;
         let client = redis::Client::open(url).map_err(|e| url_error(url, e))?;
         let info = client.get_connection_info().clone();
         let settings = info
@@ -222,15 +335,24 @@ impl CachedRedisStore {
             timeout: store.timeout(),
             cache: LocalCache::new(max_staleness.max(Duration::from_millis(4)), capacity),
             link: Mutex::new(None),
+            writer: Mutex::new(store.clone()),
+            fence_id: format!("fence:{}", uuid::Uuid::new_v4()),
+            fences: AtomicU64::new(0),
         });
         shared.open_link().await.map_err(|e| url_error(url, e.0))?;
         tokio::spawn(Shared::maintain(Arc::downgrade(&shared)));
         Ok(Self { store, shared })
     }
 
-    /// Uses `prefix` before every key, as [`RedisStore::with_prefix`].
+    /// Uses `prefix` before every key, as [`RedisStore::with_prefix`] (the fence key's
+    /// included, from the next fence on).
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.store = self.store.with_prefix(prefix);
+        *self
+            .shared
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = self.store.clone();
         self.shared.cache.forget_all();
         self
     }
@@ -246,13 +368,19 @@ impl CachedRedisStore {
     }
 
     /// The values of `keys`: from the cache when it has them all and is trusted, else from
-    /// Redis (through the invalidation connection, so that Redis tracks them, when it is up).
+    /// Redis: through the invalidation connection, so that Redis tracks them, while the cache
+    /// is trusted; else through the store's connection, uncached, since an invalidation
+    /// connection that fences do not reach may be attached to another server than the writes.
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         let ticket = match self.shared.cache.lookup(keys) {
             Lookup::Hit(values) => return Ok(values),
             Lookup::Miss(ticket) => ticket,
         };
-        let Some((mut connection, _)) = self.shared.link() else {
+        let link = self
+            .shared
+            .link()
+            .filter(|_| self.shared.cache.stats().trusted);
+        let Some((mut connection, _)) = link else {
             return self.store.get_many(keys).await;
         };
         let mut cmd = redis::cmd("MGET");

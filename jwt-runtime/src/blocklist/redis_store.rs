@@ -1,5 +1,6 @@
 //! [`RedisStore`]: revoked tokens in Redis, shared by every app instance (feature `redis`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -8,11 +9,50 @@ use redis::{Cmd, FromRedisValue, RedisError};
 
 use super::local_cache::token_verdict;
 use super::{BoxFuture, RevocationStore, StoreError, TokenIds, CLOCK_SLACK};
-use crate::foundation::redact::url_error_text;
+use crate::foundation::redact::{redact_url, url_error_text};
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 
 /// The default key prefix: a revoked `jti` is the key `jwt_blocklist:jti:<jti>`.
 pub const DEFAULT_REDIS_PREFIX: &str = "jwt_blocklist:";
+
+/// The setting read to know whether Redis may evict keys.
+const MAXMEMORY_POLICY: &str = "maxmemory-policy";
+
+/// How [`RedisStore`] and [`CachedRedisStore`](super::CachedRedisStore) check the Redis they
+/// connect to; the default checks everything.
+///
+/// ```
+/// use actix_jwt_extended::blocklist::RedisOptions;
+///
+/// let options = RedisOptions::new().skip_eviction_policy_check();
+/// assert!(options.skips_eviction_policy_check());
+/// assert!(!RedisOptions::default().skips_eviction_policy_check());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct RedisOptions {
+    skip_eviction_policy_check: bool,
+}
+
+impl RedisOptions {
+    /// Every check on.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Connects without reading Redis's `maxmemory-policy`, for a managed Redis that hides
+    /// or renames `CONFIG`, and logs one warning when connecting. Only when you made sure
+    /// yourself that the policy is `noeviction`: under any other, a full Redis evicts
+    /// revocations and revoked tokens are accepted again.
+    pub fn skip_eviction_policy_check(mut self) -> Self {
+        self.skip_eviction_policy_check = true;
+        self
+    }
+
+    /// Whether connecting skips the eviction policy check.
+    pub fn skips_eviction_policy_check(&self) -> bool {
+        self.skip_eviction_policy_check
+    }
+}
 
 /// Revoked tokens in Redis, so that every instance of an app behind a load balancer refuses a
 /// token revoked through any of them. Cheap to clone; clones share the connection.
@@ -30,8 +70,16 @@ pub const DEFAULT_REDIS_PREFIX: &str = "jwt_blocklist:";
 ///   [`DEFAULT_REVOCATION_TIMEOUT`]); the blocklist check of a request is bounded by the
 ///   manager's `revocation_timeout` as well.
 ///
-/// Revocations last only as long as Redis keeps its data: configure persistence (AOF)
-/// if a Redis restart must not forget them.
+/// Revocations last only as long as Redis keeps its data:
+///
+/// * **No eviction.** Every entry but those of tokens without `exp` carries a TTL, so any
+///   `maxmemory-policy` but `noeviction` lets Redis drop revocations when it is full (the
+///   `volatile-*` policies drop them first), and revoked tokens are accepted again. Connecting
+///   reads the policy (`CONFIG GET maxmemory-policy`) and fails unless it is `noeviction`; a
+///   Redis of its own for the blocklist keeps other data from filling it. Where `CONFIG` is
+///   hidden (some managed services), make sure of the policy yourself and connect with
+///   [`RedisOptions::skip_eviction_policy_check`].
+/// * **Persistence.** Configure AOF (`appendonly yes`) if a Redis restart must not forget them.
 ///
 /// ```no_run
 /// use actix_jwt_extended::blocklist::RedisStore;
@@ -63,9 +111,29 @@ impl std::fmt::Debug for RedisStore {
 impl RedisStore {
     /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`, or
     /// `rediss://` for TLS when the `redis` crate has a TLS feature). Fails when the URL is
-    /// invalid or Redis cannot be reached now; once connected, outages are survived. Errors
-    /// name the URL without its password.
+    /// invalid, Redis cannot be reached now, or Redis may evict revocations (its
+    /// `maxmemory-policy` is not `noeviction`, or it does not say: see
+    /// [`RedisOptions::skip_eviction_policy_check`]); once connected, outages are survived.
+    /// Errors name the URL without its password.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_options(url, RedisOptions::new()).await
+    }
+
+    /// [`connect`](Self::connect) with `options`.
+    ///
+    /// ```no_run
+    /// use actix_jwt_extended::blocklist::{RedisOptions, RedisStore};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A managed Redis that refuses `CONFIG`, whose policy was set to `noeviction` by hand.
+    /// let options = RedisOptions::new().skip_eviction_policy_check();
+    /// let store = RedisStore::connect_with_options("rediss://cache.example:6380", options).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_with_options(
+        url: &str,
+        options: RedisOptions,
+    ) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(|e| url_error(url, e))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
@@ -78,15 +146,78 @@ impl RedisStore {
         .await
         .map_err(|_| url_error(url, "no connection in time"))?
         .map_err(|e| url_error(url, e))?;
-        Ok(Self::from_connection(connection))
+        let store = Self::unchecked(connection);
+        store
+            .check_eviction_policy(&options, &format!("the Redis at {}", redact_url(url)))
+            .await
+            .map_err(|e| url_error(url, e))?;
+        Ok(store)
     }
 
-    /// A store over a connection manager configured by hand.
-    pub fn from_connection(connection: ConnectionManager) -> Self {
+    /// A store over a connection manager configured by hand. Checks the eviction policy of
+    /// its Redis as [`connect_with_options`](Self::connect_with_options) does.
+    pub async fn from_connection(
+        connection: ConnectionManager,
+        options: RedisOptions,
+    ) -> Result<Self, StoreError> {
+        let store = Self::unchecked(connection);
+        store
+            .check_eviction_policy(&options, "the Redis of a connection configured by hand")
+            .await
+            .map_err(|e| StoreError(format!("Redis: {e}")))?;
+        Ok(store)
+    }
+
+    fn unchecked(connection: ConnectionManager) -> Self {
         Self {
             connection,
             prefix: DEFAULT_REDIS_PREFIX.into(),
             timeout: DEFAULT_REVOCATION_TIMEOUT,
+        }
+    }
+
+    /// Fails unless Redis says it never evicts keys, or `options` skip the check (then warns
+    /// once, naming `redis`). The message says what was found and the fix.
+    async fn check_eviction_policy(
+        &self,
+        options: &RedisOptions,
+        redis: &str,
+    ) -> Result<(), String> {
+        if options.skip_eviction_policy_check {
+            log::warn!(
+                "the eviction policy of {redis} is not checked \
+                 (`RedisOptions::skip_eviction_policy_check`): unless its `maxmemory-policy` is \
+                 `noeviction`, Redis evicts revocations when it is full and revoked tokens are \
+                 accepted again"
+            );
+            return Ok(());
+        }
+        let mut cmd = redis::cmd("CONFIG");
+        cmd.arg("GET").arg(MAXMEMORY_POLICY);
+        let mut connection = self.connection.clone();
+        let answer = tokio::time::timeout(
+            self.timeout,
+            cmd.query_async::<HashMap<String, String>>(&mut connection),
+        )
+        .await
+        .map_err(|_| "Redis did not answer in time".to_owned())?;
+        let policy = match answer {
+            Ok(mut settings) => settings.remove(MAXMEMORY_POLICY),
+            Err(e) if e.is_io_error() => return Err(format!("Redis: {e}")),
+            // Refused (`CONFIG` renamed or disabled, or not allowed by an ACL) or answered in
+            // a shape we do not know: the policy is unknown, as below.
+            Err(e) => return Err(eviction_policy_unknown(&e.to_string())),
+        };
+        match policy.as_deref() {
+            Some("noeviction") => Ok(()),
+            Some(policy) => Err(format!(
+                "Redis may evict revocations: its `maxmemory-policy` is `{policy}`, which drops \
+                 keys when Redis is full (revocations carry a TTL, so a `volatile-*` policy \
+                 drops them first) and revoked tokens are accepted again; run `CONFIG SET \
+                 maxmemory-policy noeviction` and set `maxmemory-policy noeviction` in its \
+                 configuration, preferably on a Redis of its own for the blocklist"
+            )),
+            None => Err(eviction_policy_unknown("no such setting")),
         }
     }
 
@@ -201,6 +332,15 @@ fn ttl_secs(expires_at: SystemTime) -> u64 {
         Err(_) => 0,
     };
     remaining.max(CLOCK_SLACK.as_secs())
+}
+
+/// Why connecting fails when Redis does not tell its eviction policy (`cause`): the way out.
+fn eviction_policy_unknown(cause: &str) -> String {
+    format!(
+        "cannot check that Redis never evicts revocations: `CONFIG GET maxmemory-policy` \
+         failed ({cause}); make sure its `maxmemory-policy` is `noeviction`, then connect with \
+         `RedisOptions::skip_eviction_policy_check()`"
+    )
 }
 
 /// An error about the Redis at `url`, naming it without its password.

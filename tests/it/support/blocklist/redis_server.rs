@@ -1,11 +1,14 @@
 //! A private `redis-server` per test: its own free port and temporary directory, killed on
 //! drop, so tests are independent. Without `redis-server` the test is skipped, except under
-//! `CI=true`, where that is a failure (`.ci/run` installs it).
+//! `CI=true`, where that is a failure (`.ci/run` installs it). And a [`Switch`] in front of
+//! servers, to play a failover.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A running `redis-server`, stopped and its directory removed on drop.
@@ -141,14 +144,16 @@ impl RedisServer {
         panic!("redis-server did not restart on port {}", self.port);
     }
 
-    /// Runs one command over RESP and returns the reply as text (`None` for a nil reply);
-    /// panics when the server cannot be reached or answers an error.
+    /// Runs one command over RESP and returns the reply as text (`None` for a nil reply, an
+    /// array's strings one a line); panics when the server cannot be reached or answers an
+    /// error.
     pub fn command(&self, args: &[&str]) -> Option<String> {
         self.try_command(args)
             .unwrap_or_else(|e| panic!("redis {args:?}: {e}"))
     }
 
-    fn try_command(&self, args: &[&str]) -> Result<Option<String>, String> {
+    /// [`command`](Self::command), with an error reply (or no connection) as `Err`.
+    pub fn try_command(&self, args: &[&str]) -> Result<Option<String>, String> {
         let io = |e: std::io::Error| e.to_string();
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).map_err(io)?;
         stream
@@ -160,21 +165,51 @@ impl RedisServer {
         }
         stream.write_all(request.as_bytes()).map_err(io)?;
         let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        reader.read_line(&mut line).map_err(io)?;
-        let line = line.trim_end();
-        match line.split_at(1.min(line.len())) {
-            ("+" | ":", rest) => Ok(Some(rest.to_owned())),
-            ("$", "-1") => Ok(None),
-            ("$", len) => {
-                let len: usize = len.parse().map_err(|_| format!("bad reply {line}"))?;
-                let mut data = vec![0; len + 2];
-                reader.read_exact(&mut data).map_err(io)?;
-                data.truncate(len);
-                Ok(Some(String::from_utf8_lossy(&data).into_owned()))
-            }
-            _ => Err(format!("reply {line}")),
+        read_reply(&mut reader, true)
+    }
+
+    /// The ids of the clients connected now, but the one asking, with `CLIENT TRACKING` on
+    /// (`tracking`) or off.
+    pub fn clients(&self, tracking: bool) -> Vec<String> {
+        let list = self.command(&["CLIENT", "LIST"]).unwrap();
+        list.lines()
+            .filter(|line| !line.contains(" cmd=client|list "))
+            .filter(|line| {
+                let flags = line.split(' ').find_map(|f| f.strip_prefix("flags="));
+                flags.is_some_and(|flags| flags.contains('t')) == tracking
+            })
+            .filter_map(|line| line.split(' ').find_map(|f| f.strip_prefix("id=")))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// One reply from `reader`: a string, an integer, nil, or (at the top, `array`) an array of
+/// those, one a line.
+fn read_reply(reader: &mut impl BufRead, array: bool) -> Result<Option<String>, String> {
+    let io = |e: std::io::Error| e.to_string();
+    let mut line = String::new();
+    reader.read_line(&mut line).map_err(io)?;
+    let line = line.trim_end();
+    match line.split_at(1.min(line.len())) {
+        ("+" | ":", rest) => Ok(Some(rest.to_owned())),
+        ("$", "-1") => Ok(None),
+        ("$", len) => {
+            let len: usize = len.parse().map_err(|_| format!("bad reply {line}"))?;
+            let mut data = vec![0; len + 2];
+            reader.read_exact(&mut data).map_err(io)?;
+            data.truncate(len);
+            Ok(Some(String::from_utf8_lossy(&data).into_owned()))
         }
+        ("*", len) if array => {
+            let len: usize = len.parse().map_err(|_| format!("bad reply {line}"))?;
+            let mut items = Vec::with_capacity(len);
+            for _ in 0..len {
+                items.push(read_reply(reader, false)?.unwrap_or_default());
+            }
+            Ok(Some(items.join("\n")))
+        }
+        _ => Err(format!("reply {line}")),
     }
 }
 
@@ -182,5 +217,86 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A TCP proxy in front of Redis servers, as a DNS name or a proxy that follows the primary
+/// is: connections open stay with their server, new ones go to the server it points to now.
+/// Stops accepting on drop.
+pub struct Switch {
+    port: u16,
+    /// The port new connections go to; 0: they are closed at once.
+    target: Arc<AtomicU16>,
+    stopped: Arc<AtomicBool>,
+}
+
+impl Switch {
+    /// A switch pointing to `server`.
+    pub fn to(server: &RedisServer) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = listener.local_addr().expect("its address").port();
+        let target = Arc::new(AtomicU16::new(server.port()));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let (to, stop) = (Arc::clone(&target), Arc::clone(&stopped));
+        std::thread::spawn(move || {
+            for inbound in listener.incoming() {
+                if stop.load(Ordering::Acquire) {
+                    return;
+                }
+                let Ok(inbound) = inbound else { continue };
+                let port = to.load(Ordering::Acquire);
+                let outbound = (port != 0)
+                    .then(|| TcpStream::connect(("127.0.0.1", port)).ok())
+                    .flatten();
+                match outbound {
+                    Some(outbound) => forward(inbound, outbound),
+                    None => drop(inbound),
+                }
+            }
+        });
+        Self {
+            port,
+            target,
+            stopped,
+        }
+    }
+
+    /// `redis://127.0.0.1:<port of the switch>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// New connections go to `server` from now on.
+    pub fn point_to(&self, server: &RedisServer) {
+        self.target.store(server.port(), Ordering::Release);
+    }
+
+    /// New connections are closed at once from now on, as if no server answered.
+    pub fn cut(&self) {
+        self.target.store(0, Ordering::Release);
+    }
+}
+
+impl Drop for Switch {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::Release);
+        // Wakes the accepting thread up, so that it sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// Copies bytes both ways between `a` and `b`; when either side closes, closes both.
+fn forward(a: TcpStream, b: TcpStream) {
+    for (mut from, mut to) in [(&a, &b), (&b, &a)].map(|(from, to)| {
+        (
+            from.try_clone().expect("a socket"),
+            to.try_clone().expect("a socket"),
+        )
+    }) {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = from.shutdown(Shutdown::Both);
+            let _ = to.shutdown(Shutdown::Both);
+        });
     }
 }
