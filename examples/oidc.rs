@@ -20,7 +20,7 @@
 //! http GET :5000/token-protected Authorization:"Bearer $JWT"
 //! http GET :5000/group-protected Authorization:"Bearer $JWT"
 //! ```
-//! Needs the `jwks` feature of `actix-jwt-extended-runtime`.
+//! Needs the `jwks` feature (`cargo run --example oidc --features jwks`).
 
 use actix_jwt_extended::{
     current_user, get_jwt, jwt_required, Algorithm, JwksSource, JwtConfig, JwtManager,

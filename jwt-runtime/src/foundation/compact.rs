@@ -81,7 +81,7 @@ pub(crate) fn parse(token: &str) -> Result<Unverified<'_>, JwtError> {
 }
 
 /// RFC 7515 §4.1.11: a recipient must refuse a `crit` header naming an extension it does
-/// not understand, and we understand none (PyJWT ≥ 2.12's messages).
+/// not understand, and we understand none (with the messages newer PyJWT releases give).
 fn check_crit(crit: Option<&Value>) -> Result<(), JwtError> {
     let Some(crit) = crit else {
         return Ok(());
