@@ -145,3 +145,10 @@ pub use actix_jwt_extended_runtime::{blocklist, dev, test};
 
 #[doc(hidden)]
 pub use actix_jwt_extended_runtime::__private;
+
+/// The README's Rust examples, compiled and run as doctests, so that what it shows is what
+/// builds (with the `utoipa` feature, which its OpenAPI example needs; `.ci/run` tests with
+/// every feature).
+#[cfg(all(doctest, feature = "utoipa"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
