@@ -19,7 +19,7 @@ use std::sync::Arc;
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::foundation::config::TokenLocation;
-use crate::manager::current::request_slot;
+use crate::manager::current::{request_slot, RequestVerification};
 use crate::manager::JwtManager;
 use crate::request::context::RequestContext;
 use crate::request::options::VerifyOptions;
@@ -28,7 +28,7 @@ use crate::request::options::VerifyOptions;
 pub(crate) struct SharedVerification {
     turn: tokio::sync::Mutex<Option<Passed>>,
     /// The latest context a door verified, for the readers (`get_jwt()`) of a handler whose
-    /// doors open no task-local context themselves.
+    /// doors open no task-local context themselves; its manager is the request's current one.
     latest: std::cell::RefCell<Option<Arc<RequestContext>>>,
 }
 
@@ -71,7 +71,7 @@ impl SharedVerification {
         request_slot(|slot| {
             let mut slot = slot.borrow_mut();
             if slot.is_none() {
-                *slot = Some(Rc::clone(&shared) as Rc<dyn std::any::Any>);
+                *slot = Some(Rc::clone(&shared) as Rc<dyn RequestVerification>);
             }
         });
         shared
@@ -96,12 +96,21 @@ impl SharedVerification {
     /// the manager and a door verified it.
     pub(crate) fn current_context() -> Option<Arc<RequestContext>> {
         request_slot(|slot| {
-            let any = slot.borrow().clone()?;
+            let any: Rc<dyn std::any::Any> = slot.borrow().clone()?;
             let shared = any.downcast::<SharedVerification>().ok()?;
             let latest = shared.latest.borrow().clone();
             latest
         })
         .flatten()
+    }
+}
+
+/// The manager of the latest verification is the current manager of the request (see
+/// `manager::current`).
+impl RequestVerification for SharedVerification {
+    fn verified_by(&self) -> Option<JwtManager> {
+        let latest = self.latest.borrow();
+        latest.as_ref().map(|context| context.manager.clone())
     }
 }
 
