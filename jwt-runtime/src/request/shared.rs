@@ -10,6 +10,11 @@
 //! verification and user lookup are not repeated. Otherwise the later door runs the whole
 //! pipeline.
 //!
+//! The reuse is for the doors, which run together while the request is extracted. A call of
+//! `verify_jwt_in_request` may come much later (in the handler's body), so it reuses the
+//! signature check only: the expiry and the revocation (unless its options skip it) are
+//! checked again, with the errors a new request would get.
+//!
 //! actix creates every extractor of a handler before polling any, so two doors may start
 //! together: they take turns, and the second finds the first one's result.
 
@@ -41,14 +46,27 @@ pub(crate) struct Passed {
     pub(crate) revocation_checked: bool,
 }
 
+/// Who asks for the request's verification: what an earlier verification is worth to it.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Asker {
+    /// A door that runs while the request is extracted (`#[jwt_required]`'s guard, an
+    /// extractor, `JwtRequired` before the handler): the doors' verification holds for it.
+    Door,
+    /// An explicit call of `verify_jwt_in_request`, which may come long after the doors (in
+    /// the handler's body, in a long poll): as in Flask, which decodes and asks the blocklist
+    /// on every call, the token's expiry and revocation are checked again, now.
+    Call,
+}
+
 /// How a door may use what an earlier door verified.
 pub(crate) enum Reuse {
     /// Nothing to reuse: run the whole pipeline.
     No,
-    /// The same token: run the type and freshness checks of these options, and the revocation
-    /// check when `check_revocation`.
+    /// The same token: run the type and freshness checks of these options, the expiry check
+    /// when `check_expiry`, and the revocation check when `check_revocation`.
     Token {
         context: Arc<RequestContext>,
+        check_expiry: bool,
         check_revocation: bool,
     },
 }
@@ -115,9 +133,11 @@ impl RequestVerification for SharedVerification {
 }
 
 impl Passed {
-    /// How a door of `manager` with `options`, searching `searched`, may use this verification.
+    /// How `asker`, of `manager` with `options`, searching `searched`, may use this
+    /// verification.
     pub(crate) fn reuse(
         &self,
+        asker: Asker,
         manager: &JwtManager,
         options: &VerifyOptions,
         searched: &[TokenLocation],
@@ -134,9 +154,11 @@ impl Passed {
         if first != Some(&jwt.location) {
             return Reuse::No;
         }
+        let again = asker == Asker::Call;
         Reuse::Token {
             context: Arc::clone(&self.context),
-            check_revocation: !options.skip_revocation_check && !self.revocation_checked,
+            check_expiry: again,
+            check_revocation: !options.skip_revocation_check && (again || !self.revocation_checked),
         }
     }
 }
