@@ -395,8 +395,9 @@ impl<T: RevocationStore + ?Sized> RevocationStore for Arc<T> {
 }
 
 /// Revokes the token with these claims in the revocation store of the current request's
-/// [`JwtManager`] (logout), waiting at most the manager's revocation timeout. See
-/// [`revoke_claims`].
+/// [`JwtManager`] (logout), waiting at most the manager's revocation timeout. Inside a verified
+/// request that is the manager that verified it (see [`JwtManager::current`]), so a scope with
+/// a manager of its own revokes into that manager's store. See [`revoke_claims`].
 ///
 /// Fails with 503 when the store cannot answer, and with 500 when the manager has no store.
 pub async fn revoke_token(claims: &Claims) -> Result<(), JwtError> {

@@ -105,7 +105,8 @@ impl RefreshRotation {
         }
     }
 
-    /// Rotation over the manager of the current request.
+    /// Rotation over the manager of the current request ([`JwtManager::current`]): inside a
+    /// verified request, the manager that verified it, with its keys and store.
     pub fn current() -> Result<Self, JwtError> {
         JwtManager::current()
             .map(|manager| Self { manager })
@@ -395,7 +396,7 @@ impl RecentCutoffs {
         }
         let entry = by_subject.entry(subject.to_owned()).or_insert(cutoff);
         *entry = (*entry).max(cutoff);
-        self.latest.fetch_max(cutoff, Ordering::Relaxed);
+        self.latest.fetch_max(cutoff, Ordering::Release);
     }
 
     /// The last word on the claims of a token this manager issues: [`AFTER_CUTOFF_CLAIM`] set
@@ -412,7 +413,7 @@ impl RecentCutoffs {
         let Some(iat) = claims.get("iat").and_then(Value::as_i64) else {
             return;
         };
-        let own = match self.latest.load(Ordering::Relaxed) >= iat {
+        let own = match self.latest.load(Ordering::Acquire) >= iat {
             true => claims
                 .get(identity_claim)
                 .and_then(|identity| self.lock().get(subject_of(identity).as_ref()).copied()),

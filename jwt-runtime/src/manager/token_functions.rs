@@ -18,7 +18,8 @@ use crate::tokens::encode::{Expiry, Freshness, TokenKind, TokenSpec};
 ///
 /// The identity goes through the `user_identity_loader` (default: unchanged) into the
 /// `JWT_IDENTITY_CLAIM` claim. Inside a request of an app wrapped with the
-/// [`JwtManager`], `finish()` finds the manager by itself; elsewhere call
+/// [`JwtManager`], `finish()` finds the manager by itself ([`JwtManager::current`]: in a
+/// verified request, the manager that verified it); elsewhere call
 /// [`TokenBuilder::manager`] or start from [`JwtManager::create_access_token`].
 ///
 /// ```
