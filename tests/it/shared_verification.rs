@@ -452,7 +452,7 @@ async fn a_door_without_the_body_does_not_speak_for_the_json_location() {
 
 // A call of `verify_jwt_in_request` in the handler's body, after the doors, is a verification
 // again: it sees a revocation made since the doors (one more store round trip, no signature
-// check, no user lookup), behind the macro and behind an extractor alike.
+// check, no user lookup), behind the macro, an extractor and `JwtRequired` alike.
 #[actix_web::test]
 async fn a_verification_in_the_handler_body_sees_a_revocation_since_the_doors() {
     async fn revoke_then_verify(
@@ -489,10 +489,15 @@ async fn a_verification_in_the_handler_body_sees_a_revocation_since_the_doors() 
             .wrap(jwt.clone())
             .app_data(jwt.clone())
             .route("/macro", web::get().to(behind_the_macro))
-            .route("/extractor", web::get().to(behind_an_extractor)),
+            .route("/extractor", web::get().to(behind_an_extractor))
+            .service(
+                web::scope("/scope")
+                    .wrap(JwtRequired::new())
+                    .route("", web::get().to(revoke_then_verify)),
+            ),
     )
     .await;
-    for route in ["/macro", "/extractor"] {
+    for route in ["/macro", "/extractor", "/scope"] {
         let token = jwt.create_access_token("ann").finish().unwrap();
         assert_eq!(
             send_u16(&app, get_with(route, &token).to_request()).await,
