@@ -89,9 +89,8 @@ pub struct TokenPair {
 /// leeway too. Revocation marks live as long as the longest configured token lifetime
 /// (`access_token_expires`, `refresh_token_expires`; forever if either is `None`), so tokens
 /// minted by hand with a longer `expires_in` may outlive a family or user revocation. Each
-/// exchange
-/// gives the new refresh token a full lifetime (a sliding session). Two concurrent exchanges of
-/// one refresh token count as reuse.
+/// exchange gives the new refresh token a full lifetime (a sliding session). Two concurrent
+/// exchanges of one refresh token count as reuse.
 #[derive(Debug, Clone)]
 pub struct RefreshRotation {
     manager: JwtManager,
@@ -249,11 +248,13 @@ impl RefreshRotation {
     /// [`refresh`](Self::refresh) exchanges them on any instance. A login served by another
     /// instance within `CLOCK_SLACK` gets tokens that are refused ("Token has been revoked")
     /// until then; with several instances, let the instance that handled "log out everywhere"
-    /// serve the user's next login, or have the client wait out `CLOCK_SLACK`. A later call
-    /// for the user moves the cutoff past the one before, so it refuses the tokens marked
-    /// after that one as well. This manager remembers the cutoffs ahead of its clock, up to
-    /// a bound: beyond it, the user's new tokens are refused until the cutoff passes (fail
-    /// closed).
+    /// serve the user's next login, or have the client wait out `CLOCK_SLACK`.
+    ///
+    /// A later call for the user refuses the tokens marked after this one's cutoff too: on
+    /// this manager it moves the cutoff past the one before, on another instance once that
+    /// instance's clock has passed the second of this call. This manager remembers the
+    /// cutoffs ahead of its clock, up to a bound: beyond it, the user's new tokens are refused
+    /// until the cutoff passes (fail closed).
     pub async fn revoke_all_for(&self, identity: impl Serialize) -> Result<(), JwtError> {
         let store = store_of(&self.manager)?;
         let identity = serde_json::to_value(identity).map_err(|e| {

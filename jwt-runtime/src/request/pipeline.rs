@@ -22,7 +22,7 @@ use crate::request::body::{body_may_hold, hand_off, wants_body, LazyBody, Slot};
 use crate::request::context::{RequestContext, VerifiedJwt};
 use crate::request::locations;
 use crate::request::options::VerifyOptions;
-use crate::request::shared::{Asker, Passed, Reuse, SharedVerification};
+use crate::request::shared::{Again, Asker, Passed, Reuse, SharedVerification};
 use crate::tokens::decode::check_not_expired;
 
 /// Verifies the request as `@jwt_required(...)` would and returns the verified token (Flask's
@@ -172,23 +172,14 @@ pub(crate) async fn verify_taking_turns(
         _ => Reuse::No,
     };
     let context = match reuse {
-        Reuse::Token {
-            context,
-            check_expiry,
-            check_revocation,
-        } => {
+        Reuse::Token { context, again } => {
             {
-                let checks = Recheck {
-                    expiry: check_expiry,
-                    revocation: check_revocation,
-                };
-                let reverifying =
-                    std::pin::pin!(reverify(manager, req, &options, &context, checks));
+                let reverifying = std::pin::pin!(reverify(manager, req, &options, &context, again));
                 trace::verification(req, config, searched, reverifying)
                     .await
                     .map_err(|e| e.with_manager(manager))?;
             }
-            if check_revocation {
+            if again.revocation {
                 if let Some(Some(kept)) = turn.as_deref_mut() {
                     kept.revocation_checked = true;
                 }
@@ -216,13 +207,6 @@ pub(crate) async fn verify_taking_turns(
     Ok(context)
 }
 
-/// Which checks of an earlier verification run again on its reuse.
-#[derive(Clone, Copy)]
-struct Recheck {
-    expiry: bool,
-    revocation: bool,
-}
-
 /// The checks of `options` that an earlier door's verification of the same token did not
 /// cover: the type and freshness, and, as `again` says, the expiry (now, in the order a new
 /// request's decoding reports it: before the type) and the revocation check.
@@ -231,7 +215,7 @@ async fn reverify(
     req: &HttpRequest,
     options: &VerifyOptions,
     context: &RequestContext,
-    again: Recheck,
+    again: Again,
 ) -> Result<(), JwtError> {
     let Some(jwt) = &context.jwt else {
         return Ok(());

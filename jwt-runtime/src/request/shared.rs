@@ -62,13 +62,21 @@ pub(crate) enum Asker {
 pub(crate) enum Reuse {
     /// Nothing to reuse: run the whole pipeline.
     No,
-    /// The same token: run the type and freshness checks of these options, the expiry check
-    /// when `check_expiry`, and the revocation check when `check_revocation`.
+    /// The same token: run the type and freshness checks of these options, and the checks
+    /// `again` names.
     Token {
         context: Arc<RequestContext>,
-        check_expiry: bool,
-        check_revocation: bool,
+        again: Again,
     },
+}
+
+/// The checks of the pipeline a reuse runs again.
+#[derive(Clone, Copy)]
+pub(crate) struct Again {
+    /// The expiry, against the clock now.
+    pub(crate) expiry: bool,
+    /// The revocation check.
+    pub(crate) revocation: bool,
 }
 
 impl SharedVerification {
@@ -154,11 +162,13 @@ impl Passed {
         if first != Some(&jwt.location) {
             return Reuse::No;
         }
-        let again = asker == Asker::Call;
+        let call = asker == Asker::Call;
         Reuse::Token {
             context: Arc::clone(&self.context),
-            check_expiry: again,
-            check_revocation: !options.skip_revocation_check && (again || !self.revocation_checked),
+            again: Again {
+                expiry: call,
+                revocation: !options.skip_revocation_check && (call || !self.revocation_checked),
+            },
         }
     }
 }
