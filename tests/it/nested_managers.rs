@@ -254,3 +254,40 @@ async fn token_functions_under_a_nested_manager_use_it() {
         );
     }
 }
+
+// A scope wrapped with its own manager as well makes it current on the routes without a door
+// too: its login signs with it.
+#[actix_web::test]
+async fn a_scope_wrapped_with_its_manager_makes_it_current_without_a_door() {
+    async fn login() -> Result<HttpResponse, JwtError> {
+        let token = create_access_token("bob").finish()?;
+        Ok(HttpResponse::Ok().json(json!({ "token": token })))
+    }
+    let (store_a, store_b) = (MemoryStore::new(), MemoryStore::new());
+    let (a, b) = (manager("secret-a", &store_a), manager("secret-b", &store_b));
+    let app = test::init_service(
+        App::new().wrap(a.clone()).app_data(a.clone()).service(
+            web::scope("/wrapped")
+                .app_data(b.clone())
+                .wrap(b.clone())
+                .route("/login", web::post().to(login))
+                .route("/logout", web::delete().to(extractor_logout))
+                .route("/protected", web::get().to(protected)),
+        ),
+    )
+    .await;
+    let login = test::TestRequest::post().uri("/wrapped/login");
+    let (status, body) = send_u16(&app, login.to_request()).await;
+    assert_eq!(status, 200);
+    let token = body["token"].as_str().unwrap();
+    assert!(b.decode_token(token, false).is_ok());
+    assert!(a.decode_token(token, false).is_err());
+    let logout = test::TestRequest::delete()
+        .uri("/wrapped/logout")
+        .insert_header(crate::support::bearer(token));
+    assert_eq!(send_u16(&app, logout.to_request()).await.0, 200);
+    assert_eq!(
+        send_u16(&app, get_with("/wrapped/protected", token).to_request()).await,
+        (401, json!({"msg": "Token has been revoked"}))
+    );
+}
