@@ -416,3 +416,79 @@ async fn a_thousand_accounts_within_their_share_never_make_revocation_impossible
         assert_eq!(call!(app, post("/refresh", refresh_token)).await, revoked());
     }
 }
+
+// `revoke_all_for` uses the clock of the instance that calls it: a token another instance
+// issued a moment before, by a clock running a few seconds ahead (here accepted through the
+// manager's decode leeway), carries an `iat` after that instant and must be refused all the
+// same.
+#[actix_web::test]
+async fn revoke_all_for_refuses_a_token_issued_by_a_clock_running_ahead() {
+    let config = actix_jwt_extended::JwtConfig {
+        decode_leeway: Duration::from_secs(10),
+        ..crate::support::config()
+    };
+    let jwt = blocklist_support::builder_with(config, MemoryStore::new())
+        .build()
+        .unwrap();
+    let app = test::init_service(app(jwt.clone())).await;
+    let now = crate::support::now();
+    let claims = json!({
+        "sub": "username", "iat": now + 5, "exp": now + 600,
+        "jti": "issued-ahead", "type": "access", "fresh": false,
+    });
+    let ahead = crate::support::sign_raw(&claims, crate::support::SECRET);
+    assert_eq!(call!(app, get("/protected", &ahead)).await, ok());
+
+    let rotation = RefreshRotation::new(&jwt);
+    rotation.revoke_all_for("username").await.unwrap();
+    assert_eq!(call!(app, get("/protected", &ahead)).await, revoked());
+}
+
+// "Log out everywhere", then logging in again at once on the same instance: the new tokens
+// work, although the cutoff reaches `CLOCK_SLACK` ahead, and so do their successors exchanged
+// on another instance sharing the store. A token of that window the instance did not issue
+// (another instance's, whatever `after_cutoff` claim it was given) stays refused, and a
+// second "log out everywhere" refuses the tokens issued after the first.
+#[actix_web::test]
+async fn a_login_right_after_revoke_all_for_works_on_the_same_manager() {
+    let store = MemoryStore::new();
+    let (jwt, other) = (manager(store.clone()), manager(store));
+    let other_app = test::init_service(app(other.clone())).await;
+    let app = test::init_service(app(jwt.clone())).await;
+    let rotation = RefreshRotation::new(&jwt);
+    let session = rotation.login("username").unwrap();
+    assert_eq!(
+        call!(app, delete("/logout_everywhere", &session.access_token))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        call!(app, get("/protected", &session.access_token)).await,
+        revoked()
+    );
+
+    let again = rotation.login("username").unwrap();
+    assert_eq!(
+        call!(app, get("/protected", &again.access_token)).await,
+        ok()
+    );
+    let plain = jwt.create_access_token("username").finish().unwrap();
+    assert_eq!(call!(other_app, get("/protected", &plain)).await, ok());
+    let (status, body) = call!(other_app, post("/refresh", &again.refresh_token)).await;
+    assert_eq!(status, 200, "{body}");
+    let refreshed = body["access_token"].as_str().unwrap();
+    assert_eq!(call!(app, get("/protected", refreshed)).await, ok());
+
+    let elsewhere = other
+        .create_access_token("username")
+        .claim(blocklist::AFTER_CUTOFF_CLAIM, i64::MAX)
+        .finish()
+        .unwrap();
+    assert_eq!(call!(app, get("/protected", &elsewhere)).await, revoked());
+
+    rotation.revoke_all_for("username").await.unwrap();
+    for token in [&again.access_token, &plain, refreshed] {
+        assert_eq!(call!(app, get("/protected", token)).await, revoked());
+    }
+}

@@ -32,6 +32,7 @@ mod jwks;
 mod key_rotation;
 mod location_examples;
 mod multiple_locations;
+mod nested_managers;
 #[cfg(feature = "utoipa")]
 mod openapi;
 mod properties;

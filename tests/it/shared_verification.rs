@@ -449,3 +449,140 @@ async fn a_door_without_the_body_does_not_speak_for_the_json_location() {
         (401, json!({"msg": "Token has expired"}))
     );
 }
+
+// A call of `verify_jwt_in_request` in the handler's body, after the doors, is a verification
+// again: it sees a revocation made since the doors (one more store round trip, no signature
+// check, no user lookup), behind the macro, an extractor and `JwtRequired` alike.
+#[actix_web::test]
+async fn a_verification_in_the_handler_body_sees_a_revocation_since_the_doors() {
+    async fn revoke_then_verify(
+        req: actix_web::HttpRequest,
+        payload: web::Payload,
+    ) -> Result<HttpResponse, actix_jwt_extended::JwtError> {
+        use actix_jwt_extended::{blocklist, get_jwt, verify_jwt_in_request, VerifyOptions};
+        blocklist::revoke_token(&get_jwt()).await?;
+        let mut payload = payload.into_inner();
+        let skipping = VerifyOptions::new().skip_revocation_check();
+        let seen = verify_jwt_in_request(&req, &mut payload, skipping).await?;
+        assert!(seen.is_some(), "the options skip the revocation check");
+        verify_jwt_in_request(&req, &mut payload, VerifyOptions::new()).await?;
+        Ok(HttpResponse::Ok().json(json!({"msg": "still valid"})))
+    }
+    #[jwt_required]
+    async fn behind_the_macro(
+        req: actix_web::HttpRequest,
+        payload: web::Payload,
+    ) -> Result<HttpResponse, actix_jwt_extended::JwtError> {
+        revoke_then_verify(req, payload).await
+    }
+    async fn behind_an_extractor(
+        _jwt: Jwt,
+        req: actix_web::HttpRequest,
+        payload: web::Payload,
+    ) -> Result<HttpResponse, actix_jwt_extended::JwtError> {
+        revoke_then_verify(req, payload).await
+    }
+    let counts = Arc::new(Counts::default());
+    let jwt = manager(&counts);
+    let app = test::init_service(
+        App::new()
+            .wrap(jwt.clone())
+            .app_data(jwt.clone())
+            .route("/macro", web::get().to(behind_the_macro))
+            .route("/extractor", web::get().to(behind_an_extractor))
+            .service(
+                web::scope("/scope")
+                    .wrap(JwtRequired::new())
+                    .route("", web::get().to(revoke_then_verify)),
+            ),
+    )
+    .await;
+    for route in ["/macro", "/extractor", "/scope"] {
+        let token = jwt.create_access_token("ann").finish().unwrap();
+        assert_eq!(
+            send_u16(&app, get_with(route, &token).to_request()).await,
+            (401, json!({"msg": "Token has been revoked"})),
+            "{route}"
+        );
+        // The doors' verification, then the handler's store round trip.
+        assert_eq!(counts.take(), [1, 2, 1], "{route}");
+    }
+}
+
+// A handler that outlives its token (a long poll, an upload) and verifies it again gets what
+// a new request with the token would get.
+#[actix_web::test]
+async fn a_verification_in_the_handler_body_sees_the_token_expire() {
+    async fn outlive_the_token(
+        _jwt: Jwt,
+        req: actix_web::HttpRequest,
+        payload: web::Payload,
+    ) -> Result<HttpResponse, actix_jwt_extended::JwtError> {
+        use actix_jwt_extended::{verify_jwt_in_request, VerifyOptions};
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let mut payload = payload.into_inner();
+        verify_jwt_in_request(&req, &mut payload, VerifyOptions::new()).await?;
+        Ok(HttpResponse::Ok().json(json!({"msg": "still valid"})))
+    }
+    let counts = Arc::new(Counts::default());
+    let jwt = manager(&counts);
+    let app = test::init_service(
+        App::new()
+            .wrap(jwt.clone())
+            .app_data(jwt.clone())
+            .route("/long", web::get().to(outlive_the_token)),
+    )
+    .await;
+    // `exp` has whole seconds: the token lives between one and two seconds.
+    let token = jwt
+        .create_access_token("ann")
+        .expires_in(std::time::Duration::from_secs(2))
+        .finish()
+        .unwrap();
+    assert_eq!(
+        send_u16(&app, get_with("/long", &token).to_request()).await,
+        (401, json!({"msg": "Token has expired"}))
+    );
+    assert_eq!(
+        send_u16(&app, get_with("/long", &token).to_request()).await,
+        (401, json!({"msg": "Token has expired"})),
+        "a new request with the token"
+    );
+
+    // The manager's decode leeway counts as it does for a new request.
+    async fn verify_again(
+        _jwt: Jwt,
+        req: actix_web::HttpRequest,
+        payload: web::Payload,
+    ) -> Result<HttpResponse, actix_jwt_extended::JwtError> {
+        use actix_jwt_extended::{verify_jwt_in_request, VerifyOptions};
+        let mut payload = payload.into_inner();
+        verify_jwt_in_request(&req, &mut payload, VerifyOptions::new()).await?;
+        Ok(HttpResponse::Ok().json(json!({"msg": "still valid"})))
+    }
+    let config = JwtConfig {
+        decode_leeway: std::time::Duration::from_secs(60),
+        ..JwtConfig::default()
+    };
+    let lenient = counting_manager(&counts, config, false);
+    let app = test::init_service(
+        App::new()
+            .wrap(lenient.clone())
+            .app_data(lenient.clone())
+            .route("/again", web::get().to(verify_again)),
+    )
+    .await;
+    let expired_within_leeway = lenient
+        .create_access_token("ann")
+        .expires_at(std::time::SystemTime::now() - std::time::Duration::from_secs(5))
+        .finish()
+        .unwrap();
+    assert_eq!(
+        send_u16(
+            &app,
+            get_with("/again", &expired_within_leeway).to_request()
+        )
+        .await,
+        (200, json!({"msg": "still valid"}))
+    );
+}

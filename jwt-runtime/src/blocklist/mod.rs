@@ -32,7 +32,8 @@
 //!
 //! Beyond single tokens, a store can revoke a whole token *family* (see [`RefreshRotation`],
 //! refresh-token rotation with reuse detection) and every token of a user issued up to a
-//! moment ([`RefreshRotation::revoke_all_for`]). [`RevocationStore::is_token_revoked`] answers
+//! moment ([`RefreshRotation::revoke_all_for`], which reaches [`CLOCK_SLACK`] ahead of the
+//! clock for tokens of instances whose clocks run ahead). [`RevocationStore::is_token_revoked`] answers
 //! for all three in one round trip.
 //!
 //! **Retention.** A revocation is kept until the last instant its token could still be
@@ -103,7 +104,10 @@ pub use postgres_cached::CachedPostgresStore;
 pub use redis_cached::CachedRedisStore;
 #[cfg(feature = "redis")]
 pub use redis_store::{RedisOptions, RedisStore, DEFAULT_REDIS_PREFIX};
-pub use rotation::{RefreshRotation, TokenPair, FAMILY_CLAIM, GENERATION_CLAIM};
+pub(crate) use rotation::RecentCutoffs;
+pub use rotation::{
+    RefreshRotation, TokenPair, AFTER_CUTOFF_CLAIM, FAMILY_CLAIM, GENERATION_CLAIM,
+};
 #[cfg(feature = "sqlx-sqlite")]
 pub use sqlite::SqliteStore;
 
@@ -142,8 +146,10 @@ pub struct TokenIds<'a> {
     pub family: Option<&'a str>,
     /// The identity claim, as text (see [`subject_of`]).
     pub subject: Option<Cow<'a, str>>,
-    /// `iat`, in Unix seconds. A token without `iat` counts as issued before any subject
-    /// cutoff (fail closed).
+    /// When the token counts as issued, for subject cutoffs, in Unix seconds: its `iat`, or
+    /// just after the cutoff of its [`AFTER_CUTOFF_CLAIM`] when that is later (see
+    /// [`RefreshRotation::revoke_all_for`]). A token without `iat` counts as issued before any
+    /// subject cutoff (fail closed).
     pub issued_at: Option<i64>,
 }
 
@@ -155,9 +161,16 @@ impl<'a> TokenIds<'a> {
             jti: claims.jti(),
             family: claims.get(FAMILY_CLAIM).and_then(Value::as_str),
             subject: claims.get(identity_claim).map(subject_of),
-            issued_at: claims.iat(),
+            issued_at: issued_at_of(claims),
         }
     }
+}
+
+/// [`TokenIds::issued_at`] of a token with these claims.
+pub(crate) fn issued_at_of(claims: &Claims) -> Option<i64> {
+    let iat = claims.iat()?;
+    let after = claims.get(AFTER_CUTOFF_CLAIM).and_then(Value::as_i64);
+    Some(after.map_or(iat, |cutoff| iat.max(cutoff.saturating_add(1))))
 }
 
 /// The text under which the tokens of an identity are revoked: a JSON string as is, any
@@ -382,8 +395,9 @@ impl<T: RevocationStore + ?Sized> RevocationStore for Arc<T> {
 }
 
 /// Revokes the token with these claims in the revocation store of the current request's
-/// [`JwtManager`] (logout), waiting at most the manager's revocation timeout. See
-/// [`revoke_claims`].
+/// [`JwtManager`] (logout), waiting at most the manager's revocation timeout. Inside a verified
+/// request that is the manager that verified it (see [`JwtManager::current`]), so a scope with
+/// a manager of its own revokes into that manager's store. See [`revoke_claims`].
 ///
 /// Fails with 503 when the store cannot answer, and with 500 when the manager has no store.
 pub async fn revoke_token(claims: &Claims) -> Result<(), JwtError> {

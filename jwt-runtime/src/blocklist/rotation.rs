@@ -1,13 +1,17 @@
 //! [`RefreshRotation`]: refresh-token rotation with reuse detection, over any store.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{
-    keep_until, revoke_claims, store_of, subject_of, to_unix, within, TokenIds, CLOCK_SLACK,
+    from_unix, issued_at_of, keep_until, now_unix, revoke_claims, store_of, subject_of, within,
+    TokenIds, CLOCK_SLACK,
 };
 use crate::foundation::claims::Claims;
 use crate::foundation::error::{JwtError, JwtErrorKind};
@@ -22,6 +26,13 @@ pub const FAMILY_CLAIM: &str = "family";
 /// each exchange. A family's rotation state is the last generation exchanged, so it takes one
 /// store entry however often the family is refreshed.
 pub const GENERATION_CLAIM: &str = "family_gen";
+
+/// The claim with which a manager marks the tokens it issues for a user while its
+/// [`RefreshRotation::revoke_all_for`] cutoff for that user is still ahead of the clock: the
+/// cutoff (Unix seconds) they were issued after, so that they are not refused with the tokens
+/// issued before it. Only the manager writes it: one given to a token builder or by the
+/// `additional_claims_loader` is dropped.
+pub const AFTER_CUTOFF_CLAIM: &str = "after_cutoff";
 
 /// An access token and a refresh token; serialises as
 /// `{"access_token": "...", "refresh_token": "..."}`, ready for `HttpResponse::json`.
@@ -44,7 +55,8 @@ pub struct TokenPair {
 ///   and a thief): the **whole family is revoked**, so neither the thief's nor the user's
 ///   tokens work any more, and the request gets 401 "Token has been revoked".
 /// * [`revoke_all_for`](Self::revoke_all_for) revokes every token of a user issued until now
-///   ("log out everywhere"); [`logout`](Self::logout) revokes one session's family.
+///   and during the next [`CLOCK_SLACK`] but those this manager issues afterwards ("log out
+///   everywhere"); [`logout`](Self::logout) revokes one session's family.
 ///
 /// A refresh route is a few lines. It must use `skip_revocation_check`, because the exchange
 /// checks revocation itself (atomically), and must see a reused token to detect reuse:
@@ -76,11 +88,9 @@ pub struct TokenPair {
 /// accepted (`exp` + `decode_leeway` + [`CLOCK_SLACK`]), so reuse is detected inside the
 /// leeway too. Revocation marks live as long as the longest configured token lifetime
 /// (`access_token_expires`, `refresh_token_expires`; forever if either is `None`), so tokens
-/// minted by hand with a longer `expires_in` may outlive a family or user revocation. The
-/// identity cutoff has the one-second resolution of `iat`: a token issued in the same second
-/// as [`revoke_all_for`](Self::revoke_all_for) is revoked too (fail closed). Each exchange
-/// gives the new refresh token a full lifetime (a sliding session). Two concurrent exchanges of
-/// one refresh token count as reuse.
+/// minted by hand with a longer `expires_in` may outlive a family or user revocation. Each
+/// exchange gives the new refresh token a full lifetime (a sliding session). Two concurrent
+/// exchanges of one refresh token count as reuse.
 #[derive(Debug, Clone)]
 pub struct RefreshRotation {
     manager: JwtManager,
@@ -94,7 +104,8 @@ impl RefreshRotation {
         }
     }
 
-    /// Rotation over the manager of the current request.
+    /// Rotation over the manager of the current request ([`JwtManager::current`]): inside a
+    /// verified request, the manager that verified it, with its keys and store.
     pub fn current() -> Result<Self, JwtError> {
         JwtManager::current()
             .map(|manager| Self { manager })
@@ -113,7 +124,14 @@ impl RefreshRotation {
             )
         })?;
         let family = uuid::Uuid::new_v4().to_string();
-        self.issue(&identity, None, &family, 0, true)
+        let issued = Issued {
+            exact_claim: None,
+            family: &family,
+            generation: 0,
+            fresh: true,
+            after_cutoff: None,
+        };
+        self.issue(&identity, issued)
     }
 
     /// Exchanges the refresh token with these `claims` (use `get_jwt()` under
@@ -155,7 +173,7 @@ impl RefreshRotation {
             jti: Some(jti),
             family: Some(&family),
             subject: subject.clone(),
-            issued_at: claims.iat(),
+            issued_at: issued_at_of(claims),
         };
         if within(timeout, store.is_token_revoked(&ids)).await? {
             trace::refresh_refused(claims, &family, identity_claim, false);
@@ -173,13 +191,18 @@ impl RefreshRotation {
             return Err(self.revoked(claims));
         }
         let identity = claims.get(identity_claim).cloned().unwrap_or(Value::Null);
-        self.issue(
-            &identity,
-            Some(identity_claim),
-            &family,
-            generation + 1,
-            false,
-        )
+        // A token marked as issued after a subject cutoff passed the check above, so that
+        // cutoff is still the latest: its successors are issued after it too, whichever
+        // instance exchanges it.
+        let after_cutoff = claims.get(AFTER_CUTOFF_CLAIM).and_then(Value::as_i64);
+        let issued = Issued {
+            exact_claim: Some(identity_claim),
+            family: &family,
+            generation: generation + 1,
+            fresh: false,
+            after_cutoff,
+        };
+        self.issue(&identity, issued)
     }
 
     /// Revokes the session of the token with these claims: its whole family when it has one
@@ -211,7 +234,27 @@ impl RefreshRotation {
 
     /// Revokes every token of `identity` issued until now, whatever its family ("log out
     /// everywhere"; an admin locking a user out). `identity` is the value of the identity
-    /// claim, as `get_jwt_identity()` returns it. Logging in again afterwards works.
+    /// claim, as `get_jwt_identity()` returns it.
+    ///
+    /// The cutoff is this instance's clock plus [`CLOCK_SLACK`] (whole seconds): a token
+    /// another instance issued a moment before, by a clock running ahead, carries a later
+    /// `iat` than this clock's now and is refused too. So are the tokens issued for the user
+    /// during the next `CLOCK_SLACK` by other instances (or by a Flask service sharing the
+    /// key), which cannot be told from those.
+    ///
+    /// Logging in again at once works on this manager: the tokens it issues for the user
+    /// while its cutoff is ahead of the clock carry the [`AFTER_CUTOFF_CLAIM`] and count as
+    /// issued after it, and the refresh tokens among them hand that on when
+    /// [`refresh`](Self::refresh) exchanges them on any instance. A login served by another
+    /// instance within `CLOCK_SLACK` gets tokens that are refused ("Token has been revoked")
+    /// until then; with several instances, let the instance that handled "log out everywhere"
+    /// serve the user's next login, or have the client wait out `CLOCK_SLACK`.
+    ///
+    /// A later call for the user refuses the tokens marked after this one's cutoff too: on
+    /// this manager it moves the cutoff past the one before, on another instance once that
+    /// instance's clock has passed the second of this call. This manager remembers the
+    /// cutoffs ahead of its clock, up to a bound: beyond it, the user's new tokens are refused
+    /// until the cutoff passes (fail closed).
     pub async fn revoke_all_for(&self, identity: impl Serialize) -> Result<(), JwtError> {
         let store = store_of(&self.manager)?;
         let identity = serde_json::to_value(identity).map_err(|e| {
@@ -221,35 +264,42 @@ impl RefreshRotation {
             )
         })?;
         let subject = subject_of(&identity);
-        let now = to_unix(SystemTime::now());
+        let now = now_unix();
+        let recent = self.manager.recent_cutoffs();
+        let cutoff = recent.next_cutoff(&subject, now);
+        let until = from_unix(cutoff).and_then(|cutoff| self.marks_expire_after(cutoff));
         within(
             self.manager.revocation_timeout(),
-            store.revoke_subject(&subject, now, self.marks_expire_at()),
+            store.revoke_subject(&subject, cutoff, until),
         )
-        .await
+        .await?;
+        // Recorded once the store has the cutoff: a token issued meanwhile is not marked, and
+        // refused (fail closed).
+        recent.record(&subject, cutoff, now);
+        Ok(())
     }
 
-    /// A new pair of `family` for `identity`, the refresh token of `generation`; `exact_claim`
-    /// keeps the identity claim exactly as given (a refresh re-issues the claim value, which
-    /// must not go through the `user_identity_loader` twice).
-    fn issue(
-        &self,
-        identity: &Value,
-        exact_claim: Option<&str>,
-        family: &str,
-        generation: u64,
-        fresh: bool,
-    ) -> Result<TokenPair, JwtError> {
+    /// A new pair for `identity`, as `issued` says.
+    fn issue(&self, identity: &Value, issued: Issued<'_>) -> Result<TokenPair, JwtError> {
+        let Issued {
+            exact_claim,
+            family,
+            generation,
+            fresh,
+            after_cutoff,
+        } = issued;
         let mut access = self
             .manager
             .create_access_token(identity)
             .fresh(fresh)
-            .claim(FAMILY_CLAIM, family);
+            .claim(FAMILY_CLAIM, family)
+            .after_cutoff(after_cutoff);
         let mut refresh = self
             .manager
             .create_refresh_token(identity)
             .claim(FAMILY_CLAIM, family)
-            .claim(GENERATION_CLAIM, generation);
+            .claim(GENERATION_CLAIM, generation)
+            .after_cutoff(after_cutoff);
         if let Some(claim) = exact_claim {
             access = access.claim(claim, identity);
             refresh = refresh.claim(claim, identity);
@@ -260,16 +310,22 @@ impl RefreshRotation {
         })
     }
 
-    /// Until when a family or subject revocation must be kept: until every token it can
-    /// concern can no longer be accepted, i.e. the longest configured lifetime from now, plus
-    /// the leeway and [`CLOCK_SLACK`]. `None` (forever) when a lifetime is unlimited.
+    /// Until when a family revocation must be kept: see [`marks_expire_after`](Self::marks_expire_after).
     fn marks_expire_at(&self) -> Option<SystemTime> {
+        self.marks_expire_after(SystemTime::now())
+    }
+
+    /// Until when a revocation of the tokens issued up to `issued_up_to` must be kept: until
+    /// every token it can concern can no longer be accepted, i.e. the longest configured
+    /// lifetime from then, plus the leeway and [`CLOCK_SLACK`]. `None` (forever) when a
+    /// lifetime is unlimited.
+    fn marks_expire_after(&self, issued_up_to: SystemTime) -> Option<SystemTime> {
         let config = self.manager.config();
         // As in Flask, a zero lifetime means "never expires".
         let lifetime = |d: Option<Duration>| d.filter(|d| !d.is_zero());
         let longest =
             lifetime(config.access_token_expires)?.max(lifetime(config.refresh_token_expires)?);
-        SystemTime::now()
+        issued_up_to
             .checked_add(longest)?
             .checked_add(config.decode_leeway)?
             .checked_add(CLOCK_SLACK)
@@ -280,5 +336,158 @@ impl RefreshRotation {
         JwtError::new(JwtErrorKind::Revoked, "Token has been revoked")
             .with_token(header, claims.clone())
             .with_manager(&self.manager)
+    }
+}
+
+/// What [`RefreshRotation::issue`] issues: the identity claim kept exactly as given when
+/// `exact_claim` names it (a refresh re-issues the claim value, which must not go through the
+/// `user_identity_loader` twice), the family, the refresh token's generation, whether the
+/// access token is fresh, and the subject cutoff the pair is known to be issued after.
+struct Issued<'a> {
+    exact_claim: Option<&'a str>,
+    family: &'a str,
+    generation: u64,
+    fresh: bool,
+    after_cutoff: Option<i64>,
+}
+
+/// How many subject cutoffs ahead of its clock a manager remembers.
+const RECENT_CUTOFFS_CAPACITY: usize = 100_000;
+
+/// The subject cutoffs a manager's [`RefreshRotation::revoke_all_for`] set that are still
+/// ahead of its clock, so that the tokens it issues for those subjects meanwhile carry the
+/// [`AFTER_CUTOFF_CLAIM`].
+pub(crate) struct RecentCutoffs {
+    /// The latest cutoff recorded: once the clock has passed it no token needs a mark, and
+    /// issuing one takes no lock.
+    latest: AtomicI64,
+    by_subject: Mutex<HashMap<String, i64>>,
+}
+
+impl Default for RecentCutoffs {
+    fn default() -> Self {
+        Self {
+            latest: AtomicI64::new(i64::MIN),
+            by_subject: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl RecentCutoffs {
+    /// The cutoff `revoke_all_for(subject)` sets at `now`: `now + CLOCK_SLACK`, and past the
+    /// one this manager set for `subject` before, whose marked tokens it must refuse too.
+    fn next_cutoff(&self, subject: &str, now: i64) -> i64 {
+        let cutoff = now.saturating_add(CLOCK_SLACK.as_secs() as i64);
+        match self.lock().get(subject) {
+            Some(&before) if before >= cutoff => before.saturating_add(1),
+            _ => cutoff,
+        }
+    }
+
+    /// Remembers `cutoff` for `subject` while it is ahead of the clock. When full of cutoffs
+    /// still ahead, it remembers nothing: the subject's new tokens are refused until the
+    /// cutoff passes (fail closed).
+    fn record(&self, subject: &str, cutoff: i64, now: i64) {
+        let mut by_subject = self.lock();
+        if by_subject.len() >= RECENT_CUTOFFS_CAPACITY {
+            by_subject.retain(|_, &mut ahead| ahead >= now);
+        }
+        if by_subject.len() >= RECENT_CUTOFFS_CAPACITY && !by_subject.contains_key(subject) {
+            return;
+        }
+        let entry = by_subject.entry(subject.to_owned()).or_insert(cutoff);
+        *entry = (*entry).max(cutoff);
+        self.latest.fetch_max(cutoff, Ordering::Release);
+    }
+
+    /// The last word on the claims of a token this manager issues: [`AFTER_CUTOFF_CLAIM`] set
+    /// to the latest cutoff the token is known to be issued after (`inherited`, from the token
+    /// it replaces, or one this manager set for its subject) when its `iat` does not pass that
+    /// cutoff; any other value of the claim dropped.
+    pub(crate) fn mark(
+        &self,
+        claims: &mut Map<String, Value>,
+        identity_claim: &str,
+        inherited: Option<i64>,
+    ) {
+        claims.remove(AFTER_CUTOFF_CLAIM);
+        let Some(iat) = claims.get("iat").and_then(Value::as_i64) else {
+            return;
+        };
+        let own = match self.latest.load(Ordering::Acquire) >= iat {
+            true => claims
+                .get(identity_claim)
+                .and_then(|identity| self.lock().get(subject_of(identity).as_ref()).copied()),
+            false => None,
+        };
+        if let Some(cutoff) = own.max(inherited).filter(|&cutoff| cutoff >= iat) {
+            claims.insert(AFTER_CUTOFF_CLAIM.to_owned(), cutoff.into());
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, i64>> {
+        // A panic while the lock was held left nothing half-written.
+        self.by_subject
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(sub: &str, iat: i64) -> Map<String, Value> {
+        let mut claims = Map::new();
+        claims.insert("sub".into(), sub.into());
+        claims.insert("iat".into(), iat.into());
+        claims
+    }
+
+    #[test]
+    fn a_cutoff_reaches_the_slack_ahead_and_past_the_one_before() {
+        let recent = RecentCutoffs::default();
+        let slack = CLOCK_SLACK.as_secs() as i64;
+        assert_eq!(recent.next_cutoff("ann", 1_000), 1_000 + slack);
+        recent.record("ann", 1_000 + slack, 1_000);
+        assert_eq!(recent.next_cutoff("ann", 1_000), 1_001 + slack);
+        assert_eq!(recent.next_cutoff("bob", 1_000), 1_000 + slack);
+        assert_eq!(recent.next_cutoff("ann", 1_002), 1_002 + slack);
+    }
+
+    #[test]
+    fn only_tokens_the_cutoff_would_refuse_are_marked() {
+        let recent = RecentCutoffs::default();
+        recent.record("ann", 1_060, 1_000);
+        let mut within = claims("ann", 1_001);
+        recent.mark(&mut within, "sub", None);
+        assert_eq!(within[AFTER_CUTOFF_CLAIM], 1_060);
+        let mut after = claims("ann", 1_061);
+        recent.mark(&mut after, "sub", None);
+        assert!(!after.contains_key(AFTER_CUTOFF_CLAIM));
+        let mut other_user = claims("bob", 1_001);
+        other_user.insert(AFTER_CUTOFF_CLAIM.into(), i64::MAX.into());
+        recent.mark(&mut other_user, "sub", None);
+        assert!(!other_user.contains_key(AFTER_CUTOFF_CLAIM));
+        // A replaced token's cutoff carries over, whichever is later.
+        recent.mark(&mut other_user, "sub", Some(1_030));
+        assert_eq!(other_user[AFTER_CUTOFF_CLAIM], 1_030);
+        let mut both = claims("ann", 1_001);
+        recent.mark(&mut both, "sub", Some(1_030));
+        assert_eq!(both[AFTER_CUTOFF_CLAIM], 1_060);
+    }
+
+    #[test]
+    fn a_marked_token_counts_as_issued_just_after_its_cutoff() {
+        let mut marked = claims("ann", 1_001);
+        marked.insert(AFTER_CUTOFF_CLAIM.into(), 1_060.into());
+        assert_eq!(issued_at_of(&Claims::new(marked)), Some(1_061));
+        assert_eq!(
+            issued_at_of(&Claims::new(claims("ann", 1_001))),
+            Some(1_001)
+        );
+        let mut no_iat = Map::new();
+        no_iat.insert(AFTER_CUTOFF_CLAIM.into(), 1_060.into());
+        assert_eq!(issued_at_of(&Claims::new(no_iat)), None);
     }
 }

@@ -184,7 +184,8 @@ fn expired(
 }
 
 /// The cookie helpers on actix responses and response builders, using the current request's
-/// manager (the app must be wrapped with it).
+/// manager (the app must be wrapped with one; inside a verified request it is the manager that
+/// verified it, see [`JwtManager::current`]).
 ///
 /// ```no_run
 /// use actix_web::HttpResponse;

@@ -94,6 +94,7 @@ impl JwtManagerBuilder {
                 www_authenticate: self.www_authenticate,
                 verified_cache,
                 exempt_options: self.exempt_options,
+                recent_cutoffs: Default::default(),
             }),
         })
     }

@@ -3,8 +3,11 @@
 //! in. Flask's `current_app`, for the token functions and error responses.
 //!
 //! The middleware also keeps a slot per request that the doors fill with the request's
-//! verification, so that `get_jwt()` and friends see a token an extractor verified. The slot
-//! holds it as `dyn Any`: what a verification is belongs to the request layer above.
+//! verification, so that `get_jwt()` and friends see a token an extractor verified. What a
+//! verification is belongs to the request layer above; this layer asks it one thing, the
+//! manager that verified the request: inside a verified request that manager is the current
+//! one, not the app's, so that a scope with a manager of its own (`.app_data(other)` under
+//! `.wrap(jwt)`) revokes, rotates and signs with the manager its doors verified with.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -28,19 +31,30 @@ tokio::task_local! {
 /// type; no path names it.)
 pub struct Current {
     manager: JwtManager,
+    /// Whether the manager that verified the request, when a door did, is current instead of
+    /// `manager`: so for the app's manager (the middleware's), not for one a scope names.
+    verifier_wins: bool,
     /// The request's verification, as a door above this layer puts it: a new, empty slot for
     /// each request the middleware serves, so nothing passes from one request to the next.
     verification: Option<Slot>,
 }
 
+/// What a door puts in the request's slot: the request's verification, of a type of the
+/// request layer, which the readers downcast (through `Any`) to find the verified token.
+pub(crate) trait RequestVerification: Any {
+    /// The manager whose door verified the request (the latest door's), if one did.
+    fn verified_by(&self) -> Option<JwtManager>;
+}
+
 /// Where a door puts the request's verification.
-type Slot = Rc<RefCell<Option<Rc<dyn Any>>>>;
+type Slot = Rc<RefCell<Option<Rc<dyn RequestVerification>>>>;
 
 impl Current {
     /// What the middleware makes current for one request: a slot of its own.
     fn for_request(manager: JwtManager) -> Rc<Self> {
         Rc::new(Current {
             manager,
+            verifier_wins: true,
             verification: Some(Rc::default()),
         })
     }
@@ -55,14 +69,27 @@ impl Current {
             .flatten();
         Rc::new(Current {
             manager,
+            verifier_wins: false,
             verification,
         })
+    }
+
+    /// The manager current now: the one that verified the request when the app's manager
+    /// would be, else this one.
+    fn manager(&self) -> JwtManager {
+        let verifier = match (&self.verification, self.verifier_wins) {
+            (Some(slot), true) => slot.borrow().as_ref().and_then(|v| v.verified_by()),
+            _ => None,
+        };
+        verifier.unwrap_or_else(|| self.manager.clone())
     }
 }
 
 /// The slot of the request being served, when the app is wrapped with a manager: `None`
 /// outside the manager's middleware (and in tasks spawned from a handler).
-pub(crate) fn request_slot<R>(f: impl FnOnce(&RefCell<Option<Rc<dyn Any>>>) -> R) -> Option<R> {
+pub(crate) fn request_slot<R>(
+    f: impl FnOnce(&RefCell<Option<Rc<dyn RequestVerification>>>) -> R,
+) -> Option<R> {
     let slot = CURRENT
         .try_with(|current| current.verification.clone())
         .ok()
@@ -72,9 +99,12 @@ pub(crate) fn request_slot<R>(f: impl FnOnce(&RefCell<Option<Rc<dyn Any>>>) -> R
 
 impl JwtManager {
     /// The manager of the request being served, when the app is wrapped with one or a
-    /// protected handler is running.
+    /// protected handler is running: the manager that verified the request once a door
+    /// (`#[jwt_required]`, an extractor, `JwtRequired`) did, which is the app data of the
+    /// handler's scope when a scope has a manager of its own; inside
+    /// [`scope`](Self::scope), that scope's manager.
     pub fn current() -> Option<JwtManager> {
-        CURRENT.try_with(|current| current.manager.clone()).ok()
+        CURRENT.try_with(|current| current.manager()).ok()
     }
 
     /// [`JwtManager::current`], or the error saying how to register one.
@@ -82,12 +112,8 @@ impl JwtManager {
         JwtManager::current().ok_or_else(JwtError::no_manager)
     }
 
-    /// Whether some manager is current.
-    pub(crate) fn is_any_current() -> bool {
-        CURRENT.try_with(|_| ()).is_ok()
-    }
-
-    /// Runs `fut` with this manager as the current one (what the middleware does per request).
+    /// Runs `fut` with this manager as the current one (what the middleware does per request),
+    /// whichever manager verified the request it runs in.
     pub async fn scope<F: Future>(&self, fut: F) -> F::Output {
         CURRENT.scope(Current::nested(self.clone()), fut).await
     }

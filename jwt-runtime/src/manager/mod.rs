@@ -15,7 +15,7 @@ use std::time::Duration;
 use actix_web::HttpRequest;
 use serde::Serialize;
 
-use crate::blocklist::RevocationStore;
+use crate::blocklist::{RecentCutoffs, RevocationStore};
 use crate::foundation::claims::{Claims, JwtHeader};
 use crate::foundation::config::JwtConfig;
 use crate::foundation::error::{ConfigError, JwtError};
@@ -38,6 +38,7 @@ struct Inner {
     www_authenticate: bool,
     verified_cache: Option<VerifiedCache>,
     exempt_options: bool,
+    recent_cutoffs: RecentCutoffs,
 }
 
 /// Flask-JWT-Extended's `JWTManager`: config, keys and loaders of one app.
@@ -112,6 +113,11 @@ impl JwtManager {
 
     pub(crate) fn exempt_options(&self) -> bool {
         self.inner.exempt_options
+    }
+
+    /// The subject cutoffs this manager set that still reach ahead of the clock.
+    pub(crate) fn recent_cutoffs(&self) -> &RecentCutoffs {
+        &self.inner.recent_cutoffs
     }
 
     pub(crate) fn verified_cache(&self) -> Option<&VerifiedCache> {

@@ -77,10 +77,13 @@ impl RequestContext {
         }
     }
 
-    /// Runs `fut` with this context visible to the readers, and with its manager current when
-    /// the app is not wrapped with one, so the token functions find it.
+    /// Runs `fut` with this context visible to the readers, and with its manager current, so
+    /// that the token functions and the revocation helpers use the manager that verified the
+    /// token: also when the app is not wrapped with one, or is wrapped with another.
     pub(crate) async fn scope<F: Future>(self: Arc<Self>, fut: F) -> F::Output {
-        let manager = (!JwtManager::is_any_current()).then(|| self.manager.clone());
+        let current = JwtManager::current();
+        let manager = (!current.is_some_and(|current| current.is_same(&self.manager)))
+            .then(|| self.manager.clone());
         let fut = JWT_CONTEXT.scope(self, fut);
         match manager {
             None => fut.await,

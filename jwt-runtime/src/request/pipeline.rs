@@ -22,7 +22,8 @@ use crate::request::body::{body_may_hold, hand_off, wants_body, LazyBody, Slot};
 use crate::request::context::{RequestContext, VerifiedJwt};
 use crate::request::locations;
 use crate::request::options::VerifyOptions;
-use crate::request::shared::{Passed, Reuse, SharedVerification};
+use crate::request::shared::{Again, Asker, Passed, Reuse, SharedVerification};
+use crate::tokens::decode::check_not_expired;
 
 /// Verifies the request as `@jwt_required(...)` would and returns the verified token (Flask's
 /// `verify_jwt_in_request`), for custom guards: `None` for optional routes without a token, and
@@ -34,6 +35,12 @@ use crate::request::shared::{Passed, Reuse, SharedVerification};
 /// in the manager (`.wrap(jwt)`), `get_jwt()` and friends see the token it verified for the
 /// rest of the request, unless `#[jwt_required]` or `JwtRequired` opened a context around the
 /// handler already: theirs stays what the readers see.
+///
+/// Each call is a verification, as in Flask: after the doors of the request (`#[jwt_required]`,
+/// an extractor, `JwtRequired`), say in a long handler's body, it reuses their signature check
+/// and user lookup, but checks the token's expiry (the clock now, the manager's
+/// `decode_leeway`) and its revocation (unless the options skip it) again, with the errors a
+/// new request would get: 401 "Token has expired", 401 "Token has been revoked".
 ///
 /// ```no_run
 /// use actix_web::{web, HttpRequest, HttpResponse};
@@ -55,7 +62,8 @@ pub async fn verify_jwt_in_request(
 ) -> Result<Option<VerifiedJwt>, JwtError> {
     let manager = JwtManager::from_request(req).ok_or_else(JwtError::no_manager)?;
     let mut body = LazyBody::new(payload.take());
-    let outcome = verify(&manager, req, &mut body, options).await;
+    let outcome =
+        verify_taking_turns(&manager, req, &mut body, options, Turn::Wait, Asker::Call).await;
     *payload = body.into_payload();
     Ok(outcome?.jwt.clone())
 }
@@ -89,13 +97,21 @@ pub(crate) fn start_verification<T: 'static>(
         let outcome = match handoff {
             None => {
                 let mut body = LazyBody::new(Payload::None);
-                verify_taking_turns(&manager, &req, &mut body, options, Turn::Wait).await
+                verify_taking_turns(&manager, &req, &mut body, options, Turn::Wait, Asker::Door)
+                    .await
             }
             // The later extractors' bodies wait for this door: it must not wait for them.
             Some((original, shared)) => {
                 let mut body = LazyBody::new(original);
-                let outcome =
-                    verify_taking_turns(&manager, &req, &mut body, options, Turn::IfFree).await;
+                let outcome = verify_taking_turns(
+                    &manager,
+                    &req,
+                    &mut body,
+                    options,
+                    Turn::IfFree,
+                    Asker::Door,
+                )
+                .await;
                 Slot::fill(&shared, body.into_payload());
                 outcome
             }
@@ -116,7 +132,7 @@ pub(crate) async fn verify(
     body: &mut LazyBody,
     options: VerifyOptions,
 ) -> Result<Arc<RequestContext>, JwtError> {
-    verify_taking_turns(manager, req, body, options, Turn::Wait).await
+    verify_taking_turns(manager, req, body, options, Turn::Wait, Asker::Door).await
 }
 
 /// Whether a door waits for the doors before it (see [`verify_taking_turns`]).
@@ -129,13 +145,15 @@ pub(crate) enum Turn {
     IfFree,
 }
 
-/// [`verify`], telling whether the door may wait for the other doors of the request.
+/// [`verify`], telling whether the door may wait for the other doors of the request, and who
+/// asks (what an earlier verification is worth to it).
 pub(crate) async fn verify_taking_turns(
     manager: &JwtManager,
     req: &HttpRequest,
     body: &mut LazyBody,
     options: VerifyOptions,
     turn: Turn,
+    asker: Asker,
 ) -> Result<Arc<RequestContext>, JwtError> {
     let shared = SharedVerification::of(req);
     if req.method() == Method::OPTIONS && manager.exempt_options() {
@@ -150,22 +168,18 @@ pub(crate) async fn verify_taking_turns(
         Turn::IfFree => shared.try_turn(),
     };
     let reuse = match turn.as_deref() {
-        Some(Some(passed)) => passed.reuse(manager, &options, searched),
+        Some(Some(passed)) => passed.reuse(asker, manager, &options, searched),
         _ => Reuse::No,
     };
     let context = match reuse {
-        Reuse::Token {
-            context,
-            check_revocation,
-        } => {
+        Reuse::Token { context, again } => {
             {
-                let reverifying =
-                    std::pin::pin!(reverify(manager, req, &options, &context, check_revocation));
+                let reverifying = std::pin::pin!(reverify(manager, req, &options, &context, again));
                 trace::verification(req, config, searched, reverifying)
                     .await
                     .map_err(|e| e.with_manager(manager))?;
             }
-            if check_revocation {
+            if again.revocation {
                 if let Some(Some(kept)) = turn.as_deref_mut() {
                     kept.revocation_checked = true;
                 }
@@ -194,19 +208,23 @@ pub(crate) async fn verify_taking_turns(
 }
 
 /// The checks of `options` that an earlier door's verification of the same token did not
-/// cover: the type and freshness, and the revocation check when it was skipped.
+/// cover: the type and freshness, and, as `again` says, the expiry (now, in the order a new
+/// request's decoding reports it: before the type) and the revocation check.
 async fn reverify(
     manager: &JwtManager,
     req: &HttpRequest,
     options: &VerifyOptions,
     context: &RequestContext,
-    check_revocation: bool,
+    again: Again,
 ) -> Result<(), JwtError> {
     let Some(jwt) = &context.jwt else {
         return Ok(());
     };
+    if again.expiry {
+        check_not_expired(manager.config(), &jwt.header, &jwt.claims)?;
+    }
     check_kind(options, &jwt.header, &jwt.claims)?;
-    if check_revocation {
+    if again.revocation {
         check_revocation_of(manager, req, &jwt.header, &jwt.claims).await?;
     }
     Ok(())

@@ -10,6 +10,11 @@
 //! verification and user lookup are not repeated. Otherwise the later door runs the whole
 //! pipeline.
 //!
+//! The reuse is for the doors, which run together while the request is extracted. A call of
+//! `verify_jwt_in_request` may come much later (in the handler's body), so it reuses the
+//! signature check only: the expiry and the revocation (unless its options skip it) are
+//! checked again, with the errors a new request would get.
+//!
 //! actix creates every extractor of a handler before polling any, so two doors may start
 //! together: they take turns, and the second finds the first one's result.
 
@@ -19,7 +24,7 @@ use std::sync::Arc;
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::foundation::config::TokenLocation;
-use crate::manager::current::request_slot;
+use crate::manager::current::{request_slot, RequestVerification};
 use crate::manager::JwtManager;
 use crate::request::context::RequestContext;
 use crate::request::options::VerifyOptions;
@@ -28,7 +33,7 @@ use crate::request::options::VerifyOptions;
 pub(crate) struct SharedVerification {
     turn: tokio::sync::Mutex<Option<Passed>>,
     /// The latest context a door verified, for the readers (`get_jwt()`) of a handler whose
-    /// doors open no task-local context themselves.
+    /// doors open no task-local context themselves; its manager is the request's current one.
     latest: std::cell::RefCell<Option<Arc<RequestContext>>>,
 }
 
@@ -41,16 +46,37 @@ pub(crate) struct Passed {
     pub(crate) revocation_checked: bool,
 }
 
+/// Who asks for the request's verification: what an earlier verification is worth to it.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Asker {
+    /// A door that runs while the request is extracted (`#[jwt_required]`'s guard, an
+    /// extractor, `JwtRequired` before the handler): the doors' verification holds for it.
+    Door,
+    /// An explicit call of `verify_jwt_in_request`, which may come long after the doors (in
+    /// the handler's body, in a long poll): as in Flask, which decodes and asks the blocklist
+    /// on every call, the token's expiry and revocation are checked again, now.
+    Call,
+}
+
 /// How a door may use what an earlier door verified.
 pub(crate) enum Reuse {
     /// Nothing to reuse: run the whole pipeline.
     No,
-    /// The same token: run the type and freshness checks of these options, and the revocation
-    /// check when `check_revocation`.
+    /// The same token: run the type and freshness checks of these options, and the checks
+    /// `again` names.
     Token {
         context: Arc<RequestContext>,
-        check_revocation: bool,
+        again: Again,
     },
+}
+
+/// The checks of the pipeline a reuse runs again.
+#[derive(Clone, Copy)]
+pub(crate) struct Again {
+    /// The expiry, against the clock now.
+    pub(crate) expiry: bool,
+    /// The revocation check.
+    pub(crate) revocation: bool,
 }
 
 impl SharedVerification {
@@ -71,7 +97,7 @@ impl SharedVerification {
         request_slot(|slot| {
             let mut slot = slot.borrow_mut();
             if slot.is_none() {
-                *slot = Some(Rc::clone(&shared) as Rc<dyn std::any::Any>);
+                *slot = Some(Rc::clone(&shared) as Rc<dyn RequestVerification>);
             }
         });
         shared
@@ -96,7 +122,7 @@ impl SharedVerification {
     /// the manager and a door verified it.
     pub(crate) fn current_context() -> Option<Arc<RequestContext>> {
         request_slot(|slot| {
-            let any = slot.borrow().clone()?;
+            let any: Rc<dyn std::any::Any> = slot.borrow().clone()?;
             let shared = any.downcast::<SharedVerification>().ok()?;
             let latest = shared.latest.borrow().clone();
             latest
@@ -105,10 +131,21 @@ impl SharedVerification {
     }
 }
 
+/// The manager of the latest verification is the current manager of the request (see
+/// `manager::current`).
+impl RequestVerification for SharedVerification {
+    fn verified_by(&self) -> Option<JwtManager> {
+        let latest = self.latest.borrow();
+        latest.as_ref().map(|context| context.manager.clone())
+    }
+}
+
 impl Passed {
-    /// How a door of `manager` with `options`, searching `searched`, may use this verification.
+    /// How `asker`, of `manager` with `options`, searching `searched`, may use this
+    /// verification.
     pub(crate) fn reuse(
         &self,
+        asker: Asker,
         manager: &JwtManager,
         options: &VerifyOptions,
         searched: &[TokenLocation],
@@ -125,9 +162,13 @@ impl Passed {
         if first != Some(&jwt.location) {
             return Reuse::No;
         }
+        let call = asker == Asker::Call;
         Reuse::Token {
             context: Arc::clone(&self.context),
-            check_revocation: !options.skip_revocation_check && !self.revocation_checked,
+            again: Again {
+                expiry: call,
+                revocation: !options.skip_revocation_check && (call || !self.revocation_checked),
+            },
         }
     }
 }

@@ -76,14 +76,36 @@ pub(crate) fn decode(
     }
     // Expiry is reported last: Flask decodes an expired token again without the expiry check
     // and reports any other failure first.
-    let expired = checked.exp.is_some_and(|exp| exp as f64 <= now - leeway);
     let (header, claims) = (checked.header.clone(), checked.claims.clone());
-    if expired && !allow_expired {
-        return Err(
-            JwtError::new(JwtErrorKind::Expired, "Token has expired").with_token(header, claims)
-        );
+    if is_expired(checked.exp, now, leeway) && !allow_expired {
+        return Err(expired(header, claims));
     }
     Ok((header, claims))
+}
+
+/// The expiry check of [`decode`] alone, now, for a token decoded before: Flask's refusal
+/// (`Token has expired`, carrying the token for the `expired_token_loader`) once `exp` has
+/// passed by more than the config's `decode_leeway`.
+pub(crate) fn check_not_expired(
+    config: &JwtConfig,
+    header: &JwtHeader,
+    claims: &Claims,
+) -> Result<(), JwtError> {
+    let now = unix_seconds(SystemTime::now());
+    let leeway = config.decode_leeway.as_secs_f64();
+    match is_expired(claims.exp(), now, leeway) {
+        true => Err(expired(header.clone(), claims.clone())),
+        false => Ok(()),
+    }
+}
+
+/// PyJWT's rule: a token is expired from `exp - leeway` on.
+fn is_expired(exp: Option<i64>, now: f64, leeway: f64) -> bool {
+    exp.is_some_and(|exp| exp as f64 <= now - leeway)
+}
+
+fn expired(header: JwtHeader, claims: Claims) -> JwtError {
+    JwtError::new(JwtErrorKind::Expired, "Token has expired").with_token(header, claims)
 }
 
 /// Every check but the CSRF comparison and the expiry: structure, key, algorithm,
@@ -289,7 +311,7 @@ mod tests {
         };
         let keys = Keys::from_config(&config, false, false, KeySources::default()).unwrap();
         let token = TokenSpec::new(TokenKind::Access, "ann".into())
-            .encode(&config, &keys, &Callbacks::default())
+            .encode(&config, &keys, &Callbacks::default(), |_| {})
             .unwrap();
         let decoder = Decoder {
             config: &config,
