@@ -194,7 +194,6 @@ async fn main() -> std::io::Result<()> {
     let server = HttpServer::new(move || {
         App::new()
             .wrap(jwt.clone())
-            .app_data(jwt.clone())
             .app_data(db.clone())
             .configure(configure)
     })

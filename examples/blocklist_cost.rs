@@ -54,13 +54,7 @@ async fn with_store(store: impl RevocationStore + Clone) -> JwtManager {
 
 /// The mean time of one request to `jwt`'s app, over `REQUESTS` requests.
 async fn time_requests(jwt: &JwtManager) -> Duration {
-    let app = test::init_service(
-        App::new()
-            .wrap(jwt.clone())
-            .app_data(jwt.clone())
-            .service(protected),
-    )
-    .await;
+    let app = test::init_service(App::new().wrap(jwt.clone()).service(protected)).await;
     let token = jwt.create_access_token("user").finish().expect("token");
     let request = || {
         TestRequest::get()

@@ -75,13 +75,8 @@ pub async fn run(port: u16, redis_url: &str) -> std::io::Result<()> {
         .await
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::ConnectionRefused, e))?;
     let jwt = jwt_manager(store);
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(jwt.clone())
-            .app_data(jwt.clone())
-            .configure(configure)
-    })
-    .bind(("127.0.0.1", port))?;
+    let server = HttpServer::new(move || App::new().wrap(jwt.clone()).configure(configure))
+        .bind(("127.0.0.1", port))?;
     println!("Listening on http://127.0.0.1:{port}");
     server.run().await
 }

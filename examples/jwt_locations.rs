@@ -97,13 +97,8 @@ async fn only_headers() -> impl Responder {
 async fn main() -> std::io::Result<()> {
     let port = listen::port()?;
     let jwt = jwt_manager();
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(jwt.clone())
-            .app_data(jwt.clone())
-            .configure(configure)
-    })
-    .bind(("127.0.0.1", port))?;
+    let server = HttpServer::new(move || App::new().wrap(jwt.clone()).configure(configure))
+        .bind(("127.0.0.1", port))?;
     println!("Listening on http://127.0.0.1:{port}");
     server.run().await
 }

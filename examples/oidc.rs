@@ -144,13 +144,8 @@ async fn main() -> std::io::Result<()> {
         Ok(count) => println!("{count} key(s) from {}", jwks.url()),
         Err(e) => eprintln!("warning: {e}"),
     }
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(jwt.clone())
-            .app_data(jwt.clone())
-            .configure(configure)
-    })
-    .bind(("127.0.0.1", port))?;
+    let server = HttpServer::new(move || App::new().wrap(jwt.clone()).configure(configure))
+        .bind(("127.0.0.1", port))?;
     println!("Listening on http://127.0.0.1:{port}");
     server.run().await
 }

@@ -34,7 +34,7 @@
 //! async fn main() -> std::io::Result<()> {
 //!     let config = JwtConfig { secret_key: Some("super-secret".into()), ..JwtConfig::default() };
 //!     let jwt = JwtManager::new(config).expect("valid JWT config");
-//!     HttpServer::new(move || App::new().wrap(jwt.clone()).app_data(jwt.clone()).service(login).service(protected))
+//!     HttpServer::new(move || App::new().wrap(jwt.clone()).service(login).service(protected))
 //!         .bind(("127.0.0.1", 5000))?
 //!         .run()
 //!         .await
@@ -42,10 +42,11 @@
 //! ```
 //!
 //! ## Registering the manager
-//! `.wrap(jwt.clone())` makes the [`JwtManager`] current for every request, as Flask's
-//! `current_app`: [`create_access_token`]`(..).finish()`, [`decode_token`] and error
-//! responses find it without an argument. `.app_data(jwt.clone())` lets protected routes find
-//! it even outside the middleware (e.g. in a scope without it).
+//! `.wrap(jwt.clone())` on the `App` is the whole registration: it makes the [`JwtManager`]
+//! current for every request, as Flask's `current_app`, so every protected route, the context
+//! readers, [`create_access_token`]`(..).finish()`, [`decode_token`], the cookie helpers and
+//! error responses find it without an argument, and a handler can take it as an argument
+//! (`jwt: JwtManager`). A scope with a manager of its own adds it with `.app_data(other)`.
 //!
 //! ## The context readers
 //! [`get_jwt`], [`get_jwt_header`], [`get_jwt_identity`], [`get_jwt_request_location`] and

@@ -37,6 +37,7 @@ mod nested_managers;
 mod openapi;
 mod properties;
 mod query_string;
+mod registration;
 mod revocation_scale_out;
 mod secrets;
 mod shared_verification;

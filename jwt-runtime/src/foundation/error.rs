@@ -191,7 +191,7 @@ impl JwtError {
     pub(crate) fn no_manager() -> Self {
         Self::new(
             JwtErrorKind::NoManager,
-            "no JwtManager found: wrap the app with `.wrap(jwt.clone())` or add it with `.app_data(jwt.clone())`",
+            "no JwtManager found: wrap the app with `.wrap(jwt.clone())`",
         )
     }
 

@@ -44,9 +44,10 @@ struct Inner {
 /// Flask-JWT-Extended's `JWTManager`: config, keys and loaders of one app.
 ///
 /// Build it once at start-up (a bad config is a [`ConfigError`] then) and register it on the
-/// app. `.wrap(jwt.clone())` makes it the current manager of every request, as Flask's
-/// `current_app` does, so `create_access_token(..).finish()` and `decode_token` find it;
-/// `.app_data(jwt.clone())` alone suffices for protected routes.
+/// app with `.wrap(jwt.clone())`: that makes it the current manager of every request, as
+/// Flask's `current_app` does, so every protected route, `create_access_token(..).finish()`,
+/// `decode_token` and the cookie helpers find it, and a handler can take it as an argument. A
+/// scope with a manager of its own adds that one with `.app_data(other)`.
 ///
 /// ```
 /// use actix_web::App;
@@ -54,7 +55,7 @@ struct Inner {
 ///
 /// let jwt = JwtManager::new(JwtConfig { secret_key: Some("change me".into()), ..Default::default() })
 ///     .expect("valid JWT config");
-/// let app = App::new().wrap(jwt.clone()).app_data(jwt.clone());
+/// let app = App::new().wrap(jwt.clone());
 /// # drop(app);
 /// ```
 #[derive(Clone)]
@@ -192,5 +193,26 @@ impl JwtManager {
             decode_key_loader: inner.callbacks.decode_key_loader.as_ref(),
             cache: inner.verified_cache.as_ref(),
         }
+    }
+}
+
+/// The manager of the request, as a handler argument (`async fn h(jwt: JwtManager)`): the one
+/// [`JwtManager::from_request`] finds, so `.wrap(jwt)` alone is enough. Without one, the 500
+/// that says how to register it.
+///
+/// ```
+/// use actix_jwt_extended::JwtManager;
+/// use actix_web::HttpResponse;
+///
+/// async fn settings(jwt: JwtManager) -> HttpResponse {
+///     HttpResponse::Ok().body(jwt.config().header_name.clone())
+/// }
+/// ```
+impl actix_web::FromRequest for JwtManager {
+    type Error = JwtError;
+    type Future = std::future::Ready<Result<Self, JwtError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(JwtManager::from_request(req).ok_or_else(JwtError::no_manager))
     }
 }
