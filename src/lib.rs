@@ -87,7 +87,7 @@
 //! - **Tokens**: [`create_access_token`] and [`create_refresh_token`] (a [`TokenBuilder`]),
 //!   [`decode_token`], [`decode_token_with_csrf`], [`get_jti`], [`get_csrf_token`],
 //!   [`get_unverified_jwt_headers`]; [`Claims`] and [`JwtHeader`].
-//! - **actix-native doors**: the extractors [`Jwt`] (with [`Access`], [`FreshAccess`],
+//! - **The actix way**: the extractors [`Jwt`] (with [`Access`], [`FreshAccess`],
 //!   [`Refresh`], [`AnyToken`]), [`OptionalJwt`] and [`CurrentUser`]; the scope middleware
 //!   [`JwtRequired`]; the cookie helpers [`JwtCookies`] and [`CookieOptions`].
 //! - **Errors**: [`JwtError`] with its [`JwtErrorKind`], [`ConfigError`], [`KeyError`],

@@ -33,7 +33,7 @@
 //!
 //! | Name | Level | When | Fields |
 //! |---|---|---|---|
-//! | span `verify_jwt` | `debug` | around every verification, whichever door runs it | `route` (matched pattern, else path), `method`, `locations` (searched, e.g. `headers,cookies`) |
+//! | span `verify_jwt` | `debug` | around every verification (`#[jwt_required]`, an extractor, `JwtRequired` or `verify_jwt_in_request`) | `route` (matched pattern, else path), `method`, `locations` (searched, e.g. `headers,cookies`) |
 //! | `refused` | `debug`; `info` for [`Revoked`](JwtErrorKind::Revoked); `error` for [`RevocationUnavailable`](JwtErrorKind::RevocationUnavailable) and [`Internal`](JwtErrorKind::Internal) (a loader failed); `warn` for [`SigningKeysUnavailable`](JwtErrorKind::SigningKeysUnavailable) | a verification refuses the request: one event, inside the span | `kind` ([`JwtErrorKind`]), `status`, `route`, `locations`, `jti` and `sub` (the identity claim) when the token was decoded, `cause` (the error's [`detail`](JwtError::detail)); the message is Flask's |
 //! | `refresh_refused` | `info` | [`RefreshRotation::refresh`](blocklist::RefreshRotation::refresh) refuses a refresh token: `reused` (its family is revoked now) or revoked | `kind`, `reused`, `jti`, `family`, `sub` |
 //! | `revocation_store_failed` | `error` | a revocation helper ([`blocklist::revoke_token`], [`blocklist::RefreshRotation`]) got no answer from the store | `kind`, `cause` |
