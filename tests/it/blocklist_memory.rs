@@ -428,6 +428,7 @@ async fn revoke_all_for_refuses_a_token_issued_by_a_clock_running_ahead() {
         ..crate::support::config()
     };
     let jwt = blocklist_support::builder_with(config, MemoryStore::new())
+        .clock_skew(actix_jwt_extended::blocklist::CLOCK_SLACK)
         .build()
         .unwrap();
     let app = test::init_service(app(jwt.clone())).await;
@@ -444,15 +445,20 @@ async fn revoke_all_for_refuses_a_token_issued_by_a_clock_running_ahead() {
     assert_eq!(call!(app, get("/protected", &ahead)).await, revoked());
 }
 
-// "Log out everywhere", then logging in again at once on the same instance: the new tokens
-// work, although the cutoff reaches `CLOCK_SLACK` ahead, and so do their successors exchanged
-// on another instance sharing the store. A token of that window the instance did not issue
-// (another instance's, whatever `after_cutoff` claim it was given) stays refused, and a
-// second "log out everywhere" refuses the tokens issued after the first.
+// "Log out everywhere" reaches `CLOCK_SLACK` ahead: logging in again at once gets tokens that
+// are refused as well, on every instance, since nothing tells them from a token issued just
+// before by a clock running ahead (the documented price of that minute). Other users are not
+// touched.
 #[actix_web::test]
-async fn a_login_right_after_revoke_all_for_works_on_the_same_manager() {
+async fn a_login_right_after_revoke_all_for_is_refused_for_the_slack() {
     let store = MemoryStore::new();
-    let (jwt, other) = (manager(store.clone()), manager(store));
+    let with_default_skew = |store: MemoryStore| {
+        blocklist_support::builder(store)
+            .clock_skew(actix_jwt_extended::blocklist::CLOCK_SLACK)
+            .build()
+            .unwrap()
+    };
+    let (jwt, other) = (with_default_skew(store.clone()), with_default_skew(store));
     let other_app = test::init_service(app(other.clone())).await;
     let app = test::init_service(app(jwt.clone())).await;
     let rotation = RefreshRotation::new(&jwt);
@@ -469,26 +475,15 @@ async fn a_login_right_after_revoke_all_for_works_on_the_same_manager() {
     );
 
     let again = rotation.login("username").unwrap();
-    assert_eq!(
-        call!(app, get("/protected", &again.access_token)).await,
-        ok()
-    );
-    let plain = jwt.create_access_token("username").finish().unwrap();
-    assert_eq!(call!(other_app, get("/protected", &plain)).await, ok());
-    let (status, body) = call!(other_app, post("/refresh", &again.refresh_token)).await;
-    assert_eq!(status, 200, "{body}");
-    let refreshed = body["access_token"].as_str().unwrap();
-    assert_eq!(call!(app, get("/protected", refreshed)).await, ok());
-
-    let elsewhere = other
-        .create_access_token("username")
-        .claim(blocklist::AFTER_CUTOFF_CLAIM, i64::MAX)
-        .finish()
-        .unwrap();
-    assert_eq!(call!(app, get("/protected", &elsewhere)).await, revoked());
-
-    rotation.revoke_all_for("username").await.unwrap();
-    for token in [&again.access_token, &plain, refreshed] {
+    let plain = other.create_access_token("username").finish().unwrap();
+    for token in [&again.access_token, &plain] {
         assert_eq!(call!(app, get("/protected", token)).await, revoked());
+        assert_eq!(call!(other_app, get("/protected", token)).await, revoked());
     }
+    assert_eq!(
+        call!(other_app, post("/refresh", &again.refresh_token)).await,
+        revoked()
+    );
+    let someone_else = jwt.create_access_token("another").finish().unwrap();
+    assert_eq!(call!(app, get("/protected", &someone_else)).await, ok());
 }

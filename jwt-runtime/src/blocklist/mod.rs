@@ -104,10 +104,7 @@ pub use postgres_cached::CachedPostgresStore;
 pub use redis_cached::CachedRedisStore;
 #[cfg(feature = "redis")]
 pub use redis_store::{RedisOptions, RedisStore, DEFAULT_REDIS_PREFIX};
-pub(crate) use rotation::RecentCutoffs;
-pub use rotation::{
-    RefreshRotation, TokenPair, AFTER_CUTOFF_CLAIM, FAMILY_CLAIM, GENERATION_CLAIM,
-};
+pub use rotation::{RefreshRotation, TokenPair, FAMILY_CLAIM, GENERATION_CLAIM};
 #[cfg(feature = "sqlx-sqlite")]
 pub use sqlite::SqliteStore;
 
@@ -146,10 +143,8 @@ pub struct TokenIds<'a> {
     pub family: Option<&'a str>,
     /// The identity claim, as text (see [`subject_of`]).
     pub subject: Option<Cow<'a, str>>,
-    /// When the token counts as issued, for subject cutoffs, in Unix seconds: its `iat`, or
-    /// just after the cutoff of its [`AFTER_CUTOFF_CLAIM`] when that is later (see
-    /// [`RefreshRotation::revoke_all_for`]). A token without `iat` counts as issued before any
-    /// subject cutoff (fail closed).
+    /// `iat`, in Unix seconds. A token without `iat` counts as issued before any subject
+    /// cutoff (fail closed).
     pub issued_at: Option<i64>,
 }
 
@@ -161,16 +156,9 @@ impl<'a> TokenIds<'a> {
             jti: claims.jti(),
             family: claims.get(FAMILY_CLAIM).and_then(Value::as_str),
             subject: claims.get(identity_claim).map(subject_of),
-            issued_at: issued_at_of(claims),
+            issued_at: claims.iat(),
         }
     }
-}
-
-/// [`TokenIds::issued_at`] of a token with these claims.
-pub(crate) fn issued_at_of(claims: &Claims) -> Option<i64> {
-    let iat = claims.iat()?;
-    let after = claims.get(AFTER_CUTOFF_CLAIM).and_then(Value::as_i64);
-    Some(after.map_or(iat, |cutoff| iat.max(cutoff.saturating_add(1))))
 }
 
 /// The text under which the tokens of an identity are revoked: a JSON string as is, any

@@ -30,6 +30,7 @@ pub struct JwtManagerBuilder {
     registered_loaders: bool,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     revocation_timeout: Duration,
+    clock_skew: Duration,
     www_authenticate: bool,
     key_sources: KeySources,
     verified_cache: Option<usize>,
@@ -44,6 +45,7 @@ impl JwtManagerBuilder {
             registered_loaders: true,
             revocation_store: None,
             revocation_timeout: DEFAULT_REVOCATION_TIMEOUT,
+            clock_skew: crate::blocklist::CLOCK_SLACK,
             www_authenticate: false,
             verified_cache: None,
             exempt_options: false,
@@ -91,10 +93,10 @@ impl JwtManagerBuilder {
                 callbacks: self.callbacks,
                 revocation_store: self.revocation_store,
                 revocation_timeout: self.revocation_timeout,
+                clock_skew: self.clock_skew,
                 www_authenticate: self.www_authenticate,
                 verified_cache,
                 exempt_options: self.exempt_options,
-                recent_cutoffs: Default::default(),
             }),
         })
     }
@@ -154,6 +156,19 @@ impl JwtManagerBuilder {
     /// 503 (fail closed). Default: [`DEFAULT_REVOCATION_TIMEOUT`].
     pub fn revocation_timeout(mut self, timeout: Duration) -> Self {
         self.revocation_timeout = timeout;
+        self
+    }
+
+    /// How far ahead of this instance's clock the clocks of the other instances issuing
+    /// tokens (and of a Flask service sharing the key) may run. "Log out everywhere"
+    /// ([`RefreshRotation::revoke_all_for`](crate::blocklist::RefreshRotation::revoke_all_for))
+    /// refuses the user's tokens issued up to this long after the call, so that a token
+    /// issued just before by a clock running ahead is refused too; a user who logs in again
+    /// within it gets tokens that are refused until it has passed. Default:
+    /// [`CLOCK_SLACK`](crate::blocklist::CLOCK_SLACK), one minute; lower it when the clocks
+    /// are kept in step (NTP keeps them within milliseconds), down to zero for one instance.
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew;
         self
     }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use actix_web::HttpRequest;
 use serde::Serialize;
 
-use crate::blocklist::{RecentCutoffs, RevocationStore};
+use crate::blocklist::RevocationStore;
 use crate::foundation::claims::{Claims, JwtHeader};
 use crate::foundation::config::JwtConfig;
 use crate::foundation::error::{ConfigError, JwtError};
@@ -35,10 +35,10 @@ struct Inner {
     callbacks: Callbacks,
     revocation_store: Option<Arc<dyn RevocationStore>>,
     revocation_timeout: Duration,
+    clock_skew: Duration,
     www_authenticate: bool,
     verified_cache: Option<VerifiedCache>,
     exempt_options: bool,
-    recent_cutoffs: RecentCutoffs,
 }
 
 /// Flask-JWT-Extended's `JWTManager`: config, keys and loaders of one app.
@@ -112,13 +112,13 @@ impl JwtManager {
         self.inner.revocation_timeout
     }
 
-    pub(crate) fn exempt_options(&self) -> bool {
-        self.inner.exempt_options
+    /// See [`JwtManagerBuilder::clock_skew`].
+    pub(crate) fn clock_skew(&self) -> Duration {
+        self.inner.clock_skew
     }
 
-    /// The subject cutoffs this manager set that still reach ahead of the clock.
-    pub(crate) fn recent_cutoffs(&self) -> &RecentCutoffs {
-        &self.inner.recent_cutoffs
+    pub(crate) fn exempt_options(&self) -> bool {
+        self.inner.exempt_options
     }
 
     pub(crate) fn verified_cache(&self) -> Option<&VerifiedCache> {

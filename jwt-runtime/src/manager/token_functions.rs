@@ -52,9 +52,6 @@ pub fn create_refresh_token(identity: impl Serialize) -> TokenBuilder {
 pub struct TokenBuilder {
     spec: TokenSpec,
     manager: Option<JwtManager>,
-    /// The subject cutoff the token is issued after, known from the token it replaces (see
-    /// [`AFTER_CUTOFF_CLAIM`](crate::blocklist::AFTER_CUTOFF_CLAIM)).
-    after_cutoff: Option<i64>,
     error: Option<String>,
 }
 
@@ -76,7 +73,6 @@ impl std::fmt::Debug for TokenBuilder {
             .field("claims", claims)
             .field("headers", headers)
             .field("manager", &self.manager)
-            .field("after_cutoff", &self.after_cutoff)
             .field("error", &self.error)
             .finish()
     }
@@ -94,7 +90,6 @@ impl TokenBuilder {
         Self {
             spec: TokenSpec::new(kind, identity),
             manager: None,
-            after_cutoff: None,
             error,
         }
     }
@@ -181,19 +176,7 @@ impl TokenBuilder {
         self
     }
 
-    /// Marks the token as issued after the subject cutoff `cutoff`, which the token it replaces
-    /// was issued after (a rotated refresh token).
-    pub(crate) fn after_cutoff(mut self, cutoff: Option<i64>) -> Self {
-        self.after_cutoff = cutoff;
-        self
-    }
-
     /// Signs the token and returns its compact form.
-    ///
-    /// A token for a user this manager has just revoked every token of
-    /// ([`RefreshRotation::revoke_all_for`](crate::blocklist::RefreshRotation::revoke_all_for))
-    /// carries the [`AFTER_CUTOFF_CLAIM`](crate::blocklist::AFTER_CUTOFF_CLAIM), so that it
-    /// is not refused with them.
     pub fn finish(self) -> Result<String, JwtError> {
         if let Some(message) = self.error {
             return Err(JwtError::new(JwtErrorKind::Encode, message));
@@ -202,13 +185,8 @@ impl TokenBuilder {
             Some(manager) => manager.clone(),
             None => JwtManager::current_or_error()?,
         };
-        let config = manager.config();
-        let mark = |claims: &mut serde_json::Map<String, Value>| {
-            let cutoffs = manager.recent_cutoffs();
-            cutoffs.mark(claims, &config.identity_claim, self.after_cutoff);
-        };
         self.spec
-            .encode(config, manager.keys(), manager.callbacks(), mark)
+            .encode(manager.config(), manager.keys(), manager.callbacks())
             .map_err(|e| e.with_manager(&manager))
     }
 }

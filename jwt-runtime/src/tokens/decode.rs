@@ -311,7 +311,7 @@ mod tests {
         };
         let keys = Keys::from_config(&config, false, false, KeySources::default()).unwrap();
         let token = TokenSpec::new(TokenKind::Access, "ann".into())
-            .encode(&config, &keys, &Callbacks::default(), |_| {})
+            .encode(&config, &keys, &Callbacks::default())
             .unwrap();
         let decoder = Decoder {
             config: &config,

@@ -76,14 +76,12 @@ impl TokenSpec {
     }
 
     /// Signs the token: Flask's claims, then the loaders' claims and headers, then this
-    /// token's own, then what `last` makes of them (the manager's marks, which no builder
-    /// or loader may set), signed with the `encode_key_loader`'s key or the configured one.
+    /// token's own, signed with the `encode_key_loader`'s key or the configured one.
     pub(crate) fn encode(
         &self,
         config: &JwtConfig,
         keys: &Keys,
         callbacks: &Callbacks,
-        last: impl FnOnce(&mut Map<String, Value>),
     ) -> Result<String, JwtError> {
         let now = SystemTime::now();
         let now_secs = unix_seconds(now);
@@ -115,7 +113,6 @@ impl TokenSpec {
         }
         claims.extend(callbacks.additional_claims(&self.identity)?);
         claims.extend(self.claims.clone());
-        last(&mut claims);
 
         let algorithm = config.algorithm;
         let mut header = Map::new();

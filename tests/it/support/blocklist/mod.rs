@@ -152,6 +152,9 @@ pub fn builder(store: impl RevocationStore) -> JwtManagerBuilder {
 pub fn builder_with(config: JwtConfig, store: impl RevocationStore) -> JwtManagerBuilder {
     JwtManager::builder(config)
         .ignore_registered_loaders()
+        // "Log out everywhere" reaches one second ahead, not a minute: a new login works once
+        // `past_the_skew` has waited it out.
+        .clock_skew(TEST_CLOCK_SKEW)
         .revocation_store(store)
 }
 
@@ -613,7 +616,7 @@ pub async fn rotation_logout_revokes_the_session<S: RevocationStore + Clone>(sto
 }
 
 /// `revoke_all_for` refuses the refresh tokens of every family of the user; a new login
-/// (in a later second) works.
+/// (past the manager's `clock_skew`) works.
 pub async fn rotation_revoke_all_for_refuses_every_refresh_token<S: RevocationStore + Clone>(
     store: S,
 ) {
@@ -633,8 +636,11 @@ pub async fn rotation_revoke_all_for_refuses_every_refresh_token<S: RevocationSt
     assert_eq!(exchange!(app, &second.refresh_token).await, revoked());
     assert_eq!(exchange!(app, &someone_else).await.0, 200);
 
-    // `iat` has whole seconds: tokens issued in the cutoff's second are revoked too.
-    next_second().await;
+    // Tokens issued within the skew are refused too (`iat` has whole seconds: those of the
+    // cutoff's second as well); past it, a new login works.
+    let early = login_pair!(app).await;
+    assert_eq!(exchange!(app, &early.refresh_token).await, revoked());
+    past_the_skew().await;
     let again = login_pair!(app).await;
     assert_eq!(exchange!(app, &again.refresh_token).await.0, 200);
 }
@@ -659,7 +665,7 @@ pub async fn rotation_revoke_all_for_refuses_every_access_token<S: RevocationSto
     );
     assert_eq!(call!(app, get("/protected", &plain)).await, revoked());
     assert_eq!(call!(app, get("/protected", &someone_else)).await, ok());
-    next_second().await;
+    past_the_skew().await;
     let again = login_pair!(app).await;
     assert_eq!(
         call!(app, get("/protected", &again.access_token)).await,
@@ -789,6 +795,16 @@ where
 }
 
 /// Sleeps into the next whole second of the clock.
+/// The `clock_skew` of the test managers.
+pub const TEST_CLOCK_SKEW: Duration = Duration::from_secs(1);
+
+/// Past the second a "log out everywhere" made now reaches ([`TEST_CLOCK_SKEW`] ahead), in
+/// whole seconds of `iat`.
+async fn past_the_skew() {
+    next_second().await;
+    actix_web::rt::time::sleep(TEST_CLOCK_SKEW).await;
+}
+
 async fn next_second() {
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
