@@ -674,3 +674,289 @@ fn samesite_none_needs_secure_cookies() {
         .expect("any other SameSite without Secure");
     }
 }
+
+// ---- A config file: `JwtConfig` deserialized from Flask's option names ----
+
+fn from_json(json: serde_json::Value) -> Result<JwtConfig, serde_json::Error> {
+    serde_json::from_value(json)
+}
+
+/// The message of deserializing `json`, which must fail.
+fn json_error(json: serde_json::Value) -> String {
+    match from_json(json.clone()) {
+        Ok(config) => panic!("{json} was accepted: {config:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+// A file in Flask's format gives the config the same options give through the environment;
+// lists and typed values in the file, comma-separated text in the environment.
+#[test]
+fn deserialized_json_is_the_config_of_the_same_environment() {
+    let file = from_json(serde_json::json!({
+        "JWT_SECRET_KEY": "foobarbaz",
+        "JWT_ALGORITHM": "HS512",
+        "JWT_DECODE_ALGORITHMS": ["HS512", "HS256"],
+        "JWT_ACCESS_TOKEN_EXPIRES": 300,
+        "JWT_REFRESH_TOKEN_EXPIRES": 432000,
+        "JWT_DECODE_LEEWAY": 10,
+        "JWT_TOKEN_LOCATION": ["cookies", "query_string", "json"],
+        "JWT_COOKIE_SECURE": true,
+        "JWT_SESSION_COOKIE": false,
+        "JWT_COOKIE_SAMESITE": "Strict",
+        "JWT_COOKIE_DOMAIN": ".example.com",
+        "JWT_CSRF_METHODS": ["GET", "post"],
+        "JWT_DECODE_AUDIENCE": ["aud1", "aud2"],
+        "JWT_ENCODE_AUDIENCE": "aud1",
+        "JWT_DECODE_ISSUER": "TestDecodeIssuer",
+        "JWT_HEADER_TYPE": "",
+        "JWT_IDENTITY_CLAIM": "foo",
+        "JWT_VERIFY_SUB": false,
+    }))
+    .unwrap();
+    let env = from_pairs(&[
+        ("JWT_SECRET_KEY", "foobarbaz"),
+        ("JWT_ALGORITHM", "HS512"),
+        ("JWT_DECODE_ALGORITHMS", "HS512, HS256"),
+        ("JWT_ACCESS_TOKEN_EXPIRES", "300"),
+        ("JWT_REFRESH_TOKEN_EXPIRES", "432000"),
+        ("JWT_DECODE_LEEWAY", "10"),
+        ("JWT_TOKEN_LOCATION", "cookies, query_string, json"),
+        ("JWT_COOKIE_SECURE", "true"),
+        ("JWT_SESSION_COOKIE", "false"),
+        ("JWT_COOKIE_SAMESITE", "Strict"),
+        ("JWT_COOKIE_DOMAIN", ".example.com"),
+        ("JWT_CSRF_METHODS", "GET, post"),
+        ("JWT_DECODE_AUDIENCE", "aud1, aud2"),
+        ("JWT_ENCODE_AUDIENCE", "aud1"),
+        ("JWT_DECODE_ISSUER", "TestDecodeIssuer"),
+        ("JWT_HEADER_TYPE", ""),
+        ("JWT_IDENTITY_CLAIM", "foo"),
+        ("JWT_VERIFY_SUB", "false"),
+    ])
+    .unwrap();
+    assert_eq!(file, env);
+    assert_eq!(file.csrf_methods, [Method::GET, Method::POST]);
+    assert_eq!(file.decode_leeway, Duration::from_secs(10));
+    JwtManager::new(file).expect("a working config");
+
+    // The environment's text forms are accepted in a file too (config crates hand environment
+    // overrides over as strings), and one string is a list of one.
+    let text = from_json(serde_json::json!({
+        "JWT_ACCESS_TOKEN_EXPIRES": "300",
+        "JWT_COOKIE_SECURE": "yes",
+        "JWT_TOKEN_LOCATION": "headers, cookies",
+        "JWT_DECODE_ALGORITHMS": "HS512",
+    }))
+    .unwrap();
+    assert_eq!(text.access_token_expires, Some(Duration::from_secs(300)));
+    assert!(text.cookie_secure);
+    assert_eq!(
+        text.token_location,
+        [TokenLocation::Headers, TokenLocation::Cookies]
+    );
+    assert_eq!(text.decode_algorithms, [Algorithm::HS512]);
+    let one = from_json(serde_json::json!({ "JWT_TOKEN_LOCATION": "cookies" })).unwrap();
+    assert_eq!(one.token_location, [TokenLocation::Cookies]);
+}
+
+#[test]
+fn deserialized_missing_keys_take_flask_defaults() {
+    assert_eq!(
+        from_json(serde_json::json!({})).unwrap(),
+        JwtConfig::default()
+    );
+    let c = from_json(serde_json::json!({ "JWT_SECRET_KEY": "k" })).unwrap();
+    assert_eq!(
+        c,
+        JwtConfig {
+            secret_key: Some("k".into()),
+            ..JwtConfig::default()
+        }
+    );
+}
+
+// Upstream `test_tokens_never_expire`, from a file: Flask's `False` is JSON's `false`.
+#[test]
+fn deserialized_false_never_expires() {
+    let c = from_json(serde_json::json!({
+        "JWT_ACCESS_TOKEN_EXPIRES": false,
+        "JWT_REFRESH_TOKEN_EXPIRES": "False",
+        "JWT_SECRET_KEY": "foobarbaz",
+    }))
+    .unwrap();
+    assert_eq!(c.access_token_expires, None);
+    assert_eq!(c.refresh_token_expires, None);
+    let jwt = JwtManager::new(c).unwrap();
+    for token in [
+        jwt.create_access_token("username").finish().unwrap(),
+        jwt.create_refresh_token("username").finish().unwrap(),
+    ] {
+        assert_eq!(jwt.decode_token(&token, false).unwrap().exp(), None);
+    }
+
+    // `true` and null are not `false`: an empty YAML value must not make tokens immortal.
+    for value in [serde_json::json!(true), serde_json::Value::Null] {
+        let err = json_error(serde_json::json!({ "JWT_ACCESS_TOKEN_EXPIRES": value }));
+        assert!(
+            err.starts_with("invalid JWT_ACCESS_TOKEN_EXPIRES: "),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn deserialized_unknown_jwt_key_is_an_error_naming_it() {
+    let err = json_error(serde_json::json!({ "JWT_COOKIE_SECUR": true }));
+    assert!(
+        err.contains("unknown option `JWT_COOKIE_SECUR` (did you mean `JWT_COOKIE_SECURE`?)"),
+        "{err}"
+    );
+    let err = json_error(serde_json::json!({ "jwt_secrt_key": "k" }));
+    assert!(err.contains("`jwt_secrt_key`"), "{err}");
+    assert!(err.contains("`JWT_SECRET_KEY`"), "{err}");
+    // Removed in Flask-JWT-Extended 4: accepting it would suggest revocation is on.
+    let err = json_error(serde_json::json!({ "JWT_BLACKLIST_ENABLED": true }));
+    assert!(
+        err.contains("unknown option `JWT_BLACKLIST_ENABLED`"),
+        "{err}"
+    );
+    assert!(!err.contains("did you mean"), "{err}");
+}
+
+// Each bad value is refused with `from_env`'s words for the same text, or names what the option
+// takes; always `invalid JWT_...: `, the option first.
+#[test]
+fn deserialized_bad_value_is_an_error_naming_the_option() {
+    for (option, text) in [
+        ("JWT_ACCESS_TOKEN_EXPIRES", "soon"),
+        ("JWT_DECODE_LEEWAY", "-5"),
+        ("JWT_ALGORITHM", "HS999"),
+        ("JWT_DECODE_ALGORITHMS", "HS256, banana"),
+        ("JWT_TOKEN_LOCATION", "headers, cookie"),
+        ("JWT_COOKIE_SAMESITE", "banana"),
+        ("JWT_COOKIE_SECURE", "maybe"),
+        ("JWT_CSRF_METHODS", "POST, NOT A METHOD"),
+        ("JWT_PUBLIC_KEY_FILE", "/nonexistent/key.pem"),
+    ] {
+        let env = from_pairs(&[(option, text)]).unwrap_err();
+        let file = json_error(serde_json::json!({ option: text }));
+        assert!(file.starts_with(&env.to_string()), "{file} / {env}");
+    }
+    for (option, value) in [
+        ("JWT_ACCESS_TOKEN_EXPIRES", serde_json::json!(-5)),
+        ("JWT_REFRESH_TOKEN_EXPIRES", serde_json::json!(1.5)),
+        ("JWT_DECODE_LEEWAY", serde_json::json!(false)),
+        ("JWT_COOKIE_SECURE", serde_json::json!(2)),
+        ("JWT_COOKIE_SECURE", serde_json::Value::Null),
+        (
+            "JWT_TOKEN_LOCATION",
+            serde_json::json!(["headers", "cookie"]),
+        ),
+        ("JWT_TOKEN_LOCATION", serde_json::json!({ "headers": true })),
+        ("JWT_DECODE_AUDIENCE", serde_json::json!(["aud", 7])),
+        ("JWT_ALGORITHM", serde_json::json!(256)),
+        ("JWT_HEADER_NAME", serde_json::json!(["Authorization"])),
+        ("JWT_COOKIE_SAMESITE", serde_json::json!(false)),
+    ] {
+        let err = json_error(serde_json::json!({ option: value }));
+        assert!(err.starts_with(&format!("invalid {option}: ")), "{err}");
+    }
+    // A secret of the wrong shape is named by its shape, never quoted.
+    let err = json_error(serde_json::json!({ "JWT_SECRET_KEY": 31337 }));
+    assert!(err.starts_with("invalid JWT_SECRET_KEY: "), "{err}");
+    assert!(!err.contains("31337"), "{err}");
+}
+
+// The app's whole config file can be handed over: its own keys, in any shape, are not ours.
+#[test]
+fn deserialized_non_jwt_keys_are_ignored() {
+    let c = from_json(serde_json::json!({
+        "SECRET_KEY": "the session secret",
+        "secret_key": "the session secret",
+        "DATABASE_URL": "postgres://localhost/app",
+        "jwt": { "secret_key": "nested" },
+        "WORKERS": [1, 2],
+        "DEBUG": null,
+        "JWT_SECRET_KEY": "token secret",
+    }))
+    .unwrap();
+    assert_eq!(
+        c,
+        JwtConfig {
+            secret_key: Some("token secret".into()),
+            ..JwtConfig::default()
+        }
+    );
+}
+
+// Config crates lowercase keys (`config`, figment's `Env`), so case is ignored; then one
+// option can be spelt twice, which is refused rather than one silently winning.
+#[test]
+fn deserialized_keys_ignore_ascii_case_and_may_not_repeat() {
+    let c = from_json(serde_json::json!({
+        "jwt_secret_key": "k",
+        "Jwt_Cookie_Secure": true,
+    }))
+    .unwrap();
+    assert_eq!(c.secret_key, Some("k".into()));
+    assert!(c.cookie_secure);
+    let err = json_error(serde_json::json!({ "JWT_SECRET_KEY": "a", "jwt_secret_key": "b" }));
+    assert!(
+        err.contains("option `JWT_SECRET_KEY` is given twice"),
+        "{err}"
+    );
+}
+
+// Null is "none" for the options that may be none; SameSite's "None" is the attribute value.
+#[test]
+fn deserialized_nulls_strings_and_lists() {
+    let c = from_json(serde_json::json!({
+        "JWT_COOKIE_SAMESITE": null,
+        "JWT_DECODE_AUDIENCE": null,
+        "JWT_COOKIE_DOMAIN": null,
+        "JWT_SECRET_KEY": null,
+    }))
+    .unwrap();
+    assert_eq!(c, JwtConfig::default());
+    let c = from_json(serde_json::json!({
+        "JWT_COOKIE_SAMESITE": "None",
+        "JWT_DECODE_AUDIENCE": "aud",
+        "JWT_ENCODE_AUDIENCE": ["aud"],
+    }))
+    .unwrap();
+    assert_eq!(c.cookie_samesite, Some(SameSite::None));
+    assert_eq!(c.decode_audience, Some(vec!["aud".to_owned()]));
+    // A list stays a list in the token, as Flask writes what it is given.
+    assert_eq!(c.encode_audience, Some(Audience::Many(vec!["aud".into()])));
+    let c = from_json(serde_json::json!({ "JWT_ENCODE_AUDIENCE": "aud" })).unwrap();
+    assert_eq!(c.encode_audience, Some(Audience::One("aud".into())));
+}
+
+// The secret is a `Secret`, redacted as from the environment.
+#[test]
+fn deserialized_secret_stays_redacted() {
+    let c = from_json(serde_json::json!({
+        "JWT_SECRET_KEY": "hunter2-hunter2",
+        "JWT_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----",
+    }))
+    .unwrap();
+    assert_eq!(c.secret_key.as_ref().unwrap().expose(), b"hunter2-hunter2");
+    let debug = format!("{c:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(!debug.contains("BEGIN PRIVATE KEY"), "{debug}");
+}
+
+// A key file wins over the inline key wherever the keys are in the file, as in `from_env`.
+#[test]
+fn deserialized_key_file_wins_over_the_inline_key() {
+    let path = std::env::temp_dir().join(format!("jwt-config-{}.pem", std::process::id()));
+    std::fs::write(&path, "from the file").unwrap();
+    let path = path.to_str().unwrap().to_owned();
+    let c = from_json(serde_json::json!({
+        "JWT_PUBLIC_KEY_FILE": path,
+        "JWT_PUBLIC_KEY": "inline",
+    }));
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(c.unwrap().public_key.as_deref(), Some("from the file"));
+}

@@ -1,5 +1,8 @@
 //! `JwtConfig`: every `JWT_*` option of Flask-JWT-Extended, typed, with Flask's defaults.
 
+mod deserialize;
+mod options;
+
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -119,7 +122,8 @@ impl<T: Into<Vec<u8>>> From<T> for Secret {
 
 /// Every `JWT_*` option of Flask-JWT-Extended 4.7 as a typed field, with the same default.
 ///
-/// Build it with struct-update syntax or [`JwtConfig::from_env`]; it is checked when the
+/// Build it with struct-update syntax, [`JwtConfig::from_env`] or from a config file (see
+/// [below](#from-a-config-file)); it is checked when the
 /// [`JwtManager`](crate::JwtManager) is built, so a value that cannot work is a
 /// [`ConfigError`] at start-up, never at the first request.
 ///
@@ -135,6 +139,76 @@ impl<T: Into<Vec<u8>>> From<T> for Secret {
 /// };
 /// assert_eq!(config.header_type, "Bearer");
 /// ```
+///
+/// # From a config file
+///
+/// `JwtConfig` deserializes from a map of Flask's option names, through any serde format (JSON,
+/// TOML, YAML) or a config crate (`config`, `figment`), so the file a Flask app keeps its
+/// `JWT_*` options in reads unchanged:
+///
+/// ```toml
+/// JWT_SECRET_KEY = "change me"
+/// JWT_ACCESS_TOKEN_EXPIRES = 3600
+/// JWT_REFRESH_TOKEN_EXPIRES = false
+/// JWT_TOKEN_LOCATION = ["headers", "cookies"]
+/// JWT_COOKIE_SECURE = true
+/// JWT_COOKIE_SAMESITE = "Strict"
+/// DATABASE_URL = "postgres://localhost/app"
+/// ```
+///
+/// ```
+/// use std::time::Duration;
+/// use actix_jwt_extended::{JwtConfig, TokenLocation};
+///
+/// let config: JwtConfig = serde_json::from_str(r#"{
+///     "JWT_SECRET_KEY": "change me",
+///     "JWT_ACCESS_TOKEN_EXPIRES": 3600,
+///     "JWT_REFRESH_TOKEN_EXPIRES": false,
+///     "JWT_TOKEN_LOCATION": ["headers", "cookies"],
+///     "JWT_COOKIE_SECURE": true,
+///     "JWT_COOKIE_SAMESITE": "Strict",
+///     "DATABASE_URL": "postgres://localhost/app"
+/// }"#)?;
+/// assert_eq!(config.access_token_expires, Some(Duration::from_secs(3600)));
+/// assert_eq!(config.refresh_token_expires, None);
+/// assert_eq!(config.token_location, [TokenLocation::Headers, TokenLocation::Cookies]);
+/// assert_eq!(config.header_type, "Bearer"); // not given: Flask's default
+///
+/// // A typo in an option is an error, never a silent default.
+/// let err = serde_json::from_str::<JwtConfig>(r#"{"JWT_COOKIE_SECUR": true}"#).unwrap_err();
+/// assert!(err.to_string().contains("did you mean `JWT_COOKIE_SECURE`?"), "{err}");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// - **Keys** are the options [`JwtConfig::from_env`] reads, `JWT_SECRET_KEY` to
+///   `JWT_REFRESH_JSON_KEY` (each field's doc names its own), with `JWT_PRIVATE_KEY_FILE` and
+///   `JWT_PUBLIC_KEY_FILE` (PEM files, read while deserializing). ASCII case is ignored, as the
+///   `config` crate and figment's environment provider lowercase keys. The Rust field names
+///   (`secret_key`) are not keys.
+/// - **A missing key** keeps Flask's default, as in [`JwtConfig::default`].
+/// - **A key that starts with `JWT_`** but is no option is an error naming it: a misspelt
+///   `JWT_COOKIE_SECURE` must not leave cookies insecure. An option given twice (as
+///   `JWT_SECRET_KEY` and `jwt_secret_key`) is an error too.
+/// - **Any other key is ignored**, so an app can hand over its whole config file. That is also
+///   why field names are not accepted: an app's own `secret_key` (a session secret) must not
+///   become the token secret.
+/// - **Values** are written as in Flask: durations in whole seconds, `false` for a lifetime
+///   that never ends (`JWT_ACCESS_TOKEN_EXPIRES = false`; null is refused there, so an empty
+///   value cannot make tokens immortal); booleans; lists as a list or one string
+///   (`"headers"`, `["headers", "cookies"]`); audiences as a string or a list; algorithms and
+///   methods by name; `JWT_COOKIE_SAMESITE` as `"Strict"`, `"Lax"`, `"None"`, or null for no
+///   attribute; null for any option whose field is an `Option`. A string in
+///   [`JwtConfig::from_env`]'s format is accepted for every option too (`"3600"`,
+///   `"headers, cookies"`), as config crates give environment overrides as text.
+/// - **A bad value** is an error with the words of [`ConfigError`], naming the option:
+///   `invalid JWT_ACCESS_TOKEN_EXPIRES: ...`. The result is checked, as from `from_env`, when
+///   the [`JwtManager`](crate::JwtManager) is built.
+///
+/// The format must describe its values (JSON, TOML, YAML and the config crates do; bincode
+/// does not), since an option may take several shapes.
+///
+/// A secret's text is moved into its [`Secret`]; text that is refused or left unread is wiped.
+/// What the format itself holds (the file's text, a `serde_json::Value`) is the caller's to wipe.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JwtConfig {
     /// `JWT_ACCESS_TOKEN_EXPIRES`: lifetime of access tokens; `None` writes no `exp` (never expires). 15 minutes.
@@ -397,198 +471,12 @@ impl JwtConfig {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// [`JwtConfig::from_env`] over any name → value lookup (a map in tests, a config file).
+    /// [`JwtConfig::from_env`] over any name → value lookup (a map in tests, a secret store).
+    ///
+    /// A config file is read by deserializing: see [From a config file](JwtConfig#from-a-config-file).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let mut c = JwtConfig::default();
-        let env = EnvReader { lookup: &lookup };
-        env.duration("JWT_ACCESS_TOKEN_EXPIRES", &mut c.access_token_expires)?;
-        env.duration("JWT_REFRESH_TOKEN_EXPIRES", &mut c.refresh_token_expires)?;
-        if let Some(v) = env.get("JWT_ALGORITHM") {
-            c.algorithm = parse_algorithm("JWT_ALGORITHM", &v)?;
-        }
-        if let Some(v) = env.get("JWT_DECODE_ALGORITHMS") {
-            c.decode_algorithms = split_list(&v)
-                .map(|a| parse_algorithm("JWT_DECODE_ALGORITHMS", a))
-                .collect::<Result<_, _>>()?;
-        }
-        c.secret_key = env.get("JWT_SECRET_KEY").map(Secret::from);
-        c.private_key = env.get("JWT_PRIVATE_KEY").map(Secret::from);
-        c.public_key = env.get("JWT_PUBLIC_KEY");
-        if let Some(path) = env.get("JWT_PRIVATE_KEY_FILE") {
-            c.private_key = Some(read_file("JWT_PRIVATE_KEY_FILE", &path)?.into());
-        }
-        if let Some(path) = env.get("JWT_PUBLIC_KEY_FILE") {
-            c.public_key = Some(read_file("JWT_PUBLIC_KEY_FILE", &path)?);
-        }
-        c.decode_audience = env
-            .get("JWT_DECODE_AUDIENCE")
-            .map(|v| split_list(&v).map(String::from).collect());
-        c.encode_audience = env.get("JWT_ENCODE_AUDIENCE").map(|v| {
-            let mut list: Vec<String> = split_list(&v).map(String::from).collect();
-            if list.len() == 1 {
-                Audience::One(list.remove(0))
-            } else {
-                Audience::Many(list)
-            }
-        });
-        c.decode_issuer = env.get("JWT_DECODE_ISSUER");
-        c.encode_issuer = env.get("JWT_ENCODE_ISSUER");
-        if let Some(v) = env.get("JWT_DECODE_LEEWAY") {
-            c.decode_leeway = Duration::from_secs(parse_seconds("JWT_DECODE_LEEWAY", &v)?);
-        }
-        env.boolean("JWT_ENCODE_NBF", &mut c.encode_nbf)?;
-        env.string("JWT_IDENTITY_CLAIM", &mut c.identity_claim);
-        env.boolean("JWT_VERIFY_SUB", &mut c.verify_sub)?;
-        env.string("JWT_ERROR_MESSAGE_KEY", &mut c.error_message_key);
-        if let Some(v) = env.get("JWT_TOKEN_LOCATION") {
-            c.token_location = split_list(&v).map(str::parse).collect::<Result<_, _>>()?;
-        }
-        env.string("JWT_HEADER_NAME", &mut c.header_name);
-        env.string("JWT_HEADER_TYPE", &mut c.header_type);
-        env.string("JWT_ACCESS_COOKIE_NAME", &mut c.access_cookie_name);
-        env.string("JWT_REFRESH_COOKIE_NAME", &mut c.refresh_cookie_name);
-        env.string("JWT_ACCESS_COOKIE_PATH", &mut c.access_cookie_path);
-        env.string("JWT_REFRESH_COOKIE_PATH", &mut c.refresh_cookie_path);
-        env.boolean("JWT_COOKIE_SECURE", &mut c.cookie_secure)?;
-        c.cookie_domain = env.get("JWT_COOKIE_DOMAIN");
-        if let Some(v) = env.get("JWT_COOKIE_SAMESITE") {
-            c.cookie_samesite = Some(parse_samesite(&v)?);
-        }
-        env.boolean("JWT_SESSION_COOKIE", &mut c.session_cookie)?;
-        env.boolean("JWT_COOKIE_CSRF_PROTECT", &mut c.cookie_csrf_protect)?;
-        if let Some(v) = env.get("JWT_CSRF_METHODS") {
-            c.csrf_methods = split_list(&v)
-                .map(|m| {
-                    Method::from_bytes(m.to_ascii_uppercase().as_bytes()).map_err(|_| {
-                        ConfigError::new("JWT_CSRF_METHODS", format!("`{m}` is not an HTTP method"))
-                    })
-                })
-                .collect::<Result<_, _>>()?;
-        }
-        env.boolean("JWT_CSRF_IN_COOKIES", &mut c.csrf_in_cookies)?;
-        env.boolean("JWT_CSRF_CHECK_FORM", &mut c.csrf_check_form)?;
-        env.string(
-            "JWT_ACCESS_CSRF_COOKIE_NAME",
-            &mut c.access_csrf_cookie_name,
-        );
-        env.string(
-            "JWT_REFRESH_CSRF_COOKIE_NAME",
-            &mut c.refresh_csrf_cookie_name,
-        );
-        env.string(
-            "JWT_ACCESS_CSRF_COOKIE_PATH",
-            &mut c.access_csrf_cookie_path,
-        );
-        env.string(
-            "JWT_REFRESH_CSRF_COOKIE_PATH",
-            &mut c.refresh_csrf_cookie_path,
-        );
-        env.string(
-            "JWT_ACCESS_CSRF_HEADER_NAME",
-            &mut c.access_csrf_header_name,
-        );
-        env.string(
-            "JWT_REFRESH_CSRF_HEADER_NAME",
-            &mut c.refresh_csrf_header_name,
-        );
-        env.string("JWT_ACCESS_CSRF_FIELD_NAME", &mut c.access_csrf_field_name);
-        env.string(
-            "JWT_REFRESH_CSRF_FIELD_NAME",
-            &mut c.refresh_csrf_field_name,
-        );
-        env.string("JWT_QUERY_STRING_NAME", &mut c.query_string_name);
-        env.string(
-            "JWT_QUERY_STRING_VALUE_PREFIX",
-            &mut c.query_string_value_prefix,
-        );
-        env.string("JWT_JSON_KEY", &mut c.json_key);
-        env.string("JWT_REFRESH_JSON_KEY", &mut c.refresh_json_key);
-        Ok(c)
+        options::read(|index| lookup(options::OPTIONS[index].name).map(options::Value::Text))
     }
-}
-
-struct EnvReader<'a> {
-    lookup: &'a dyn Fn(&str) -> Option<String>,
-}
-
-impl EnvReader<'_> {
-    fn get(&self, name: &str) -> Option<String> {
-        (self.lookup)(name)
-    }
-
-    fn string(&self, name: &str, field: &mut String) {
-        if let Some(v) = self.get(name) {
-            *field = v;
-        }
-    }
-
-    fn boolean(&self, name: &'static str, field: &mut bool) -> Result<(), ConfigError> {
-        if let Some(v) = self.get(name) {
-            *field = match v.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" => true,
-                "false" | "0" | "no" | "off" => false,
-                _ => {
-                    return Err(ConfigError::new(
-                        name,
-                        format!("`{v}` is not a boolean, expected `true` or `false`"),
-                    ))
-                }
-            };
-        }
-        Ok(())
-    }
-
-    fn duration(
-        &self,
-        name: &'static str,
-        field: &mut Option<Duration>,
-    ) -> Result<(), ConfigError> {
-        if let Some(v) = self.get(name) {
-            *field = if v.trim().eq_ignore_ascii_case("false") {
-                None
-            } else {
-                Some(Duration::from_secs(parse_seconds(name, &v)?))
-            };
-        }
-        Ok(())
-    }
-}
-
-fn parse_seconds(name: &'static str, value: &str) -> Result<u64, ConfigError> {
-    value.trim().parse().map_err(|_| {
-        ConfigError::new(
-            name,
-            format!("`{value}` is not a whole number of seconds (or `false` for never)"),
-        )
-    })
-}
-
-fn parse_algorithm(name: &'static str, value: &str) -> Result<Algorithm, ConfigError> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| ConfigError::new(name, format!("unknown algorithm `{value}`")))
-}
-
-fn parse_samesite(value: &str) -> Result<SameSite, ConfigError> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "strict" => Ok(SameSite::Strict),
-        "lax" => Ok(SameSite::Lax),
-        "none" => Ok(SameSite::None),
-        _ => Err(ConfigError::new(
-            "JWT_COOKIE_SAMESITE",
-            format!("`{value}` must be `Strict`, `Lax`, or `None`"),
-        )),
-    }
-}
-
-fn split_list(value: &str) -> impl Iterator<Item = &str> {
-    value.split(',').map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn read_file(name: &'static str, path: &str) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new(name, format!("cannot read `{path}`: {e}")).with_source(e))
 }
 
 #[cfg(test)]
