@@ -593,6 +593,31 @@ mod cached {
         PostgresStore::connect(&url).await.unwrap();
     }
 
+    /// A subject or `jti` that merely starts like a fence row's key is revoked like any other
+    /// (the triggers route only keys of the exact fence shape to an instance's channel, whose
+    /// name has a length limit), and never answered from the cache.
+    #[actix_web::test]
+    async fn ids_shaped_almost_like_fences_are_revocations_like_any_other() {
+        use actix_jwt_extended::blocklist::{RevocationStore, TokenIds};
+        let Some((store, ())) = cached_store().await else {
+            return;
+        };
+        let subject = format!("fence:{}", "x".repeat(60));
+        let jti = format!("fence:{}:1", "0".repeat(32));
+        store.revoke_subject(&subject, 1_000, None).await.unwrap();
+        store.revoke(&jti, None).await.unwrap();
+        for _ in 0..2 {
+            let by_subject = TokenIds {
+                subject: Some(subject.as_str().into()),
+                issued_at: Some(999),
+                ..TokenIds::default()
+            };
+            assert!(store.is_token_revoked(&by_subject).await.unwrap());
+            assert!(store.is_revoked(&jti).await.unwrap());
+        }
+        assert_eq!(store.stats().hits, 0, "{:?}", store.stats());
+    }
+
     /// Every instance counts only its own fences: one started after 30 others, on a database
     /// nothing else writes to, trusts its cache nearly all the time. A measurement of a quiet
     /// machine (a fence heard late is a busy machine's, not a wrong answer), so `.ci/run`

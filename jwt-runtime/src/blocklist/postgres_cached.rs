@@ -24,9 +24,11 @@ fn fence_channel(instance: &str) -> String {
     format!("{CHANNEL}_{instance}")
 }
 
-/// What the ids of fence rows start with: `fence:<instance>:<number>`. Keys of this shape are
-/// never answered from the cache, so that a fence's notification, which invalidates nothing,
-/// can never stand for a revocation of a token whose `jti` or subject has that shape.
+/// What the ids of fence rows start with: `fence:<instance>:<number>` (the instance 32 hex
+/// digits, the number decimal, or `start` for the probe at start-up); the triggers send keys of
+/// exactly that shape to the instance's channel, every other key to [`CHANNEL`]. Ids that start
+/// so are never answered from the cache, so that a fence's notification, which invalidates
+/// nothing, can never stand for a revocation of a token whose `jti` or subject has that shape.
 const FENCE_PREFIX: &str = "fence:";
 
 /// The triggers that announce every new or changed revocation on [`CHANNEL`], with the key the
@@ -35,8 +37,9 @@ const FENCE_PREFIX: &str = "fence:";
 /// rows applied by logical replication and by sessions in `session_replication_role =
 /// replica` too; and the fence function, which writes and deletes one row in each table in
 /// one transaction, so that a fence is heard only through those very triggers, and fails
-/// while either trigger is missing or not enabled `ALWAYS`. Created under the tables'
-/// advisory lock.
+/// while either trigger is missing or not enabled `ALWAYS` (its commit need not wait for the
+/// disk: what it proves is the order of notifications, not durability). Created under the
+/// tables' advisory lock.
 const TRIGGERS: [&str; 6] = [
     "CREATE OR REPLACE FUNCTION jwt_blocklist_notify() RETURNS trigger LANGUAGE plpgsql AS $$ \
      DECLARE key text; \
@@ -46,7 +49,7 @@ const TRIGGERS: [&str; 6] = [
        ELSE \
          key := 'sub:' || NEW.subject; \
        END IF; \
-       IF starts_with(key, 'jti:fence:') OR starts_with(key, 'sub:fence:') THEN \
+       IF key ~ '^(jti|sub):fence:[0-9a-f]{32}:[0-9a-z]+$' THEN \
          PERFORM pg_notify('jwt_blocklist_' || split_part(key, ':', 3), key); \
        ELSE \
          PERFORM pg_notify('jwt_blocklist', key); \
@@ -70,6 +73,7 @@ const TRIGGERS: [&str; 6] = [
            jwt_blocklist_notify; ALTER TABLE jwt_blocklist_subjects ENABLE ALWAYS TRIGGER \
            jwt_blocklist_subjects_notify)'; \
        END IF; \
+       PERFORM set_config('synchronous_commit', 'off', true); \
        INSERT INTO jwt_blocklist (jti, expires_at) VALUES (key, 0); \
        DELETE FROM jwt_blocklist WHERE jti = key; \
        INSERT INTO jwt_blocklist_subjects (subject, revoked_up_to, expires_at) VALUES (key, 0, 0); \

@@ -57,7 +57,12 @@ pub(crate) struct LazyBody(BodyState, bool);
 
 enum BodyState {
     Unread(Payload),
-    Read(Bytes),
+    /// What the locations read (decoded, when the app's actix decompresses bodies) and the
+    /// bytes as they came, for whatever reads the body next (which decodes them itself).
+    Read {
+        body: Bytes,
+        received: Bytes,
+    },
     Failed,
 }
 
@@ -79,7 +84,7 @@ impl LazyBody {
         if let BodyState::Unread(payload) = &mut self.0 {
             let read = read_body(payload.take(), req).await;
             self.0 = match read {
-                Ok(bytes) => BodyState::Read(bytes),
+                Ok((body, received)) => BodyState::Read { body, received },
                 Err(e) => {
                     self.0 = BodyState::Failed;
                     return Err(e);
@@ -87,7 +92,7 @@ impl LazyBody {
             };
         }
         match &self.0 {
-            BodyState::Read(bytes) => Ok(bytes),
+            BodyState::Read { body, .. } => Ok(body),
             _ => Err(JwtError::new(
                 JwtErrorKind::BadBody,
                 "the request body could not be read",
@@ -99,7 +104,7 @@ impl LazyBody {
     pub(crate) fn into_payload(self) -> Payload {
         match self.0 {
             BodyState::Unread(payload) => payload,
-            BodyState::Read(bytes) => Payload::from(bytes),
+            BodyState::Read { received, .. } => Payload::from(received),
             BodyState::Failed => Payload::None,
         }
     }
@@ -108,24 +113,33 @@ impl LazyBody {
 /// Reads a whole body up to [`JSON_BODY_LIMIT`], and within the app's `PayloadConfig` when it
 /// registers one (read as actix's `web::Bytes` extractor reads it: its limit, its content
 /// type, `Content-Length` refused before reading).
-pub(crate) async fn read_body(payload: Payload, req: &HttpRequest) -> Result<Bytes, JwtError> {
+pub(crate) async fn read_body(
+    payload: Payload,
+    req: &HttpRequest,
+) -> Result<(Bytes, Bytes), JwtError> {
     let registered = req.app_data::<PayloadConfig>().is_some()
         || req.app_data::<web::Data<PayloadConfig>>().is_some();
     if !registered {
-        return read_up_to_limit(payload).await;
+        let body = read_up_to_limit(payload).await?;
+        return Ok((body.clone(), body));
     }
+    let received = Rc::new(RefCell::new(BytesMut::new()));
     let mut limited: Payload = Payload::Stream {
         payload: Box::pin(UpToLimit {
             payload,
             left: JSON_BODY_LIMIT,
+            received: Rc::clone(&received),
         }),
     };
-    Bytes::from_request(req, &mut limited)
+    let body = Bytes::from_request(req, &mut limited)
         .await
         .map_err(|e| match e.as_error::<PayloadError>() {
             Some(PayloadError::Overflow) => too_large("the app's body limit"),
             _ => unreadable(e),
-        })
+        })?;
+    drop(limited);
+    let received = received.take().freeze();
+    Ok((body, received))
 }
 
 async fn read_up_to_limit(mut payload: Payload) -> Result<Bytes, JwtError> {
@@ -159,10 +173,12 @@ fn unreadable(e: impl std::fmt::Display) -> JwtError {
     )
 }
 
-/// A body that fails with `Overflow` past `left` more bytes.
+/// A body that fails with `Overflow` past `left` more bytes, keeping a copy of what it yields
+/// in `received`.
 struct UpToLimit {
     payload: Payload,
     left: usize,
+    received: Rc<RefCell<BytesMut>>,
 }
 
 impl Stream for UpToLimit {
@@ -175,6 +191,7 @@ impl Stream for UpToLimit {
                 Some(left) => self.left = left,
                 None => return Poll::Ready(Some(Err(PayloadError::Overflow))),
             }
+            self.received.borrow_mut().extend_from_slice(chunk);
         }
         polled
     }
