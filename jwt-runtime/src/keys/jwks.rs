@@ -77,7 +77,8 @@ impl std::error::Error for JwksError {
 ///   `no-cache`, `no-store` and `max-age=0` get the low bound), or for
 ///   [`refresh_interval`](JwksSourceBuilder::refresh_interval) (default 5 minutes) when the
 ///   response says nothing. The first verification after that starts a refresh in the
-///   background and is answered from the cache meanwhile. Keys that providers publish ahead of
+///   background (never sooner than `min_refresh_gap` after the last fetch) and is answered
+///   from the cache meanwhile. Keys that providers publish ahead of
 ///   use (Keycloak, Auth0 and Entra ID do) are so fetched before their first token, and keys
 ///   the provider removed stop verifying.
 /// - **On a miss.** A token naming a `kid` the cache lacks (the provider rotated without
@@ -110,6 +111,15 @@ impl std::error::Error for JwksError {
 /// back, and is accepted at most `min_refresh_gap` after the last fetch that missed the key,
 /// plus one fetch's round trip (with the defaults, within about 5 seconds of the key's
 /// publication). A client that honours `Retry-After` keeps its token.
+///
+/// With the defaults, say the last fetch began at 0 s and the provider, having rotated, signs
+/// a token that arrives at 1 s: until 3 s such tokens get 503 with `Retry-After: 4` down to
+/// `2`; from 3 s they wait for the fetch that begins at 5 s, and are accepted when it returns.
+/// A made-up `kid` takes the same course and gets 422 from that fetch on; the requests that
+/// arrive while it runs wait for the next one, at 10 s, or get 503.
+///
+/// A token without `kid` waits for the first fetch only: it is verified by a configured key
+/// or a key without `kid`, or refused for lacking one, which no later fetch changes.
 ///
 /// # When the provider fails
 ///
