@@ -1101,6 +1101,10 @@ async fn concurrent_waiters_share_one_fetch() {
         "one fetch for 200 waiters"
     );
     assert_eq!(source.fetches(), 2);
+    // Explicit refreshes share a fetch under way too.
+    let (first, second) = futures_util::future::join(source.refresh(), source.refresh()).await;
+    assert_eq!((first, second), (Ok(2), Ok(2)));
+    assert_eq!(provider.hits.load(Ordering::SeqCst), 3);
     provider.handle.stop(false).await;
 }
 

@@ -197,6 +197,8 @@ struct Status {
     in_flight: bool,
     /// The outcome of the last fetch that ended.
     last: Option<Result<usize, JwksError>>,
+    /// Fetches that ended with an outcome (not abandoned).
+    completed: u64,
     /// Fetches failed in a row since the last success (or since the start).
     failures: u32,
     fetches: u64,
@@ -451,27 +453,31 @@ impl JwksSource {
     /// error the cached keys stay.
     pub async fn refresh(&self) -> Result<usize, JwksError> {
         let mut ended = self.inner.ended.subscribe();
-        let fetch = {
-            let mut status = self.status();
-            if status.in_flight {
-                None
-            } else {
-                let now = Instant::now();
-                status.begin(now);
-                Some(Fetch::new(self, now))
-            }
-        };
-        match fetch {
-            Some(fetch) => fetch.run().await,
-            None => {
-                // The sender lives as long as `self`.
-                let _ = ended.changed().await;
-                let last = self.status().last.clone();
-                match last {
-                    Some(Ok(_)) => Ok(self.inner.keys.len()),
-                    Some(Err(error)) => Err(error),
-                    None => Err(self.error("the fetch under way was abandoned".into(), None)),
+        loop {
+            // Either this call starts a fetch, or it waits for the one under way.
+            let (started, completed) = {
+                let mut status = self.status();
+                if status.in_flight {
+                    (None, status.completed)
+                } else {
+                    let now = Instant::now();
+                    status.begin(now);
+                    (Some(now), status.completed)
                 }
+            };
+            if let Some(started) = started {
+                return Fetch::new(self, started).run().await;
+            }
+            // The sender lives as long as `self`.
+            let _ = ended.changed().await;
+            let status = self.status();
+            // A fetch that was abandoned brings nothing: then this call fetches.
+            if let Some(last) = status
+                .last
+                .as_ref()
+                .filter(|_| status.completed > completed)
+            {
+                return last.clone().map(|_| self.inner.keys.len());
             }
         }
     }
@@ -699,6 +705,7 @@ impl JwksSource {
             }
         };
         status.last = Some(outcome.clone());
+        status.completed += 1;
         let failures = status.failures;
         // Subscribers may write to a slow sink: not while requests wait for the lock.
         drop(status);
