@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
@@ -48,8 +49,9 @@ pub enum JwtErrorKind {
     BadBody,
     /// The revocation store could not answer (down, timeout): refused, fail closed; 503.
     RevocationUnavailable,
-    /// The keys of a JWKS source cannot be fetched (never fetched yet, or the last fetch failed)
-    /// and the token's key is not cached: refused, fail closed, worth retrying; 503.
+    /// The token's key is not cached and the JWKS source could not confirm it is unknown in
+    /// time (no fetch allowed yet, a fetch too slow or failing): refused, fail closed, worth
+    /// retrying; 503 with `Retry-After`.
     SigningKeysUnavailable,
     /// A context reader was used outside any verified request (Flask `RuntimeError`); 500.
     NoContext,
@@ -103,6 +105,7 @@ pub struct JwtError {
     kind: JwtErrorKind,
     message: String,
     detail: Option<String>,
+    retry_after: Option<Duration>,
     source: Option<Cause>,
     token: Option<Arc<(JwtHeader, Claims)>>,
     renderer: Option<Arc<dyn Renderer>>,
@@ -124,6 +127,7 @@ impl JwtError {
             kind,
             message: message.into(),
             detail: None,
+            retry_after: None,
             source: None,
             token: None,
             renderer: None,
@@ -148,6 +152,26 @@ impl JwtError {
 
     pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    /// When the client may try again, for errors that are worth retrying (the default
+    /// response carries it as `Retry-After`, in whole seconds). An app answering such errors
+    /// itself can send it too.
+    ///
+    /// ```
+    /// use actix_jwt_extended::{JwtError, JwtErrorKind};
+    /// let err = JwtError::new(JwtErrorKind::NoAuthorization, "Missing Authorization Header");
+    /// assert_eq!(err.retry_after(), None);
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    // Only the JWKS source says when to come back today.
+    #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
+    pub(crate) fn with_retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = Some(after);
         self
     }
 
@@ -213,6 +237,7 @@ impl fmt::Debug for JwtError {
             .field("kind", &self.kind)
             .field("message", &self.message)
             .field("detail", &self.detail)
+            .field("retry_after", &self.retry_after)
             .finish_non_exhaustive()
     }
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use actix_web::http::header::ACCEPT;
+use actix_web::http::header::{ACCEPT, AGE, CACHE_CONTROL};
 use actix_web::http::Uri;
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::Algorithm;
@@ -68,29 +68,76 @@ impl std::error::Error for JwksError {
 /// Verification keys from a JWKS URL, for
 /// [`JwtManagerBuilder::jwks`](crate::JwtManagerBuilder::jwks) (feature `jwks`).
 ///
-/// The keys are cached and refreshed:
-/// - when a token names a `kid` the cache lacks (the provider rotated its keys), at most once
-///   per [`min_refresh_gap`](JwksSourceBuilder::min_refresh_gap), so tokens with made-up
-///   `kid`s cannot flood the provider;
-/// - when the cache is older than [`refresh_interval`](JwksSourceBuilder::refresh_interval),
-///   so removed keys stop verifying.
+/// # When the keys are fetched
 ///
-/// A failed refresh (provider down, bad answer) keeps the cached keys in service and is
-/// retried by the next tokens after a short backoff (1 s, doubling up to `min_refresh_gap`);
-/// [`last_error`](Self::last_error) tells what failed. A refresh replaces the whole cache at
-/// once.
+/// The keys are cached and refreshed in two ways:
+/// - **On schedule.** A successful fetch is good for the `max-age` of the response's
+///   `Cache-Control` (less its `Age`), clamped to
+///   [`max_age_bounds`](JwksSourceBuilder::max_age_bounds) (default 1 minute to 24 hours;
+///   `no-cache`, `no-store` and `max-age=0` get the low bound), or for
+///   [`refresh_interval`](JwksSourceBuilder::refresh_interval) (default 5 minutes) when the
+///   response says nothing. The first verification after that starts a refresh in the
+///   background (never sooner than `min_refresh_gap` after the last fetch) and is answered
+///   from the cache meanwhile. Keys that providers publish ahead of
+///   use (Keycloak, Auth0 and Entra ID do) are so fetched before their first token, and keys
+///   the provider removed stop verifying.
+/// - **On a miss.** A token naming a `kid` the cache lacks (the provider rotated without
+///   publishing ahead, or the `kid` is made up) needs a fetch that started after the request
+///   arrived before it may be called unknown. Such fetches are at most one per
+///   [`min_refresh_gap`](JwksSourceBuilder::min_refresh_gap) (default 5 seconds, so at most
+///   12 a minute however many tokens with made-up `kid`s arrive), and every request waiting
+///   for the keys shares the one fetch under way.
 ///
-/// While the keys cannot be fetched (never fetched yet, or the last fetch failed), a token
-/// whose key is not cached is refused with 503 `{"msg": "signing keys unavailable"}`
-/// ([`JwtErrorKind::SigningKeysUnavailable`]):
-/// its key may be one the provider has and we could not get, so the client should retry, not
-/// drop its token. Once a fetch succeeds, an unknown `kid` is an invalid token again (422).
+/// # The answer to a token whose `kid` is not cached
 ///
-/// The request pipeline awaits [`prepare`](Self::prepare) before decoding, so a token with a
-/// `kid` the cache does not know yet triggers a (rate-limited) refresh first. Direct calls to
-/// `JwtManager::decode_token` are synchronous and read the cache only (a miss schedules a
-/// refresh on the current actix arbiter); await `prepare` yourself before them, and
-/// [`refresh`](Self::refresh) at start-up to fill the cache.
+/// The request arrived at *A*; the verification goes through these steps, in this order,
+/// until one answers:
+/// 1. The key is cached (it may have arrived while waiting): the token is verified with it.
+/// 2. A fetch that started at or after *A* succeeded and lacks the `kid`: the key is not
+///    the provider's, 422 `{"msg": "Unable to find a signing key that matches the token's
+///    kid"}` (Flask-JWT-Extended's answer).
+/// 3. A fetch is under way: the request waits for it, then goes back to step 1.
+/// 4. A fetch is allowed now (the gap has passed since the last one started, or the backoff
+///    after a failure): the request starts it and waits for it, then goes back to step 1.
+/// 5. The next fetch is allowed at *T*: the request sleeps until *T* if
+///    *T* ≤ *A* + [`max_wait`](JwksSourceBuilder::max_wait) (default 2 seconds), then goes
+///    back to step 1; otherwise it is answered at once with 503
+///    `{"msg": "signing keys unavailable"}` ([`JwtErrorKind::SigningKeysUnavailable`]) and
+///    `Retry-After` (the seconds until *T*, rounded up).
+///
+/// A request never waits past *A* + `max_wait`: it is then answered 503 with `Retry-After:
+/// 1`, and the fetch carries on for the next requests. So a token signed by a newly published
+/// key is never refused with a 4xx because the cache was behind: it waits or is told to come
+/// back, and is accepted at most `min_refresh_gap` after the last fetch that missed the key,
+/// plus one fetch's round trip (with the defaults, within about 5 seconds of the key's
+/// publication). A client that honours `Retry-After` keeps its token.
+///
+/// With the defaults, say the last fetch began at 0 s and the provider, having rotated, signs
+/// a token that arrives at 1 s: until 3 s such tokens get 503 with `Retry-After: 4` down to
+/// `2`; from 3 s they wait for the fetch that begins at 5 s, and are accepted when it returns.
+/// A made-up `kid` takes the same course and gets 422 from that fetch on; the requests that
+/// arrive while it runs wait for the next one, at 10 s, or get 503.
+///
+/// A token without `kid` waits for the first fetch only: it is verified by a configured key
+/// or a key without `kid`, or refused for lacking one, which no later fetch changes.
+///
+/// # When the provider fails
+///
+/// A failed fetch (provider down, bad answer) keeps the cached keys in service; the next fetch
+/// is allowed after a backoff of 1 second, doubling with each further failure up to the gap.
+/// [`last_error`](Self::last_error) tells what failed. A fetch replaces the whole cache at
+/// once. While the provider fails, tokens with cached keys keep verifying, and the others
+/// get 503 with `Retry-After` (step 2 needs a fetch that succeeded).
+///
+/// # Outside the request pipeline
+///
+/// The request pipeline awaits [`prepare`](Self::prepare) before decoding, which takes the
+/// steps above. Direct calls to `JwtManager::decode_token` are synchronous and read the cache
+/// only: a miss schedules a refresh on the current actix arbiter and is a 422 while the last
+/// fetch succeeded, a 503 otherwise; await `prepare` yourself before them, and
+/// [`refresh`](Self::refresh) at start-up to fill the cache. Fetches run as tasks of the
+/// current actix arbiter, so that a request giving up does not cancel them; without an
+/// arbiter (a plain tokio runtime), the request that needs a fetch runs it itself.
 ///
 /// Credentials in the URL (`https://user:password@idp/...`) never appear in errors, `Debug`
 /// output or [`url`](Self::url): they show as `***`.
@@ -104,6 +151,7 @@ impl std::error::Error for JwksError {
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let jwks = JwksSource::builder("https://idp.example/.well-known/jwks.json")
+///     // For a provider that sends no `Cache-Control`.
 ///     .refresh_interval(Duration::from_secs(600))
 ///     .build()?;
 /// jwks.refresh().await?; // optional: fail fast at start-up
@@ -128,42 +176,83 @@ struct Inner {
     url: String,
     refresh_interval: Duration,
     min_refresh_gap: Duration,
+    max_wait: Duration,
+    max_age_bounds: (Duration, Duration),
     timeout: Duration,
     keys: KeySet,
     status: Mutex<Status>,
-    /// One fetch at a time: requests waiting for the same refresh share its result.
-    fetch_lock: tokio::sync::Mutex<()>,
+    /// Bumped when a fetch ends (or is abandoned): what waiting requests wake on.
+    ended: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Default)]
 struct Status {
-    fetched_at: Option<Instant>,
+    /// When the fetch whose keys are cached (the last successful one) started.
+    keys_from: Option<Instant>,
+    /// How long after `keys_from` the keys are due for a refresh.
+    lifetime: Duration,
+    /// When the last fetch started, successful or not: the rate limit counts from there.
     last_attempt: Option<Instant>,
-    last_error: Option<String>,
+    /// Whether a fetch is under way: one at a time, shared by all who need it.
+    in_flight: bool,
+    /// The outcome of the last fetch that ended.
+    last: Option<Result<usize, JwksError>>,
+    /// Fetches that ended with an outcome (not abandoned).
+    completed: u64,
     /// Fetches failed in a row since the last success (or since the start).
     failures: u32,
     fetches: u64,
-    background: bool,
 }
 
 impl Status {
-    /// Whether the cache is fit to call a `kid` unknown: filled, and the last fetch succeeded.
-    fn healthy(&self) -> bool {
-        self.fetched_at.is_some() && self.failures == 0
-    }
-
-    /// Whether a token may start a fetch at `now`: `gap` after a success, a backoff growing
-    /// from [`FIRST_RETRY`] to `gap` after failures.
-    fn may_fetch(&self, now: Instant, gap: Duration) -> bool {
+    /// When the next fetch may start: `gap` after the last one, or after a failure a backoff
+    /// growing from [`FIRST_RETRY`] to `gap`. `None`: now.
+    fn next_fetch(&self, gap: Duration) -> Option<Instant> {
         let wait = match self.failures {
             0 => gap,
             n => FIRST_RETRY
                 .saturating_mul(2u32.saturating_pow(n - 1))
                 .min(gap),
         };
-        self.last_attempt
-            .is_none_or(|at| now.duration_since(at) >= wait)
+        self.last_attempt.map(|at| at + wait)
     }
+
+    fn may_fetch(&self, now: Instant, gap: Duration) -> bool {
+        !self.in_flight && self.next_fetch(gap).is_none_or(|at| now >= at)
+    }
+
+    /// Whether the cached keys have outlived their lifetime (or were never fetched).
+    fn due(&self, now: Instant) -> bool {
+        self.keys_from
+            .is_none_or(|from| now.duration_since(from) >= self.lifetime)
+    }
+
+    /// Whether a fetch that started at or after `arrived` succeeded: its keys are the
+    /// provider's at that time, so a `kid` they lack is not the provider's.
+    fn confirms(&self, arrived: Instant) -> bool {
+        self.failures == 0 && self.keys_from.is_some_and(|from| from >= arrived)
+    }
+
+    /// Marks a fetch as started at `now`.
+    fn begin(&mut self, now: Instant) {
+        self.in_flight = true;
+        self.last_attempt = Some(now);
+        self.fetches += 1;
+    }
+}
+
+/// What a request whose `kid` is not cached does next (see the steps on [`JwksSource`]).
+enum Step {
+    /// The key arrived, or a fresh fetch says the `kid` is unknown: decode.
+    Decide,
+    /// Wait for the fetch under way.
+    Wait,
+    /// This request started a fetch: run or await it.
+    Started(Fetch),
+    /// Sleep until a fetch is allowed.
+    Until(Instant),
+    /// No fetch before the deadline: 503, come back after this long.
+    GiveUp(Duration),
 }
 
 impl std::fmt::Debug for JwksSource {
@@ -175,13 +264,28 @@ impl std::fmt::Debug for JwksSource {
     }
 }
 
-/// Options of a [`JwksSource`]; [`build`](Self::build) checks the URL.
+/// Options of a [`JwksSource`]; [`build`](Self::build) checks them.
+///
+/// ```
+/// use std::time::Duration;
+/// use actix_jwt_extended::JwksSource;
+///
+/// let jwks = JwksSource::builder("https://idp.example/.well-known/jwks.json")
+///     .min_refresh_gap(Duration::from_secs(10)) // at most 6 fetches a minute for unknown `kid`s
+///     .max_wait(Duration::from_secs(1))
+///     .max_age_bounds(Duration::from_secs(300), Duration::from_secs(3600))
+///     .build()
+///     .unwrap();
+/// # drop(jwks);
+/// ```
 #[must_use = "call `.build()` to get the source"]
 #[derive(Clone)]
 pub struct JwksSourceBuilder {
     url: String,
     refresh_interval: Duration,
     min_refresh_gap: Duration,
+    max_wait: Duration,
+    max_age_bounds: (Duration, Duration),
     timeout: Duration,
     allow_http: bool,
 }
@@ -192,6 +296,8 @@ impl std::fmt::Debug for JwksSourceBuilder {
             .field("url", &redact_url(&self.url))
             .field("refresh_interval", &self.refresh_interval)
             .field("min_refresh_gap", &self.min_refresh_gap)
+            .field("max_wait", &self.max_wait)
+            .field("max_age_bounds", &self.max_age_bounds)
             .field("timeout", &self.timeout)
             .field("allow_http", &self.allow_http)
             .finish()
@@ -199,19 +305,39 @@ impl std::fmt::Debug for JwksSourceBuilder {
 }
 
 impl JwksSourceBuilder {
-    /// How old the cache may get before the next token verification refreshes it
-    /// (default 5 minutes).
+    /// How long fetched keys serve before a verification refreshes them, when the JWKS
+    /// response has no `Cache-Control` lifetime (default 5 minutes). A lifetime it has wins,
+    /// within [`max_age_bounds`](Self::max_age_bounds).
     pub fn refresh_interval(mut self, interval: Duration) -> Self {
         self.refresh_interval = interval;
         self
     }
 
-    /// The least time between two fetches that tokens cause (an unknown `kid`, a stale
-    /// cache). Default 30 seconds. After a failed fetch the next one comes sooner: 1 s later,
-    /// the wait doubling with each further failure up to this gap. [`JwksSource::refresh`]
-    /// ignores it.
+    /// The least time between the starts of two fetches that tokens cause (an unknown `kid`,
+    /// keys due): default 5 seconds, so tokens cause at most 12 fetches a minute, whatever
+    /// they name. It is also how late a newly published key may be picked up. After a failed
+    /// fetch the next one comes sooner: 1 s later, the wait doubling with each further failure
+    /// up to this gap. [`JwksSource::refresh`] ignores it.
     pub fn min_refresh_gap(mut self, gap: Duration) -> Self {
         self.min_refresh_gap = gap;
+        self
+    }
+
+    /// How long a request whose `kid` is not cached may wait for the fetch that may bring its
+    /// key (default 2 seconds); past it, the request is answered 503 with `Retry-After`.
+    /// `Duration::ZERO` never holds a request: it is answered 503 unless a fetch has just
+    /// confirmed the `kid` unknown.
+    pub fn max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait;
+        self
+    }
+
+    /// The bounds of the lifetime taken from the JWKS response's `Cache-Control: max-age`
+    /// (default 1 minute to 24 hours): a provider asking for a refresh every second, or for
+    /// keys kept a year, is not followed. The bounds apply to the provider's word only, not to
+    /// [`refresh_interval`](Self::refresh_interval). `min` may not exceed `max`.
+    pub fn max_age_bounds(mut self, min: Duration, max: Duration) -> Self {
+        self.max_age_bounds = (min, max);
         self
     }
 
@@ -248,28 +374,39 @@ impl JwksSourceBuilder {
             }
             _ => return Err(bad(format!("`{shown_url}` is not an http(s) URL"))),
         }
+        let (min, max) = self.max_age_bounds;
+        if min > max {
+            return Err(ConfigError::new(
+                "JWKS max_age_bounds",
+                format!("the low bound {min:?} exceeds the high bound {max:?}"),
+            ));
+        }
         Ok(JwksSource {
             inner: Arc::new(Inner {
                 fetch_url: self.url,
                 url: shown_url,
                 refresh_interval: self.refresh_interval,
                 min_refresh_gap: self.min_refresh_gap,
+                max_wait: self.max_wait,
+                max_age_bounds: self.max_age_bounds,
                 timeout: self.timeout,
                 keys: KeySet::new(),
                 status: Mutex::new(Status::default()),
-                fetch_lock: tokio::sync::Mutex::new(()),
+                ended: tokio::sync::watch::Sender::new(0),
             }),
         })
     }
 }
 
 impl JwksSource {
-    /// Options for a source fetching `url`.
+    /// Options for a source fetching `url`, with the defaults given on each option.
     pub fn builder(url: impl Into<String>) -> JwksSourceBuilder {
         JwksSourceBuilder {
             url: url.into(),
             refresh_interval: Duration::from_secs(300),
-            min_refresh_gap: Duration::from_secs(30),
+            min_refresh_gap: Duration::from_secs(5),
+            max_wait: Duration::from_secs(2),
+            max_age_bounds: (Duration::from_secs(60), Duration::from_secs(24 * 60 * 60)),
             timeout: Duration::from_secs(5),
             allow_http: false,
         }
@@ -297,36 +434,73 @@ impl JwksSource {
 
     /// Why the last fetch failed, if it did (cleared by a successful one).
     pub fn last_error(&self) -> Option<String> {
-        self.status().last_error.clone()
+        match &self.status().last {
+            Some(Err(error)) => Some(error.to_string()),
+            _ => None,
+        }
     }
 
-    /// Fetches the JWKS now (waiting for a fetch already under way instead of starting a
-    /// second), replacing the cache; returns the number of usable keys. On error the cached
-    /// keys stay.
+    /// How long the cached keys serve before the next refresh: the last response's
+    /// `Cache-Control` lifetime within the bounds, else the refresh interval. `None` before
+    /// the first successful fetch.
+    pub fn lifetime(&self) -> Option<Duration> {
+        let status = self.status();
+        status.keys_from.map(|_| status.lifetime)
+    }
+
+    /// Fetches the JWKS now, ignoring the rate limit, replacing the cache; returns the number
+    /// of usable keys. A fetch already under way is awaited instead of starting a second. On
+    /// error the cached keys stay.
     pub async fn refresh(&self) -> Result<usize, JwksError> {
-        let started = Instant::now();
-        let _fetching = self.inner.fetch_lock.lock().await;
-        let fresh = {
+        let mut ended = self.inner.ended.subscribe();
+        loop {
+            // Either this call starts a fetch, or it waits for the one under way.
+            let (started, completed) = {
+                let mut status = self.status();
+                if status.in_flight {
+                    (None, status.completed)
+                } else {
+                    let now = Instant::now();
+                    status.begin(now);
+                    (Some(now), status.completed)
+                }
+            };
+            if let Some(started) = started {
+                return Fetch::new(self, started).run().await;
+            }
+            // The sender lives as long as `self`.
+            let _ = ended.changed().await;
             let status = self.status();
-            status.fetched_at.is_some_and(|at| at >= started)
-        };
-        if fresh {
-            return Ok(self.inner.keys.len());
+            // A fetch that was abandoned brings nothing: then this call fetches.
+            if let Some(last) = status
+                .last
+                .as_ref()
+                .filter(|_| status.completed > completed)
+            {
+                return last.clone().map(|_| self.inner.keys.len());
+            }
         }
-        self.fetch().await
     }
 
     /// Makes sure the cache can verify `token`, whose `alg` must be one of `algorithms` (the
-    /// manager's, [`JwtConfig::effective_decode_algorithms`](crate::JwtConfig::effective_decode_algorithms)):
-    /// refreshes the cache (rate-limited) when the token's `kid` is unknown or the cache is due,
-    /// or waits for a refresh under way that may bring the `kid`. Never fails; a token the keys
-    /// cannot verify is refused by the verification that follows.
+    /// manager's, [`JwtConfig::effective_decode_algorithms`](crate::JwtConfig::effective_decode_algorithms)),
+    /// taking the steps listed on [`JwksSource`]: waits (at most
+    /// [`max_wait`](JwksSourceBuilder::max_wait)) for a fetch when the token's `kid` is not
+    /// cached, and starts a background refresh when the keys are due.
     ///
-    /// A token with another `alg` starts no fetch, whatever its `kid`: the verification will
-    /// refuse it anyway, and made-up tokens must not make the app call the provider.
-    pub async fn prepare(&self, token: &str, algorithms: &[Algorithm]) {
+    /// `Ok` means "decode now": the key is cached, or a fetch made since this call says the
+    /// provider has no such key (the decoding then refuses the token with 422). The error is
+    /// the 503 [`JwtErrorKind::SigningKeysUnavailable`], with
+    /// [`retry_after`](JwtError::retry_after): the key may exist, and the cache could not tell
+    /// in time.
+    ///
+    /// A token with another `alg` (or not a JWT) starts no fetch, whatever its `kid`: the
+    /// verification will refuse it anyway, and made-up tokens must not make the app call the
+    /// provider.
+    pub async fn prepare(&self, token: &str, algorithms: &[Algorithm]) -> Result<(), JwtError> {
+        let arrived = Instant::now();
         let Ok(header) = crate::foundation::compact::get_unverified_jwt_headers(token) else {
-            return;
+            return Ok(());
         };
         // `none`, HMAC or unknown algorithms never verify with a JWKS key: no fetch for them.
         let verifiable = header
@@ -336,52 +510,156 @@ impl JwksSource {
                 crate::foundation::config::is_asymmetric(alg) && algorithms.contains(&alg)
             });
         if !verifiable {
-            return;
+            return Ok(());
         }
         let kid = header.kid();
-        // A fetch under way (another request's, a background refresh) may bring an unknown
-        // `kid`: waiting for it beats refusing a valid token.
-        let awaits_fetch = self.inner.keys.find(kid).is_none() && self.fetching();
-        if !self.wants_refresh(kid) && !awaits_fetch {
-            return;
+        // A token without `kid` waits for the first fetch only: it is verified by a configured
+        // key or a key without `kid`, or refused for lacking one, which no later fetch changes.
+        let waits = match kid {
+            Some(_) => self.inner.keys.find(kid).is_none(),
+            None => self.status().keys_from.is_none(),
+        };
+        if waits {
+            return self.await_kid(kid, arrived).await;
         }
-        let _fetching = self.inner.fetch_lock.lock().await;
-        // Whoever held the lock may have fetched what this token needs.
-        if self.wants_refresh(kid) {
-            let _ = self.fetch().await;
+        self.refresh_if_due().await;
+        Ok(())
+    }
+
+    /// The steps for a `kid` the cache lacks, for a request that arrived at `arrived`.
+    async fn await_kid(&self, kid: Option<&str>, arrived: Instant) -> Result<(), JwtError> {
+        let deadline = arrived + self.inner.max_wait;
+        let mut ended = self.inner.ended.subscribe();
+        loop {
+            let step = self.step(kid, arrived, deadline);
+            let past = Instant::now() >= deadline;
+            let wake = match step {
+                Step::Decide => return Ok(()),
+                Step::GiveUp(after) => return Err(self.unavailable_error(after)),
+                Step::Until(at) => at,
+                Step::Wait => deadline,
+                Step::Started(fetch) => match fetch.spawn() {
+                    None => deadline,
+                    // No arbiter to run it: this request runs it, within its wait.
+                    Some(fetch) if !past => {
+                        let _ = tokio::time::timeout_at(deadline.into(), fetch.run()).await;
+                        continue;
+                    }
+                    // Dropped: it ends unstarted.
+                    Some(_) => deadline,
+                },
+            };
+            if past {
+                // The fetch under way (or just started) carries on for the next requests.
+                return Err(self.unavailable_error(Duration::from_secs(1)));
+            }
+            // Woken by the end of a fetch, or at `wake`: either way, the next step.
+            let _ = tokio::time::timeout_at(wake.into(), ended.changed()).await;
         }
     }
 
-    /// The error for a token whose key is not cached, when the keys cannot be fetched (never
-    /// fetched yet, or the last fetch failed): the key may exist at the provider, so the token
-    /// is not called invalid. `None` while the provider answers.
-    pub(crate) fn unavailable(&self) -> Option<JwtError> {
-        let status = self.status();
-        if status.healthy() {
+    /// The next step for a request that arrived at `arrived` and may wait until `deadline`
+    /// (see the list on [`JwksSource`]).
+    fn step(&self, kid: Option<&str>, arrived: Instant, deadline: Instant) -> Step {
+        if self.inner.keys.find(kid).is_some() {
+            return Step::Decide;
+        }
+        let now = Instant::now();
+        let mut status = self.status();
+        if status.confirms(arrived) {
+            return Step::Decide;
+        }
+        if status.in_flight {
+            return Step::Wait;
+        }
+        match status.next_fetch(self.inner.min_refresh_gap) {
+            Some(at) if at > now && at > deadline => Step::GiveUp(at - now),
+            Some(at) if at > now => Step::Until(at),
+            _ => {
+                status.begin(now);
+                drop(status);
+                Step::Started(Fetch::new(self, now))
+            }
+        }
+    }
+
+    /// Starts a refresh of keys that are due, without waiting for it; where no arbiter can run
+    /// it, runs it here.
+    async fn refresh_if_due(&self) {
+        if let Some(fetch) = self.start_if_due().and_then(Fetch::spawn) {
+            let _ = fetch.run().await;
+        }
+    }
+
+    /// A fetch of keys that are due, when the rate limit allows one.
+    fn start_if_due(&self) -> Option<Fetch> {
+        let now = Instant::now();
+        let mut status = self.status();
+        if !(status.due(now) && status.may_fetch(now, self.inner.min_refresh_gap)) {
             return None;
         }
-        let detail = status.last_error.clone().unwrap_or_else(|| {
-            format!(
-                "the JWKS from `{}` has not been fetched yet",
-                self.inner.url
-            )
-        });
-        Some(
-            JwtError::new(
-                JwtErrorKind::SigningKeysUnavailable,
-                "signing keys unavailable",
-            )
-            .with_detail(detail),
-        )
+        status.begin(now);
+        drop(status);
+        Some(Fetch::new(self, now))
     }
 
-    /// The cached key for `kid`; when it is missing or the cache is due, a refresh is
-    /// scheduled on the current actix arbiter for the next requests.
+    /// The 503 for a request whose key is not cached and not known to be absent; come back
+    /// `after`.
+    fn unavailable_error(&self, after: Duration) -> JwtError {
+        let detail = match &self.status().last {
+            Some(Err(error)) => error.to_string(),
+            Some(Ok(_)) => format!(
+                "the JWKS from `{}` has not been fetched since the token arrived",
+                self.inner.url
+            ),
+            None => format!(
+                "the JWKS from `{}` has not been fetched yet",
+                self.inner.url
+            ),
+        };
+        JwtError::new(
+            JwtErrorKind::SigningKeysUnavailable,
+            "signing keys unavailable",
+        )
+        .with_detail(detail)
+        .with_retry_after(after.max(Duration::from_secs(1)))
+    }
+
+    /// The error of a synchronous decode (no [`prepare`](Self::prepare)) for a token whose key
+    /// is not cached, when the keys cannot be fetched (never fetched yet, or the last fetch
+    /// failed): the key may exist at the provider, so the token is not called invalid. `None`
+    /// while the provider answers.
+    pub(crate) fn unavailable(&self) -> Option<JwtError> {
+        let (healthy, after) = {
+            let status = self.status();
+            let healthy = status.keys_from.is_some() && status.failures == 0;
+            let now = Instant::now();
+            let after = status
+                .next_fetch(self.inner.min_refresh_gap)
+                .map_or(Duration::ZERO, |at| at.saturating_duration_since(now));
+            (healthy, after)
+        };
+        (!healthy).then(|| self.unavailable_error(after))
+    }
+
+    /// The cached key for `kid`; when it is missing or the keys are due, a refresh (within
+    /// the rate limit) is scheduled on the current actix arbiter for the next requests.
     pub(crate) fn find(&self, kid: Option<&str>) -> Option<Arc<KeyEntry>> {
         let entry = self.inner.keys.find(kid);
-        if self.wants_refresh(kid) {
-            self.refresh_in_background();
-        }
+        let fetch = match entry {
+            Some(_) => self.start_if_due(),
+            None => {
+                let now = Instant::now();
+                let mut status = self.status();
+                status.may_fetch(now, self.inner.min_refresh_gap).then(|| {
+                    status.begin(now);
+                    drop(status);
+                    Fetch::new(self, now)
+                })
+            }
+        };
+        // Without an arbiter, nothing can run it: dropping it ends it unstarted.
+        drop(fetch.and_then(Fetch::spawn));
         entry
     }
 
@@ -392,103 +670,55 @@ impl JwksSource {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether a fetch is under way.
-    fn fetching(&self) -> bool {
-        self.inner.fetch_lock.try_lock().is_err()
-    }
-
-    /// Whether a token with `kid` calls for a fetch now: the key is unknown or the cache is
-    /// due, and the rate limit allows one (see [`Status::may_fetch`]).
-    fn wants_refresh(&self, kid: Option<&str>) -> bool {
-        let status = self.status();
-        let now = Instant::now();
-        let may_fetch = status.may_fetch(now, self.inner.min_refresh_gap);
-        let due = status
-            .fetched_at
-            .is_none_or(|at| now.duration_since(at) >= self.inner.refresh_interval);
-        drop(status);
-        may_fetch && (due || self.inner.keys.find(kid).is_none())
-    }
-
-    fn refresh_in_background(&self) {
-        {
-            let mut status = self.status();
-            if status.background {
-                return;
-            }
-            status.background = true;
-        }
-        let source = self.clone();
-        // awc futures are not `Send`: the task is created on the arbiter's own thread.
-        let queued = actix_rt::Arbiter::try_current().is_some_and(|arbiter| {
-            arbiter.spawn_fn(move || {
-                actix_rt::spawn(async move {
-                    {
-                        let _fetching = source.inner.fetch_lock.lock().await;
-                        if source.gap_allows() {
-                            let _ = source.fetch().await;
-                        }
-                    }
-                    source.status().background = false;
-                });
-            })
-        });
-        if !queued {
-            self.status().background = false;
+    fn error(&self, reason: String, source: Option<Cause>) -> JwksError {
+        JwksError {
+            url: self.inner.url.clone(),
+            // The HTTP client's messages do not quote the URL today; if one ever does, its
+            // credentials still stay out.
+            reason: hide_userinfo(&self.inner.fetch_url, &reason),
+            source,
         }
     }
 
-    /// The rate limit alone (see [`Status::may_fetch`]).
-    fn gap_allows(&self) -> bool {
-        self.status()
-            .may_fetch(Instant::now(), self.inner.min_refresh_gap)
-    }
-
-    /// One fetch; the caller holds `fetch_lock`.
-    async fn fetch(&self) -> Result<usize, JwksError> {
-        {
-            let mut status = self.status();
-            status.last_attempt = Some(Instant::now());
-            status.fetches += 1;
-        }
-        let result = match tokio::time::timeout(self.inner.timeout, self.download()).await {
-            Ok(result) => result
-                .map_err(|reason| (reason, None))
-                .and_then(|body| parse_jwks(&body)),
-            Err(_) => Err((format!("no answer within {:?}", self.inner.timeout), None)),
-        };
+    /// Records the outcome of the fetch that started at `started` and wakes who waits for it.
+    fn end_fetch(
+        &self,
+        started: Instant,
+        result: Result<Fetched, (String, Option<Cause>)>,
+    ) -> Result<usize, JwksError> {
         let mut status = self.status();
-        match result {
-            Ok(keys) => {
+        status.in_flight = false;
+        let outcome = match result {
+            Ok((keys, max_age)) => {
                 let count = keys.len();
                 self.inner.keys.replace_all(keys);
-                status.fetched_at = Some(Instant::now());
-                status.last_error = None;
+                let (min, max) = self.inner.max_age_bounds;
+                status.keys_from = Some(started);
+                status.lifetime =
+                    max_age.map_or(self.inner.refresh_interval, |age| age.clamp(min, max));
                 status.failures = 0;
-                // Subscribers may write to a slow sink: not while requests wait for the lock.
-                drop(status);
-                trace::jwks_refreshed(&self.inner.url, count);
                 Ok(count)
             }
             Err((reason, source)) => {
-                let error = JwksError {
-                    url: self.inner.url.clone(),
-                    // The HTTP client's messages do not quote the URL today; if one ever
-                    // does, its credentials still stay out.
-                    reason: hide_userinfo(&self.inner.fetch_url, &reason),
-                    source,
-                };
-                status.last_error = Some(error.to_string());
                 status.failures = status.failures.saturating_add(1);
-                let failures = status.failures;
-                drop(status);
-                trace::jwks_refresh_failed(&error.url, &error.reason, failures);
-                Err(error)
+                Err(self.error(reason, source))
             }
+        };
+        status.last = Some(outcome.clone());
+        status.completed += 1;
+        let failures = status.failures;
+        // Subscribers may write to a slow sink: not while requests wait for the lock.
+        drop(status);
+        self.inner.ended.send_modify(|ended| *ended += 1);
+        match &outcome {
+            Ok(count) => trace::jwks_refreshed(&self.inner.url, *count),
+            Err(error) => trace::jwks_refresh_failed(&error.url, &error.reason, failures),
         }
+        outcome
     }
 
-    async fn download(&self) -> Result<actix_web::web::Bytes, String> {
+    /// The document and its `Cache-Control` lifetime.
+    async fn download(&self) -> Result<(actix_web::web::Bytes, Option<Duration>), String> {
         // rustls needs a process-wide crypto provider; another crate may have chosen one.
         if rustls::crypto::CryptoProvider::get_default().is_none() {
             let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -507,12 +737,107 @@ impl JwksSource {
         if !response.status().is_success() {
             return Err(format!("HTTP status {}", response.status()));
         }
-        response
+        let max_age = max_age(response.headers());
+        let body = response
             .body()
             .limit(MAX_JWKS_BYTES)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        Ok((body, max_age))
     }
+}
+
+/// What a successful fetch brings: the usable keys and the response's `Cache-Control`
+/// lifetime.
+type Fetched = (Vec<KeyEntry>, Option<Duration>);
+
+/// A fetch that was started ([`Status::begin`]): run it, spawn it, or drop it, which marks it
+/// ended without an outcome, so that nobody waits for a fetch that will never end.
+struct Fetch {
+    source: Option<JwksSource>,
+    started: Instant,
+}
+
+impl Fetch {
+    /// The fetch `source` began at `started`.
+    fn new(source: &JwksSource, started: Instant) -> Self {
+        Self {
+            source: Some(source.clone()),
+            started,
+        }
+    }
+
+    async fn run(mut self) -> Result<usize, JwksError> {
+        let source = self.source.clone().expect("a fetch runs once");
+        let timeout = source.inner.timeout;
+        let result = match tokio::time::timeout(timeout, source.download()).await {
+            Ok(downloaded) => downloaded
+                .map_err(|reason| (reason, None))
+                .and_then(|(body, max_age)| Ok((parse_jwks(&body)?, max_age))),
+            Err(_) => Err((format!("no answer within {timeout:?}"), None)),
+        };
+        self.source = None;
+        source.end_fetch(self.started, result)
+    }
+
+    /// Runs the fetch as a task of the current actix arbiter, so that it ends whoever stops
+    /// waiting for it (awc futures are not `Send`: the task is created on the arbiter's own
+    /// thread). Gives the fetch back when there is no arbiter.
+    fn spawn(self) -> Option<Self> {
+        let Some(arbiter) = actix_rt::Arbiter::try_current() else {
+            return Some(self);
+        };
+        // A stopped arbiter drops the closure, and with it the fetch, which then ends.
+        arbiter.spawn_fn(move || {
+            actix_rt::spawn(async move {
+                let _ = self.run().await;
+            });
+        });
+        None
+    }
+}
+
+impl Drop for Fetch {
+    fn drop(&mut self) {
+        if let Some(source) = self.source.take() {
+            source.status().in_flight = false;
+            source.inner.ended.send_modify(|ended| *ended += 1);
+        }
+    }
+}
+
+/// The lifetime a JWKS response gives itself: `Cache-Control: max-age` less `Age`; zero for
+/// `no-cache`, `no-store` or a `max-age` that is not a number; `None` when it says nothing.
+fn max_age(headers: &actix_web::http::header::HeaderMap) -> Option<Duration> {
+    let mut seconds = None;
+    let directives = headers
+        .get_all(CACHE_CONTROL)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','));
+    for directive in directives {
+        let (name, argument) = match directive.split_once('=') {
+            Some((name, argument)) => (name.trim(), Some(argument.trim().trim_matches('"'))),
+            None => (directive.trim(), None),
+        };
+        if name.eq_ignore_ascii_case("no-cache") || name.eq_ignore_ascii_case("no-store") {
+            return Some(Duration::ZERO);
+        }
+        if name.eq_ignore_ascii_case("max-age") {
+            let argument = argument.unwrap_or_default();
+            let number = !argument.is_empty() && argument.bytes().all(|b| b.is_ascii_digit());
+            // A lifetime too large for a number is as good as the largest.
+            seconds = Some(match number {
+                true => argument.parse().unwrap_or(u64::MAX),
+                false => 0,
+            });
+        }
+    }
+    let age = headers
+        .get(AGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    seconds.map(|seconds: u64| Duration::from_secs(seconds.saturating_sub(age)))
 }
 
 /// The usable keys of a JWKS document. Keys that cannot verify tokens (encryption keys,
@@ -545,4 +870,87 @@ fn parse_jwks(body: &[u8]) -> Result<Vec<KeyEntry>, (String, Option<Cause>)> {
         return Err((format!("no usable key: {}", skipped.join("; ")), None));
     }
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::{HeaderMap, HeaderValue};
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                actix_web::http::header::HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn max_age_of_a_response() {
+        let secs = |s| Some(Duration::from_secs(s));
+        for (pairs, expected) in [
+            (&[][..], None),
+            (&[("cache-control", "public")][..], None),
+            (&[("cache-control", "public, max-age=300")][..], secs(300)),
+            (&[("cache-control", "Max-Age=\"60\"")][..], secs(60)),
+            (
+                &[("cache-control", "max-age=300"), ("age", "100")][..],
+                secs(200),
+            ),
+            (
+                &[("cache-control", "max-age=300"), ("age", "900")][..],
+                secs(0),
+            ),
+            (&[("cache-control", "max-age=300, no-cache")][..], secs(0)),
+            (&[("cache-control", "no-store")][..], secs(0)),
+            (&[("cache-control", "max-age=soon")][..], secs(0)),
+            (&[("cache-control", "max-age=-1")][..], secs(0)),
+            (
+                &[("cache-control", "max-age=99999999999999999999999")][..],
+                secs(u64::MAX),
+            ),
+            // Two fields are one list.
+            (
+                &[("cache-control", "public"), ("cache-control", "max-age=30")][..],
+                secs(30),
+            ),
+        ] {
+            assert_eq!(max_age(&headers(pairs)), expected, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn fetch_schedule() {
+        let gap = Duration::from_secs(5);
+        let t0 = Instant::now();
+        let mut status = Status::default();
+        assert!(status.may_fetch(t0, gap) && status.due(t0));
+        status.begin(t0);
+        assert!(!status.may_fetch(t0 + gap, gap), "one fetch at a time");
+        status.in_flight = false;
+        assert_eq!(status.next_fetch(gap), Some(t0 + gap));
+        // Failures back off from 1 s, doubling up to the gap.
+        for (failures, wait) in [(1, 1), (2, 2), (3, 4), (4, 5), (30, 5)] {
+            status.failures = failures;
+            assert_eq!(
+                status.next_fetch(gap),
+                Some(t0 + Duration::from_secs(wait)),
+                "{failures}"
+            );
+        }
+        status.failures = 0;
+        status.keys_from = Some(t0);
+        status.lifetime = Duration::from_secs(60);
+        assert!(!status.due(t0 + Duration::from_secs(59)));
+        assert!(status.due(t0 + Duration::from_secs(60)));
+        // Only a successful fetch begun since the request arrived confirms a `kid` unknown.
+        assert!(status.confirms(t0));
+        assert!(!status.confirms(t0 + Duration::from_millis(1)));
+        status.failures = 1;
+        assert!(!status.confirms(t0));
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
@@ -38,12 +39,35 @@ impl ResponseError for JwtError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some(renderer) = self.renderer() {
-            return renderer.render(self);
-        }
-        match JwtManager::current() {
-            Some(manager) => manager.inner.render(self),
-            None => default_response(self, "msg"),
-        }
+        let mut response = if let Some(renderer) = self.renderer() {
+            renderer.render(self)
+        } else {
+            match JwtManager::current() {
+                Some(manager) => manager.inner.render(self),
+                None => default_response(self, "msg"),
+            }
+        };
+        add_retry_after(self, &mut response);
+        response
+    }
+}
+
+/// `Retry-After` on a "come back later" answer (503, 429) to an error that says when, also when
+/// a loader made the response, unless it set its own: clients and proxies read it to retry
+/// instead of giving up on the token.
+fn add_retry_after(error: &JwtError, response: &mut HttpResponse) {
+    let Some(after) = error.retry_after() else {
+        return;
+    };
+    let retryable = matches!(
+        response.status(),
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+    );
+    if retryable && !response.headers().contains_key(RETRY_AFTER) {
+        // Whole seconds, rounded up: a client retrying earlier than we said would be early.
+        let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
     }
 }

@@ -308,11 +308,11 @@ async fn verify_token(
         match locations::find(location, req, body, config, options.refresh) {
             Ok(found) => {
                 // A JWKS source fetches keys it does not know yet before the (synchronous)
-                // decoding looks for them.
+                // decoding looks for them, or answers 503 when it cannot tell in time.
                 #[cfg(feature = "jwks")]
                 if let Some(jwks) = &manager.keys().sources.jwks {
                     let algorithms = &manager.keys().decode_algorithms;
-                    Box::pin(jwks.prepare(&found.token, algorithms)).await;
+                    Box::pin(jwks.prepare(&found.token, algorithms)).await?;
                 }
                 let (header, claims) =
                     manager.decode_complete(&found.token, found.csrf.as_deref(), false)?;
