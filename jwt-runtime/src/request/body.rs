@@ -131,12 +131,12 @@ pub(crate) async fn read_body(
             received: Rc::clone(&received),
         }),
     };
-    let body = Bytes::from_request(req, &mut limited)
-        .await
-        .map_err(|e| match e.as_error::<PayloadError>() {
+    let body = Bytes::from_request(req, &mut limited).await.map_err(|e| {
+        match e.as_error::<PayloadError>() {
             Some(PayloadError::Overflow) => too_large("the app's body limit"),
             _ => unreadable(e),
-        })?;
+        }
+    })?;
     drop(limited);
     let received = received.take().freeze();
     Ok((body, received))
