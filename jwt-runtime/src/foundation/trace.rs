@@ -126,7 +126,8 @@ mod enabled {
             JwtErrorKind::RevocationUnavailable | JwtErrorKind::Internal => {
                 refused_at!(Level::ERROR)
             }
-            JwtErrorKind::SigningKeysUnavailable => refused_at!(Level::WARN),
+            // Tokens with made-up `kid`s get these at the sender's rate; a provider that
+            // cannot be reached is `jwks_refresh_failed`'s, once per fetch.
             _ => refused_at!(Level::DEBUG),
         }
     }

@@ -20,7 +20,10 @@ pub(crate) struct Responses<'a> {
 
 impl Responses<'_> {
     /// The response for `error`: the matching loader's, or Flask's default. A panicking loader
-    /// gives a 500; every 5xx is logged with the error's detail, which the client never sees.
+    /// gives a 500; every 5xx is logged with the error's detail, which the client never sees,
+    /// but for the 503 of signing keys not fetched yet: a token with a made-up `kid` gets one,
+    /// at whatever rate it is sent, and a provider that cannot be reached is logged once per
+    /// fetch.
     pub(crate) fn respond(&self, error: &JwtError) -> HttpResponse {
         let key = self.message_key;
         let mut response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -29,7 +32,9 @@ impl Responses<'_> {
         .unwrap_or_else(|_| {
             default_response(&JwtError::internal("the error response loader failed"), key)
         });
-        if response.status().is_server_error() {
+        if response.status().is_server_error()
+            && error.kind() != JwtErrorKind::SigningKeysUnavailable
+        {
             log::error!(
                 "{}{}",
                 error.message(),
