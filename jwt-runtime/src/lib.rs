@@ -123,7 +123,7 @@ pub mod dev {
     pub use crate::manager::current::ManagerMiddleware;
     pub use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
     pub use crate::request::body::JSON_BODY_LIMIT;
-    pub use crate::tokens::cache::CacheStats;
+    pub use crate::tokens::cache::VerifiedTokenCacheStats;
 }
 
 /// What generated code uses. Not public API: it may change in any release.

@@ -94,7 +94,7 @@ mod rotation;
 mod sqlite;
 
 #[cfg(any(feature = "redis", feature = "sqlx-postgres"))]
-pub use local_cache::{CacheStats, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS};
+pub use local_cache::{CachedStoreStats, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS};
 pub use memory::{MemoryStore, DEFAULT_MEMORY_CAPACITY};
 #[cfg(feature = "sqlx-postgres")]
 pub use postgres::PostgresStore;

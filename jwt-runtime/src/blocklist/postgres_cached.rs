@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 
-use super::local_cache::{token_verdict, CacheStats, LocalCache, Lookup};
+use super::local_cache::{token_verdict, CachedStoreStats, LocalCache, Lookup};
 use super::local_cache::{DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS};
 use super::{BoxFuture, PostgresStore, RevocationStore, StoreError, TokenIds};
 
@@ -378,7 +378,7 @@ impl CachedPostgresStore {
     }
 
     /// Hits, misses and size of the cache.
-    pub fn stats(&self) -> CacheStats {
+    pub fn stats(&self) -> CachedStoreStats {
         self.shared.cache.stats()
     }
 

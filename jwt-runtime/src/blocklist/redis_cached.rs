@@ -9,7 +9,8 @@ use redis::aio::{MultiplexedConnection, SendError};
 use redis::{AsyncConnectionConfig, ProtocolVersion, PushInfo, PushKind, Value};
 
 use super::local_cache::{
-    token_verdict, CacheStats, LocalCache, Lookup, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
+    token_verdict, CachedStoreStats, LocalCache, Lookup, DEFAULT_CACHE_CAPACITY,
+    DEFAULT_MAX_STALENESS,
 };
 use super::redis_store::url_error;
 use super::{BoxFuture, RedisOptions, RedisStore, RevocationStore, StoreError, TokenIds};
@@ -363,7 +364,7 @@ impl CachedRedisStore {
     }
 
     /// Hits, misses and size of the cache.
-    pub fn stats(&self) -> CacheStats {
+    pub fn stats(&self) -> CachedStoreStats {
         self.shared.cache.stats()
     }
 
