@@ -338,10 +338,9 @@ impl CachedPostgresStore {
     ) -> Result<Self, StoreError> {
         let in_recovery = sqlx::query_scalar::<_, bool>(NOT_A_STANDBY).fetch_one(store.pool());
         if store.bounded(in_recovery).await? {
-            return Err(StoreError(
+            return Err(StoreError::new(
                 "CachedPostgresStore: the server is a standby (pg_is_in_recovery()): it takes \
-                 no revocations and delivers no notifications; connect to the primary"
-                    .into(),
+                 no revocations and delivers no notifications; connect to the primary",
             ));
         }
         store.bounded(store.create_under_lock(&TRIGGERS)).await?;
@@ -504,7 +503,7 @@ impl RevocationStore for CachedPostgresStore {
             match values.into_iter().next().flatten() {
                 None => Ok(None),
                 Some(cutoff) => cutoff.parse().map(Some).map_err(|_| {
-                    StoreError(format!("PostgreSQL: unreadable cutoff for `{subject}`"))
+                    StoreError::new(format!("PostgreSQL: unreadable cutoff for `{subject}`"))
                 }),
             }
         })
