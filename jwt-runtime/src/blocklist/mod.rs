@@ -183,6 +183,7 @@ impl StoreError {
     }
 
     /// `self` with `prefix` before its message, e.g. what was being done.
+    #[cfg(any(feature = "redis", feature = "sqlx-sqlite", feature = "sqlx-postgres"))]
     pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
         self.message.insert_str(0, prefix);
         self
@@ -605,7 +606,11 @@ pub(crate) fn stored_expiry(expires_at: Option<SystemTime>, now: i64) -> Option<
     expires_at.map(|t| to_unix(t).max(floor))
 }
 
-#[cfg(test)]
+// What is tested here only the stores use.
+#[cfg(all(
+    test,
+    any(feature = "redis", feature = "sqlx-sqlite", feature = "sqlx-postgres")
+))]
 mod tests {
     use super::StoreError;
 
