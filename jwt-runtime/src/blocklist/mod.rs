@@ -240,7 +240,7 @@ impl From<StoreError> for JwtError {
 /// (each database has its own codes). The rest (a bad URL, a type or protocol mismatch, a
 /// refused statement) needs a fix.
 #[cfg(any(feature = "sqlx-sqlite", feature = "sqlx-postgres"))]
-pub(crate) fn sqlx_retryable(e: &sqlx::Error, transient: fn(&str) -> bool) -> bool {
+fn sqlx_retryable(e: &sqlx::Error, transient: fn(&str) -> bool) -> bool {
     match e {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| transient(&code)),
