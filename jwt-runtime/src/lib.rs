@@ -61,6 +61,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Every public type can be printed; the hand-written impls keep secrets, keys and tokens out.
+#![deny(missing_debug_implementations)]
 
 pub mod blocklist;
 mod doors;
@@ -123,7 +125,7 @@ pub mod dev {
     pub use crate::manager::current::ManagerMiddleware;
     pub use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
     pub use crate::request::body::JSON_BODY_LIMIT;
-    pub use crate::tokens::cache::CacheStats;
+    pub use crate::tokens::cache::VerifiedTokenCacheStats;
 }
 
 /// What generated code uses. Not public API: it may change in any release.

@@ -117,7 +117,28 @@ async fn a_store_error_is_only_the_detail_and_the_source_of_the_503() {
     assert_eq!(err.detail(), Some("connection refused"));
     // The store's error stays the cause.
     let source = std::error::Error::source(&err).expect("the store's error is the source");
-    assert!(source.downcast_ref::<StoreError>().is_some(), "{source:?}");
+    let store_error = source.downcast_ref::<StoreError>().expect("a StoreError");
+    assert!(store_error.is_retryable(), "{store_error:?}");
+    assert_eq!(store_error.message(), "connection refused");
+    // And the driver's error stays the store error's.
+    let driver = std::error::Error::source(store_error).expect("the driver's error");
+    let io = driver
+        .downcast_ref::<std::io::Error>()
+        .expect("an io::Error");
+    assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+}
+
+/// A store that cannot do an operation says so once and for all: the default
+/// `revoke_subject` of a store that does not implement it is not retryable and has no cause.
+#[actix_web::test]
+async fn an_operation_the_store_cannot_do_is_not_retryable() {
+    let err = Down.revoke_subject("ann", 0, None).await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        "this store cannot revoke all tokens of a subject"
+    );
+    assert!(!err.is_retryable());
+    assert!(std::error::Error::source(&err).is_none());
 }
 
 /// A store of one entry still takes every logout: the second of one user compacts both

@@ -161,6 +161,34 @@ async fn a_role_without_create_privilege_uses_existing_tables() {
     assert!(created.is_err(), "the role cannot create tables");
 }
 
+/// A role that may read the tables but not write them is refused by PostgreSQL (42501,
+/// insufficient privilege): the store error keeps sqlx's error as its source and is not
+/// retryable, since only a `GRANT` cures it.
+#[actix_web::test]
+async fn a_missing_table_permission_is_not_retryable_and_keeps_the_sqlx_error() {
+    let Some(url) = database().await else {
+        return;
+    };
+    let owner = PostgresStore::connect(&url).await.unwrap();
+    for statement in [
+        "CREATE ROLE jwt_reader LOGIN",
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO jwt_reader",
+    ] {
+        sqlx::query(statement).execute(owner.pool()).await.unwrap();
+    }
+    let reader = PostgresStore::connect(&url.replace("postgres@", "jwt_reader@"))
+        .await
+        .unwrap();
+    assert!(!reader.is_revoked("a-jti").await.unwrap());
+    let err = reader.revoke("a-jti", None).await.unwrap_err();
+    assert!(!err.is_retryable(), "{err:?}");
+    assert!(err.message().starts_with("PostgreSQL: "), "{err:?}");
+    let source = std::error::Error::source(&err).expect("sqlx's error is the source");
+    let sqlx_error = source.downcast_ref::<sqlx::Error>().expect("a sqlx::Error");
+    let code = sqlx_error.as_database_error().and_then(|e| e.code());
+    assert_eq!(code.as_deref(), Some("42501"), "{sqlx_error:?}");
+}
+
 #[actix_web::test]
 async fn purge_expired_removes_the_rows_of_expired_tokens_only() {
     let Some((store, ())) = store().await else {
@@ -243,7 +271,7 @@ async fn postgres_down_fails_closed_and_recovers_after_a_restart() {
     let store = PostgresStore::connect(&server.database().await)
         .await
         .unwrap();
-    let jwt = builder(store)
+    let jwt = builder(store.clone())
         .revocation_timeout(Duration::from_millis(500))
         .build()
         .unwrap();
@@ -254,6 +282,13 @@ async fn postgres_down_fails_closed_and_recovers_after_a_restart() {
     assert_eq!(call!(app, get("/protected", &token)).await.0, 200);
 
     server.stop();
+    // A server down may come back: asking again may succeed.
+    let err = store
+        .with_timeout(Duration::from_millis(500))
+        .is_revoked("a-jti")
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
     // The outer bound only turns a hang into a failure instead of a stuck test run.
     let bound = Duration::from_secs(10);
     for request in [
@@ -587,8 +622,9 @@ mod cached {
         drop(CachedPostgresStore::connect(&url).await.unwrap());
         server.restart_as_standby();
         let error = CachedPostgresStore::connect(&url).await.unwrap_err();
-        assert!(error.0.contains("pg_is_in_recovery()"), "{error}");
-        assert!(error.0.contains("primary"), "{error}");
+        assert!(error.message().contains("pg_is_in_recovery()"), "{error}");
+        assert!(error.message().contains("primary"), "{error}");
+        assert!(!error.is_retryable(), "a standby stays one: {error:?}");
         // The plain store reads a standby as any server (writes fail there: 503).
         PostgresStore::connect(&url).await.unwrap();
     }

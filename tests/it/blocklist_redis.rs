@@ -55,6 +55,8 @@ async fn connection_errors_do_not_show_the_password() {
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("redis://***@127.0.0.1:1/0"), "{shown}");
+    // Nothing listens there yet: a Redis started later would answer.
+    assert!(err.is_retryable(), "{err:?}");
 }
 
 /// A Redis limited to 8 MB that evicts keys with a TTL first: every revocation has one.
@@ -87,8 +89,11 @@ async fn connect_refuses_a_redis_that_may_evict_revocations() {
         "{shown}"
     );
     assert!(shown.contains(&server.url()), "{shown}");
+    // Only a change of the policy cures it: connecting again gets the same answer.
+    assert!(!err.is_retryable(), "{err:?}");
     let err = CachedRedisStore::connect(&server.url()).await.unwrap_err();
     assert!(err.to_string().contains("`volatile-lru`"), "{err}");
+    assert!(!err.is_retryable(), "{err:?}");
 
     // Any policy but `noeviction`, also one set while Redis runs.
     let Some(server) = RedisServer::start() else {
@@ -115,6 +120,10 @@ async fn connect_refuses_a_redis_that_hides_its_eviction_policy() {
     ] {
         let shown = err.to_string();
         assert!(shown.contains("CONFIG GET maxmemory-policy"), "{shown}");
+        assert!(!err.is_retryable(), "{err:?}");
+        // Redis's refusal of `CONFIG` is kept as the cause, which the message quotes.
+        let source = std::error::Error::source(&err).expect("the refusal is the source");
+        assert!(shown.contains(&source.to_string()), "{shown} / {source}");
         assert!(
             shown.contains("RedisOptions::skip_eviction_policy_check()"),
             "{shown}"

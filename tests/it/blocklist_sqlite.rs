@@ -5,12 +5,15 @@
 
 use crate::support::examples::blocklist_database;
 
+use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use actix_jwt_extended::blocklist::{RevocationStore, SqliteStore};
 use actix_web::test::{self, TestRequest};
 use actix_web::App;
 use serde_json::json;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::ConnectOptions;
 
 use crate::support::blocklist::{
     self as blocklist_support, app, call, delete, get, manager, ok, revoked, store_tests,
@@ -62,6 +65,62 @@ impl Drop for TempDb {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// A store error keeps sqlx's error as its source and says whether asking again may succeed:
+/// a database another connection holds is busy (retryable), as is one that does not answer
+/// in time; a read-only database takes no revocation however often it is asked (not
+/// retryable).
+#[actix_web::test]
+async fn store_errors_keep_the_sqlx_error_and_say_whether_they_are_retryable() {
+    let db = TempDb::new("errors");
+    let store = SqliteStore::connect(&db.url()).await.unwrap();
+    // SQLite's busy timeout off: a held database is `SQLITE_BUSY` at once.
+    let options = SqliteConnectOptions::from_str(&db.url())
+        .unwrap()
+        .busy_timeout(Duration::ZERO);
+    let pool = SqlitePoolOptions::new()
+        .connect_with(options)
+        .await
+        .unwrap();
+    let impatient = SqliteStore::new(pool).await.unwrap();
+    let read_only = SqliteStore::connect(&format!("{}?mode=ro", db.url()))
+        .await
+        .unwrap();
+
+    let mut holder = SqliteConnectOptions::from_str(&db.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let busy = impatient.revoke("a", None).await.unwrap_err();
+    assert!(busy.is_retryable(), "{busy:?}");
+    assert!(busy.message().starts_with("SQLite: "), "{busy:?}");
+    let source = std::error::Error::source(&busy).expect("sqlx's error is the source");
+    let sqlx_error = source.downcast_ref::<sqlx::Error>().expect("a sqlx::Error");
+    let code = sqlx_error.as_database_error().and_then(|e| e.code());
+    assert_eq!(code.as_deref(), Some("5"), "SQLITE_BUSY: {sqlx_error:?}");
+
+    let late = store
+        .clone()
+        .with_timeout(Duration::from_millis(100))
+        .revoke("a", None)
+        .await
+        .unwrap_err();
+    assert_eq!(late.message(), "SQLite did not answer in time");
+    assert!(late.is_retryable());
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+
+    let refused = read_only.revoke("a", None).await.unwrap_err();
+    assert!(!refused.is_retryable(), "{refused:?}");
+    let source = std::error::Error::source(&refused).expect("sqlx's error is the source");
+    assert!(source.downcast_ref::<sqlx::Error>().is_some(), "{source:?}");
+    assert!(store.revoke("a", None).await.is_ok());
 }
 
 #[actix_web::test]

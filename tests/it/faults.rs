@@ -383,7 +383,11 @@ impl RevocationStore for BrokenStore {
     }
 
     fn is_revoked<'a>(&'a self, _jti: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async { Err(StoreError(format!("cannot reach {INTERNAL_DETAIL}"))) })
+        Box::pin(async {
+            Err(StoreError::retryable(format!(
+                "cannot reach {INTERNAL_DETAIL}"
+            )))
+        })
     }
 }
 

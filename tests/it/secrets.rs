@@ -4,15 +4,16 @@
 //! signed identity) is JSON-escaped; the CSRF comparison is constant-time; an HMAC secret
 //! shorter than the hash output is warned about, once, at start-up, without showing it.
 //!
-//! `JwtConfig`, `JwtManager`, `Secret` and `VerifiedJwt` implement `Debug` only (no
-//! `Display`); `JwtError` and `ConfigError` implement both.
+//! `JwtConfig`, `JwtManager`, its builder and middleware, `Secret`, `VerifiedJwt` and the
+//! extractors implement `Debug` only (no `Display`); `JwtError` and `ConfigError` implement
+//! both.
 
 use actix_jwt_extended::{
-    jwt_required, verify_jwt_in_request, Algorithm, JwtConfig, JwtError, JwtManager, Secret,
-    TokenLocation, VerifyOptions,
+    jwt_required, verify_jwt_in_request, Access, Algorithm, AnyToken, FreshAccess, Jwt, JwtConfig,
+    JwtError, JwtManager, JwtRequired, OptionalJwt, Refresh, Secret, TokenLocation, VerifyOptions,
 };
 use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
+use actix_web::dev::{Service, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use actix_web::{get, web, App, HttpRequest, HttpResponse};
@@ -118,6 +119,49 @@ fn debug_of_manager_and_token_builder_hide_keys() {
             &[],
         );
     }
+}
+
+/// The builder shows its config as the config does (secrets redacted) and a key set by its
+/// key ids; the middlewares show their options or manager; the token kinds their names.
+#[actix_web::test]
+async fn debug_of_builder_middlewares_and_token_kinds_hides_keys() {
+    for (what, config) in [("HS256", hs_config()), ("RS256", rs_config())] {
+        let builder = JwtManager::builder(config.clone());
+        let text = debug_forms(&builder);
+        assert_no_secret(&format!("{what} builder"), &text, &[]);
+        assert!(text.starts_with("JwtManagerBuilder {"), "{text}");
+        assert!(
+            text.contains("Secret(<redacted>)"),
+            "{what} builder: {text}"
+        );
+
+        let jwt = manager_with(config);
+        let middleware = jwt.new_transform(test::ok_service()).await.unwrap();
+        let text = debug_forms(&middleware);
+        assert_no_secret(&format!("{what} manager middleware"), &text, &[]);
+        assert!(
+            text.starts_with("ManagerMiddleware { manager: JwtManager {"),
+            "{text}"
+        );
+    }
+    let scope = JwtRequired::new()
+        .fresh()
+        .new_transform(test::ok_service())
+        .await
+        .unwrap();
+    let text = format!("{scope:?}");
+    assert!(
+        text.starts_with("JwtRequiredMiddleware { options: "),
+        "{text}"
+    );
+    assert!(text.contains("fresh: true"), "{text}");
+    let kinds = [
+        format!("{Access:?}"),
+        format!("{FreshAccess:?}"),
+        format!("{Refresh:?}"),
+        format!("{AnyToken:?}"),
+    ];
+    assert_eq!(kinds, ["Access", "FreshAccess", "Refresh", "AnyToken"]);
 }
 
 /// Errors from every decoding step, including the expired error that carries the token's
@@ -278,6 +322,78 @@ async fn debug_of_verified_jwt_hides_the_token_and_csrf_value() {
         !debug.contains(&csrf),
         "VerifiedJwt shows the CSRF value: {debug}"
     );
+}
+
+/// Reports the `Debug` forms of the extractors, to check them over HTTP.
+#[get("/extractors")]
+async fn extractors(
+    jwt: Jwt<AnyToken>,
+    typed: Jwt<Access, Value>,
+    optional: OptionalJwt,
+) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "jwt": debug_forms(&jwt),
+        "typed": debug_forms(&typed),
+        "optional": debug_forms(&optional),
+    }))
+}
+
+#[get("/optional")]
+async fn optional_only(optional: OptionalJwt) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{optional:?}"))
+}
+
+/// `Jwt` and `OptionalJwt` show the verified token as `VerifiedJwt` does (location and `jti`):
+/// not the token, its CSRF value, nor the claims (a claims type need not be `Debug`).
+#[actix_web::test]
+async fn debug_of_extractors_hides_the_token_and_claims() {
+    let jwt = manager_with(JwtConfig {
+        token_location: vec![TokenLocation::Headers],
+        ..hs_config()
+    });
+    let app = test::init_service(
+        App::new()
+            .wrap(jwt.clone())
+            .service(extractors)
+            .service(optional_only),
+    )
+    .await;
+    let token = jwt
+        .create_access_token("ann")
+        .additional_claims(json!({"role": "admin-role-claim"}))
+        .finish()
+        .unwrap();
+    let claims = jwt.decode_token(&token, false).unwrap();
+    let csrf = claims["csrf"].as_str().unwrap().to_owned();
+    let jti = claims["jti"].as_str().unwrap().to_owned();
+    let req = TestRequest::get()
+        .uri("/extractors")
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .to_request();
+    let (status, body) = send(&app, req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let forms: Value = serde_json::from_str(&body).unwrap();
+    for (what, prefix) in [
+        ("jwt", "Jwt(VerifiedJwt {"),
+        ("typed", "Jwt(VerifiedJwt {"),
+        ("optional", "OptionalJwt(Some(Jwt(VerifiedJwt {"),
+    ] {
+        let text = forms[what].as_str().unwrap();
+        assert!(text.starts_with(prefix), "{what}: {text}");
+        assert!(
+            text.contains(&jti),
+            "{what} names its token by `jti`: {text}"
+        );
+        assert_no_secret(what, text, &[&token]);
+        assert!(!text.contains(&csrf), "{what} shows the CSRF value: {text}");
+        assert!(
+            !text.contains("admin-role-claim"),
+            "{what} shows the claims: {text}"
+        );
+    }
+    let (status, body) = send(&app, TestRequest::get().uri("/optional").to_request()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, "OptionalJwt(None)");
 }
 
 /// CWE-79 / CWE-116 (Improper Encoding or Escaping of Output): no error body carries unsigned

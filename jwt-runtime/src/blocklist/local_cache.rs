@@ -25,10 +25,11 @@ pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_millis(100);
 /// How many store keys (revoked or not) a cached store keeps answers for.
 pub const DEFAULT_CACHE_CAPACITY: usize = 100_000;
 
-/// What a cached store did so far.
+/// What a cached store (`CachedRedisStore`, `CachedPostgresStore`) did so far, as its
+/// `stats()` tells: the counters of its local cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct CacheStats {
+pub struct CachedStoreStats {
     /// Checks answered from memory.
     pub hits: u64,
     /// Checks that asked the store.
@@ -188,9 +189,9 @@ impl LocalCache {
         }
     }
 
-    pub(super) fn stats(&self) -> CacheStats {
+    pub(super) fn stats(&self) -> CachedStoreStats {
         let state = self.read();
-        CacheStats {
+        CachedStoreStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             entries: state.entries.len(),

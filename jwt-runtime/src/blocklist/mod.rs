@@ -51,7 +51,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::foundation::claims::Claims;
-use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::foundation::error::{cause, Cause, JwtError, JwtErrorKind};
 use crate::manager::JwtManager;
 
 /// How much longer than the last instant a token can be accepted every store keeps its
@@ -94,7 +94,7 @@ mod rotation;
 mod sqlite;
 
 #[cfg(any(feature = "redis", feature = "sqlx-postgres"))]
-pub use local_cache::{CacheStats, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS};
+pub use local_cache::{CachedStoreStats, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS};
 pub use memory::{MemoryStore, DEFAULT_MEMORY_CAPACITY};
 #[cfg(feature = "sqlx-postgres")]
 pub use postgres::PostgresStore;
@@ -113,9 +113,110 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Why a store could not answer. The request is then refused (fail closed): a possibly
 /// revoked token is never let through.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("revocation store unavailable: {0}")]
-pub struct StoreError(pub String);
+///
+/// It says what went wrong ([`message`](Self::message), what `Display` shows after
+/// `revocation store unavailable: `), keeps the driver's error when there is one
+/// ([`source`](std::error::Error::source)), and tells whether asking again may succeed
+/// ([`is_retryable`](Self::is_retryable)): yes for a timeout, a lost connection or a server
+/// that is down or busy; no for what only a change of configuration or code fixes (a Redis
+/// that may evict keys, a PostgreSQL standby, a missing permission, a store that cannot do
+/// the operation).
+///
+/// ```
+/// use actix_jwt_extended::blocklist::StoreError;
+/// use std::error::Error;
+///
+/// let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "read timed out");
+/// let e = StoreError::retryable("my store: read timed out").with_source(io);
+/// assert!(e.is_retryable());
+/// assert_eq!(e.message(), "my store: read timed out");
+/// assert_eq!(e.to_string(), "revocation store unavailable: my store: read timed out");
+/// assert!(e.source().unwrap().downcast_ref::<std::io::Error>().is_some());
+///
+/// let e = StoreError::new("my store cannot revoke all tokens of a subject");
+/// assert!(!e.is_retryable() && e.source().is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct StoreError {
+    message: String,
+    retryable: bool,
+    source: Option<Cause>,
+}
+
+impl StoreError {
+    /// An error that asking again will not cure: a misconfiguration, or an operation the
+    /// store cannot do.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: false,
+            source: None,
+        }
+    }
+
+    /// An error that may pass: a timeout, a lost connection, a server down or busy.
+    pub fn retryable(message: impl Into<String>) -> Self {
+        Self {
+            retryable: true,
+            ..Self::new(message)
+        }
+    }
+
+    /// Keeps `source`, the driver's error behind this one, for
+    /// [`source`](std::error::Error::source).
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// What the store said: the text after `revocation store unavailable: `.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether asking again may succeed (see [`StoreError`]).
+    pub fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+
+    /// `self` with `prefix` before its message, e.g. what was being done.
+    #[cfg(any(feature = "redis", feature = "sqlx-sqlite", feature = "sqlx-postgres"))]
+    pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
+        self.message.insert_str(0, prefix);
+        self
+    }
+
+    /// `self` about the service at `url`: the message as `<url>: <message>` without the URL's
+    /// password in either part, and without the source when its text quotes that password
+    /// (drivers quote the URL in their errors), since a source is shown as it is.
+    #[cfg(any(feature = "redis", feature = "sqlx-postgres"))]
+    pub(crate) fn at_url(mut self, url: &str) -> Self {
+        use crate::foundation::redact::{hide_userinfo, url_error_text};
+        self.message = url_error_text(url, &self.message);
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = cause(&self.source);
+        while let Some(e) = cause {
+            let said = format!("{e}\n{e:?}");
+            if hide_userinfo(url, &said) != said {
+                self.source = None;
+                break;
+            }
+            cause = e.source();
+        }
+        self
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "revocation store unavailable: {}", self.message)
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        cause(&self.source)
+    }
+}
 
 /// In a handler, `store.revoke(..).await?` answers 503 `{"msg": "revocation store unavailable"}`.
 /// What the store said (it may name hosts or queries) is only the error's
@@ -126,8 +227,31 @@ impl From<StoreError> for JwtError {
             JwtErrorKind::RevocationUnavailable,
             "revocation store unavailable",
         )
-        .with_detail(e.0.clone())
+        .with_detail(e.message.clone())
         .with_source(e)
+    }
+}
+
+/// Whether asking again may cure a failed sqlx call: an I/O error, a pool that found no
+/// connection in time, a crashed worker, or a database error whose code `transient` accepts
+/// (each database has its own codes). The rest (a bad URL, a type or protocol mismatch, a
+/// refused statement) needs a fix.
+#[cfg(any(feature = "sqlx-sqlite", feature = "sqlx-postgres"))]
+fn sqlx_retryable(e: &sqlx::Error, transient: fn(&str) -> bool) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| transient(&code)),
+        _ => false,
+    }
+}
+
+/// A [`StoreError`] for a failed sqlx call, saying what sqlx says and keeping its error.
+#[cfg(any(feature = "sqlx-sqlite", feature = "sqlx-postgres"))]
+pub(crate) fn sqlx_error(e: sqlx::Error, transient: fn(&str) -> bool) -> StoreError {
+    StoreError {
+        message: e.to_string(),
+        retryable: sqlx_retryable(&e, transient),
+        source: Some(Arc::new(e)),
     }
 }
 
@@ -261,8 +385,8 @@ pub trait RevocationStore: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let _ = (subject, issued_up_to, expires_at);
         Box::pin(async {
-            Err(StoreError(
-                "this store cannot revoke all tokens of a subject".into(),
+            Err(StoreError::new(
+                "this store cannot revoke all tokens of a subject",
             ))
         })
     }
@@ -434,7 +558,7 @@ pub(crate) async fn within<T>(
     let error: JwtError = match tokio::time::timeout(timeout, fut).await {
         Ok(Ok(answer)) => return Ok(answer),
         Ok(Err(e)) => e.into(),
-        Err(_) => StoreError("no answer in time".into()).into(),
+        Err(_) => StoreError::retryable("no answer in time").into(),
     };
     crate::foundation::trace::store_failed(&error);
     Err(error)
@@ -468,4 +592,52 @@ pub(crate) fn now_unix() -> i64 {
 pub(crate) fn stored_expiry(expires_at: Option<SystemTime>, now: i64) -> Option<i64> {
     let floor = now.saturating_add(CLOCK_SLACK.as_secs() as i64);
     expires_at.map(|t| to_unix(t).max(floor))
+}
+
+// What is tested here only the stores use.
+#[cfg(all(
+    test,
+    any(feature = "redis", feature = "sqlx-sqlite", feature = "sqlx-postgres")
+))]
+mod tests {
+    use super::StoreError;
+
+    /// An error whose text quotes what it is given, as drivers quote URLs.
+    #[derive(Debug)]
+    struct Quoting(String);
+
+    impl std::fmt::Display for Quoting {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "cannot parse `{}`", self.0)
+        }
+    }
+
+    impl std::error::Error for Quoting {}
+
+    #[test]
+    fn prefixed_keeps_the_kind_and_the_source() {
+        let e = StoreError::retryable("down")
+            .with_source(Quoting("x".into()))
+            .prefixed("Redis: ");
+        assert_eq!(e.message(), "Redis: down");
+        assert!(e.is_retryable());
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[cfg(any(feature = "redis", feature = "sqlx-postgres"))]
+    #[test]
+    fn at_url_hides_the_password_and_drops_a_source_that_quotes_it() {
+        let url = "redis://ann:hunter2@cache:6379/0";
+        let quoted = StoreError::new("bad URL")
+            .with_source(Quoting(url.into()))
+            .at_url(url);
+        assert_eq!(quoted.message(), "redis://***@cache:6379/0: bad URL");
+        assert!(std::error::Error::source(&quoted).is_none());
+        let kept = StoreError::retryable("connection refused")
+            .with_source(Quoting("cache:6379".into()))
+            .at_url(url);
+        assert!(kept.is_retryable());
+        assert!(std::error::Error::source(&kept).is_some());
+        assert!(!format!("{kept} {kept:?}").contains("hunter2"));
+    }
 }

@@ -6,8 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use super::{now_unix, stored_expiry, BoxFuture, RevocationStore, StoreError, TokenIds};
-use crate::foundation::redact::url_error_text;
+use super::{
+    now_unix, sqlx_error, stored_expiry, BoxFuture, RevocationStore, StoreError, TokenIds,
+};
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 
 /// Revoked tokens in a PostgreSQL database, through an sqlx pool: Flask-JWT-Extended's
@@ -130,7 +131,7 @@ impl PostgresStore {
     /// [`DEFAULT_REVOCATION_TIMEOUT`]; once connected, outages are survived. Errors name the
     /// URL without its password.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let url_error = |e: sqlx::Error| StoreError(url_error_text(url, e));
+        let url_error = |e: sqlx::Error| sqlx_error(e, postgres_transient).at_url(url);
         let options = PgConnectOptions::from_str(url).map_err(url_error)?;
         let pool = PgPoolOptions::new()
             .acquire_timeout(DEFAULT_REVOCATION_TIMEOUT)
@@ -200,8 +201,10 @@ impl PostgresStore {
         fut: impl std::future::Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, StoreError> {
         match tokio::time::timeout(self.timeout, fut).await {
-            Ok(result) => result.map_err(|e| StoreError(format!("PostgreSQL: {e}"))),
-            Err(_) => Err(StoreError("PostgreSQL did not answer in time".into())),
+            Ok(result) => {
+                result.map_err(|e| sqlx_error(e, postgres_transient).prefixed("PostgreSQL: "))
+            }
+            Err(_) => Err(StoreError::retryable("PostgreSQL did not answer in time")),
         }
     }
 }
@@ -290,7 +293,7 @@ impl RevocationStore for PostgresStore {
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
             let generation = i64::try_from(generation)
-                .map_err(|_| StoreError(format!("generation {generation} is out of range")))?;
+                .map_err(|_| StoreError::new(format!("generation {generation} is out of range")))?;
             let query = sqlx::query(ADVANCE_FAMILY)
                 .bind(family)
                 .bind(generation)
@@ -302,5 +305,32 @@ impl RevocationStore for PostgresStore {
 
     fn purge<'a>(&'a self) -> BoxFuture<'a, Result<u64, StoreError>> {
         Box::pin(self.purge_expired())
+    }
+}
+
+/// SQLSTATE codes that pass: class 08 (connection exception), 40 (serialization failure,
+/// deadlock), 53 (insufficient resources, e.g. too many connections), 55P03 (lock not
+/// available), 57P01 to 57P03 (the server shuts down or is starting), 58 (system error).
+/// Not a standby's 25006 nor a missing privilege's 42501: those need a fix.
+pub(super) fn postgres_transient(code: &str) -> bool {
+    matches!(code.get(..2), Some("08" | "40" | "53" | "58"))
+        || matches!(code, "55P03" | "57P01" | "57P02" | "57P03")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::postgres_transient;
+
+    #[test]
+    fn connection_loss_shutdown_and_conflicts_pass_misconfigurations_do_not() {
+        for code in [
+            "08006", "08001", "40001", "40P01", "53300", "55P03", "57P01", "57P03",
+        ] {
+            assert!(postgres_transient(code), "{code}");
+        }
+        // A standby, a missing privilege, a missing table, a unique violation.
+        for code in ["25006", "42501", "42P01", "23505"] {
+            assert!(!postgres_transient(code), "{code}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 
-use super::local_cache::{token_verdict, CacheStats, LocalCache, Lookup};
+use super::local_cache::{token_verdict, CachedStoreStats, LocalCache, Lookup};
 use super::local_cache::{DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS};
 use super::{BoxFuture, PostgresStore, RevocationStore, StoreError, TokenIds};
 
@@ -342,10 +342,9 @@ impl CachedPostgresStore {
     ) -> Result<Self, StoreError> {
         let in_recovery = sqlx::query_scalar::<_, bool>(NOT_A_STANDBY).fetch_one(store.pool());
         if store.bounded(in_recovery).await? {
-            return Err(StoreError(
+            return Err(StoreError::new(
                 "CachedPostgresStore: the server is a standby (pg_is_in_recovery()): it takes \
-                 no revocations and delivers no notifications; connect to the primary"
-                    .into(),
+                 no revocations and delivers no notifications; connect to the primary",
             ));
         }
         store.bounded(store.create_under_lock(&TRIGGERS)).await?;
@@ -382,7 +381,7 @@ impl CachedPostgresStore {
     }
 
     /// Hits, misses and size of the cache.
-    pub fn stats(&self) -> CacheStats {
+    pub fn stats(&self) -> CachedStoreStats {
         self.shared.cache.stats()
     }
 
@@ -508,7 +507,7 @@ impl RevocationStore for CachedPostgresStore {
             match values.into_iter().next().flatten() {
                 None => Ok(None),
                 Some(cutoff) => cutoff.parse().map(Some).map_err(|_| {
-                    StoreError(format!("PostgreSQL: unreadable cutoff for `{subject}`"))
+                    StoreError::new(format!("PostgreSQL: unreadable cutoff for `{subject}`"))
                 }),
             }
         })

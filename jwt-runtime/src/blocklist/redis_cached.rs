@@ -9,9 +9,10 @@ use redis::aio::{MultiplexedConnection, SendError};
 use redis::{AsyncConnectionConfig, ProtocolVersion, PushInfo, PushKind, Value};
 
 use super::local_cache::{
-    token_verdict, CacheStats, LocalCache, Lookup, DEFAULT_CACHE_CAPACITY, DEFAULT_MAX_STALENESS,
+    token_verdict, CachedStoreStats, LocalCache, Lookup, DEFAULT_CACHE_CAPACITY,
+    DEFAULT_MAX_STALENESS,
 };
-use super::redis_store::url_error;
+use super::redis_store::{redis_cause, redis_error};
 use super::{BoxFuture, RedisOptions, RedisStore, RevocationStore, StoreError, TokenIds};
 
 /// A [`RedisStore`] whose checks are answered from this process's memory, so that a shared
@@ -107,10 +108,10 @@ enum Fence {
     Heard,
     /// The fence could not be written (why): nothing is proven, the connection may still be
     /// fine.
-    NotWritten(String),
+    NotWritten(StoreError),
     /// The connection did not answer, or is attached to another server than the writes (why):
     /// it cannot be trusted any more.
-    Lost(String),
+    Lost(StoreError),
 }
 
 impl Shared {
@@ -146,21 +147,22 @@ impl Shared {
             .arg(FENCE_TTL.as_millis() as u64);
         match tokio::time::timeout(bound, writer.query::<()>(set)).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => return Fence::NotWritten(e.0),
-            Err(_) => return Fence::NotWritten("Redis did not answer in time".into()),
+            Ok(Err(e)) => return Fence::NotWritten(e),
+            Err(_) => {
+                return Fence::NotWritten(StoreError::retryable("Redis did not answer in time"))
+            }
         }
         let mut get = redis::cmd("GET");
         get.arg(&key);
         match tokio::time::timeout(bound, get.query_async::<Option<u64>>(connection)).await {
             Ok(Ok(Some(read))) if read == value => Fence::Heard,
             // Another server's value, or none: the writes go elsewhere.
-            Ok(Ok(_)) => Fence::Lost(
+            Ok(Ok(_)) => Fence::Lost(StoreError::new(
                 "the invalidation connection does not see the writes: it reaches another \
-                 server than the store's connection"
-                    .into(),
-            ),
-            Ok(Err(e)) => Fence::Lost(format!("Redis: {e}")),
-            Err(_) => Fence::Lost("Redis did not answer in time".into()),
+                 server than the store's connection",
+            )),
+            Ok(Err(e)) => Fence::Lost(redis_error(e)),
+            Err(_) => Fence::Lost(StoreError::retryable("Redis did not answer in time")),
         }
     }
 
@@ -231,13 +233,13 @@ impl Shared {
         .await;
         let mut connection = match opened {
             Ok(Ok(connection)) => connection,
-            Ok(Err(e)) => return Err(StoreError(format!("Redis: {e}"))),
-            Err(_) => return Err(StoreError("Redis did not answer in time".into())),
+            Ok(Err(e)) => return Err(redis_error(e)),
+            Err(_) => return Err(StoreError::retryable("Redis did not answer in time")),
         };
         match self.fence(&mut connection, self.timeout).await {
             Fence::Heard => {}
-            Fence::NotWritten(why) => return Err(StoreError(format!("fence not written: {why}"))),
-            Fence::Lost(why) => return Err(StoreError(why)),
+            Fence::NotWritten(e) => return Err(e.prefixed("fence not written: ")),
+            Fence::Lost(e) => return Err(e),
         }
         let up = self.cache.channel_up();
         generation.store(up, Ordering::Release);
@@ -322,14 +324,14 @@ impl CachedRedisStore {
         options: RedisOptions,
     ) -> Result<Self, StoreError> {
         let store = RedisStore::connect_with_options(url, options).await?;
-        let client = redis::Client::open(url).map_err(|e| url_error(url, e))?;
+        let client = redis::Client::open(url).map_err(|e| redis_cause(e).at_url(url))?;
         let info = client.get_connection_info().clone();
         let settings = info
             .redis_settings()
             .clone()
             .set_protocol(ProtocolVersion::RESP3);
         let client = redis::Client::open(info.set_redis_settings(settings))
-            .map_err(|e| url_error(url, e))?;
+            .map_err(|e| redis_cause(e).at_url(url))?;
         let shared = Arc::new(Shared {
             client,
             timeout: store.timeout(),
@@ -339,7 +341,7 @@ impl CachedRedisStore {
             fence_id: format!("fence:{}", uuid::Uuid::new_v4()),
             fences: AtomicU64::new(0),
         });
-        shared.open_link().await.map_err(|e| url_error(url, e.0))?;
+        shared.open_link().await.map_err(|e| e.at_url(url))?;
         tokio::spawn(Shared::maintain(Arc::downgrade(&shared)));
         Ok(Self { store, shared })
     }
@@ -363,7 +365,7 @@ impl CachedRedisStore {
     }
 
     /// Hits, misses and size of the cache.
-    pub fn stats(&self) -> CacheStats {
+    pub fn stats(&self) -> CachedStoreStats {
         self.shared.cache.stats()
     }
 
@@ -388,8 +390,8 @@ impl CachedRedisStore {
         let read = tokio::time::timeout(self.shared.timeout, cmd.query_async(&mut connection));
         let values: Vec<Option<String>> = match read.await {
             Ok(Ok(values)) => values,
-            Ok(Err(e)) => return Err(StoreError(format!("Redis: {e}"))),
-            Err(_) => return Err(StoreError("Redis did not answer in time".into())),
+            Ok(Err(e)) => return Err(redis_error(e)),
+            Err(_) => return Err(StoreError::retryable("Redis did not answer in time")),
         };
         self.shared.cache.fill(ticket, keys, &values);
         Ok(values)
@@ -469,10 +471,9 @@ impl RevocationStore for CachedRedisStore {
             let values = self.get_many(&[self.store.subject_key(subject)]).await?;
             match values.into_iter().next().flatten() {
                 None => Ok(None),
-                Some(cutoff) => cutoff
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| StoreError(format!("Redis: unreadable cutoff for `{subject}`"))),
+                Some(cutoff) => cutoff.parse().map(Some).map_err(|_| {
+                    StoreError::new(format!("Redis: unreadable cutoff for `{subject}`"))
+                }),
             }
         })
     }

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Cmd, FromRedisValue, RedisError};
+use redis::{Cmd, ErrorKind, FromRedisValue, RedisError, RetryMethod, ServerErrorKind};
 
 use super::local_cache::token_verdict;
 use super::{BoxFuture, RevocationStore, StoreError, TokenIds, CLOCK_SLACK};
-use crate::foundation::redact::{redact_url, url_error_text};
+use crate::foundation::redact::redact_url;
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 
 /// The default key prefix: a revoked `jti` is the key `jwt_blocklist:jti:<jti>`.
@@ -134,7 +134,7 @@ impl RedisStore {
         url: &str,
         options: RedisOptions,
     ) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(|e| url_error(url, e))?;
+        let client = redis::Client::open(url).map_err(|e| redis_cause(e).at_url(url))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(DEFAULT_REVOCATION_TIMEOUT))
@@ -144,13 +144,13 @@ impl RedisStore {
             client.get_connection_manager_with_config(config),
         )
         .await
-        .map_err(|_| url_error(url, "no connection in time"))?
-        .map_err(|e| url_error(url, e))?;
+        .map_err(|_| StoreError::retryable("no connection in time").at_url(url))?
+        .map_err(|e| redis_cause(e).at_url(url))?;
         let store = Self::unchecked(connection);
         store
             .check_eviction_policy(&options, &format!("the Redis at {}", redact_url(url)))
             .await
-            .map_err(|e| url_error(url, e))?;
+            .map_err(|e| e.at_url(url))?;
         Ok(store)
     }
 
@@ -164,7 +164,7 @@ impl RedisStore {
         store
             .check_eviction_policy(&options, "the Redis of a connection configured by hand")
             .await
-            .map_err(|e| StoreError(format!("Redis: {e}")))?;
+            .map_err(|e| e.prefixed("Redis: "))?;
         Ok(store)
     }
 
@@ -182,7 +182,7 @@ impl RedisStore {
         &self,
         options: &RedisOptions,
         redis: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreError> {
         if options.skip_eviction_policy_check {
             log::warn!(
                 "the eviction policy of {redis} is not checked \
@@ -200,24 +200,27 @@ impl RedisStore {
             cmd.query_async::<HashMap<String, String>>(&mut connection),
         )
         .await
-        .map_err(|_| "Redis did not answer in time".to_owned())?;
+        .map_err(|_| StoreError::retryable("Redis did not answer in time"))?;
         let policy = match answer {
             Ok(mut settings) => settings.remove(MAXMEMORY_POLICY),
-            Err(e) if e.is_io_error() => return Err(format!("Redis: {e}")),
+            Err(e) if e.is_io_error() => return Err(redis_error(e)),
             // Refused (`CONFIG` renamed or disabled, or not allowed by an ACL) or answered in
             // a shape we do not know: the policy is unknown, as below.
-            Err(e) => return Err(eviction_policy_unknown(&e.to_string())),
+            Err(e) => {
+                let message = eviction_policy_unknown(&e.to_string());
+                return Err(StoreError::new(message).with_source(e));
+            }
         };
         match policy.as_deref() {
             Some("noeviction") => Ok(()),
-            Some(policy) => Err(format!(
+            Some(policy) => Err(StoreError::new(format!(
                 "Redis may evict revocations: its `maxmemory-policy` is `{policy}`, which drops \
                  keys when Redis is full (revocations carry a TTL, so a `volatile-*` policy \
                  drops them first) and revoked tokens are accepted again; run `CONFIG SET \
                  maxmemory-policy noeviction` and set `maxmemory-policy noeviction` in its \
                  configuration, preferably on a Redis of its own for the blocklist"
-            )),
-            None => Err(eviction_policy_unknown("no such setting")),
+            ))),
+            None => Err(StoreError::new(eviction_policy_unknown("no such setting"))),
         }
     }
 
@@ -260,7 +263,7 @@ impl RedisStore {
         let mut connection = self.connection.clone();
         match tokio::time::timeout(self.timeout, cmd.query_async(&mut connection)).await {
             Ok(result) => result.map_err(redis_error),
-            Err(_) => Err(StoreError("Redis did not answer in time".into())),
+            Err(_) => Err(StoreError::retryable("Redis did not answer in time")),
         }
     }
 
@@ -343,13 +346,29 @@ fn eviction_policy_unknown(cause: &str) -> String {
     )
 }
 
-/// An error about the Redis at `url`, naming it without its password.
-pub(super) fn url_error(url: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError(url_error_text(url, e))
+/// A [`StoreError`] saying what redis-rs says of `e`, keeping it, retryable when Redis may
+/// answer later: a timeout, a refused or dropped connection, other I/O, a Redis loading its
+/// data or asking to try again. Not wrong credentials nor a replica (`READONLY`), which
+/// redis-rs would retry (it has clusters in mind) but which only a fix of the URL cures.
+pub(super) fn redis_cause(e: RedisError) -> StoreError {
+    let retryable = match e.kind() {
+        ErrorKind::AuthenticationFailed | ErrorKind::Server(ServerErrorKind::ReadOnly) => false,
+        _ => matches!(
+            e.retry_method(),
+            RetryMethod::Reconnect | RetryMethod::RetryImmediately | RetryMethod::WaitAndRetry
+        ),
+    };
+    let error = if retryable {
+        StoreError::retryable(e.to_string())
+    } else {
+        StoreError::new(e.to_string())
+    };
+    error.with_source(e)
 }
 
-fn redis_error(e: RedisError) -> StoreError {
-    StoreError(format!("Redis: {e}"))
+/// [`redis_cause`] as `Redis: <what redis-rs says>`.
+pub(super) fn redis_error(e: RedisError) -> StoreError {
+    redis_cause(e).prefixed("Redis: ")
 }
 
 impl RevocationStore for RedisStore {

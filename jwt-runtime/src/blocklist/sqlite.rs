@@ -5,7 +5,9 @@ use std::time::{Duration, SystemTime};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
-use super::{now_unix, stored_expiry, BoxFuture, RevocationStore, StoreError, TokenIds};
+use super::{
+    now_unix, sqlx_error, stored_expiry, BoxFuture, RevocationStore, StoreError, TokenIds,
+};
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 
 /// Revoked tokens in an SQLite database, through an sqlx pool: Flask-JWT-Extended's
@@ -103,7 +105,7 @@ impl SqliteStore {
     /// tables if missing.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError(format!("{url}: {e}")))?
+            .map_err(|e| sqlx_error(e, sqlite_transient).prefixed(&format!("{url}: ")))?
             .create_if_missing(true);
         let pool = if url.contains(":memory:") || url.contains("mode=memory") {
             // One connection that never closes: the in-memory database lives in it.
@@ -118,7 +120,7 @@ impl SqliteStore {
         .acquire_timeout(DEFAULT_REVOCATION_TIMEOUT)
         .connect_with(options)
         .await
-        .map_err(|e| StoreError(format!("{url}: {e}")))?;
+        .map_err(|e| sqlx_error(e, sqlite_transient).prefixed(&format!("{url}: ")))?;
         Self::new(pool).await
     }
 
@@ -165,8 +167,8 @@ impl SqliteStore {
         fut: impl std::future::Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, StoreError> {
         match tokio::time::timeout(self.timeout, fut).await {
-            Ok(result) => result.map_err(|e| StoreError(format!("SQLite: {e}"))),
-            Err(_) => Err(StoreError("SQLite did not answer in time".into())),
+            Ok(result) => result.map_err(|e| sqlx_error(e, sqlite_transient).prefixed("SQLite: ")),
+            Err(_) => Err(StoreError::retryable("SQLite did not answer in time")),
         }
     }
 }
@@ -255,7 +257,7 @@ impl RevocationStore for SqliteStore {
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
             let generation = i64::try_from(generation)
-                .map_err(|_| StoreError(format!("generation {generation} is out of range")))?;
+                .map_err(|_| StoreError::new(format!("generation {generation} is out of range")))?;
             let query = sqlx::query(ADVANCE_FAMILY)
                 .bind(family)
                 .bind(generation)
@@ -267,5 +269,30 @@ impl RevocationStore for SqliteStore {
 
     fn purge<'a>(&'a self) -> BoxFuture<'a, Result<u64, StoreError>> {
         Box::pin(self.purge_expired())
+    }
+}
+
+/// SQLite result codes that pass: `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6), another
+/// connection holding the database or a table, whatever their extended code (the low byte is
+/// the primary code).
+fn sqlite_transient(code: &str) -> bool {
+    code.parse::<i32>()
+        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_transient;
+
+    #[test]
+    fn busy_and_locked_pass_whatever_their_extended_code() {
+        // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_BUSY_SNAPSHOT (517), SQLITE_LOCKED_SHAREDCACHE (262).
+        for code in ["5", "6", "517", "262"] {
+            assert!(sqlite_transient(code), "{code}");
+        }
+        // SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_CONSTRAINT_UNIQUE (2067), not a number.
+        for code in ["8", "14", "2067", "HY000"] {
+            assert!(!sqlite_transient(code), "{code}");
+        }
     }
 }

@@ -40,12 +40,16 @@ pub trait TokenRequirement: 'static {
 }
 
 /// A non-refresh (access) token: `@jwt_required()`.
+#[derive(Debug)]
 pub struct Access;
 /// A fresh access token: `@jwt_required(fresh=True)`.
+#[derive(Debug)]
 pub struct FreshAccess;
 /// A refresh token: `@jwt_required(refresh=True)`.
+#[derive(Debug)]
 pub struct Refresh;
 /// Any token type: `@jwt_required(verify_type=False)`.
+#[derive(Debug)]
 pub struct AnyToken;
 
 impl TokenRequirement for Access {
@@ -102,6 +106,14 @@ pub struct Jwt<K = Access, C = Claims> {
     jwt: VerifiedJwt,
     typed: Arc<C>,
     kind: PhantomData<K>,
+}
+
+// Neither bound on `K` nor on `C`: what is shown is the verified token's own debug form (its
+// location and `jti`), never the claims, which may carry personal data.
+impl<K, C> std::fmt::Debug for Jwt<K, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Jwt").field(&self.jwt).finish()
+    }
 }
 
 impl<K, C> Jwt<K, C> {
@@ -186,6 +198,12 @@ where
 /// still refused.
 pub struct OptionalJwt<K = Access, C = Claims> {
     jwt: Option<Jwt<K, C>>,
+}
+
+impl<K, C> std::fmt::Debug for OptionalJwt<K, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("OptionalJwt").field(&self.jwt).finish()
+    }
 }
 
 impl<K, C> OptionalJwt<K, C> {

@@ -19,6 +19,15 @@ pub struct JwtGuard<const OPTIONS: u32> {
     context: Arc<RequestContext>,
 }
 
+impl<const OPTIONS: u32> std::fmt::Debug for JwtGuard<OPTIONS> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtGuard")
+            .field("options", &Self::OPTIONS)
+            .field("jwt", &self.context.jwt)
+            .finish()
+    }
+}
+
 impl<const OPTIONS: u32> JwtGuard<OPTIONS> {
     const OPTIONS: VerifyOptions = options_from_bits(OPTIONS);
 

@@ -105,6 +105,15 @@ pub struct JwtRequiredMiddleware<S> {
     options: VerifyOptions,
 }
 
+// The wrapped service is actix's, rarely `Debug`: only the options are shown.
+impl<S> std::fmt::Debug for JwtRequiredMiddleware<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtRequiredMiddleware")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<S, B> Service<ServiceRequest> for JwtRequiredMiddleware<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,

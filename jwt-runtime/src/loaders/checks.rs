@@ -46,6 +46,7 @@ impl<T: Door, E> Door for Result<T, E> {}
 /// The type of a loader's extractor argument, for [`not_a_door`]: `(&Probe::<T>::new())
 /// .verdict()` is [`DoorProbe::verdict`] for a [`Door`] and [`AnyProbe::verdict`] for any other
 /// type (a method of `Probe<T>` is found before one of `&Probe<T>`).
+#[derive(Debug)]
 pub struct Probe<T>(std::marker::PhantomData<T>);
 
 impl<T> Probe<T> {
@@ -57,8 +58,10 @@ impl<T> Probe<T> {
 }
 
 /// The verdict on a door: refused.
+#[derive(Debug)]
 pub struct DoorExtractor;
 /// The verdict on any other extractor: allowed.
+#[derive(Debug)]
 pub struct OtherExtractor;
 
 /// The verdict on a [`Door`].

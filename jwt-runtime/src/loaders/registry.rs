@@ -41,7 +41,7 @@ pub(crate) use adapter;
 macro_rules! loader_enum {
     ($($(#[$doc:meta])* $name:ident $variant:ident: $category:ident { $($messages:tt)* })*) => {
         /// One loader function, in the form the attribute macros generate.
-        #[derive(Clone, Copy)]
+        #[derive(Debug, Clone, Copy)]
         pub enum Loader {
             $($(#[$doc])* $variant(adapter!($category)),)*
         }
@@ -69,6 +69,7 @@ macro_rules! loader_enum {
 for_each_loader!(loader_enum);
 
 /// A loader function registered by attribute, with the path of the function for messages.
+#[derive(Debug)]
 pub struct RegisteredLoader {
     /// `module::path::function_name` of the registered function.
     pub function: &'static str,

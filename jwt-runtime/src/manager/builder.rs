@@ -37,6 +37,23 @@ pub struct JwtManagerBuilder {
     exempt_options: bool,
 }
 
+// The config's secrets show as `<redacted>` and a key set only by its key ids; the loaders
+// and the store are closures and trait objects, shown as whether they are set.
+impl std::fmt::Debug for JwtManagerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtManagerBuilder")
+            .field("config", &self.config)
+            .field("registered_loaders", &self.registered_loaders)
+            .field("revocation_store", &self.revocation_store.is_some())
+            .field("revocation_timeout", &self.revocation_timeout)
+            .field("www_authenticate", &self.www_authenticate)
+            .field("key_set", &self.key_sources.key_set)
+            .field("verified_cache", &self.verified_cache)
+            .field("exempt_options", &self.exempt_options)
+            .finish_non_exhaustive()
+    }
+}
+
 impl JwtManagerBuilder {
     pub(super) fn new(config: JwtConfig) -> Self {
         Self {

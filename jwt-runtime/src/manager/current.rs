@@ -39,6 +39,20 @@ pub struct Current {
     verification: Option<Slot>,
 }
 
+impl std::fmt::Debug for Current {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verified = self
+            .verification
+            .as_ref()
+            .is_some_and(|slot| slot.borrow().is_some());
+        f.debug_struct("Current")
+            .field("manager", &self.manager)
+            .field("verifier_wins", &self.verifier_wins)
+            .field("verified", &verified)
+            .finish()
+    }
+}
+
 /// What a door puts in the request's slot: the request's verification, of a type of the
 /// request layer, which the readers downcast (through `Any`) to find the verified token.
 pub(crate) trait RequestVerification: Any {
@@ -143,6 +157,15 @@ where
 pub struct ManagerMiddleware<S> {
     service: S,
     manager: JwtManager,
+}
+
+// The wrapped service is actix's, rarely `Debug`: only the manager is shown.
+impl<S> std::fmt::Debug for ManagerMiddleware<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManagerMiddleware")
+            .field("manager", &self.manager)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S, B> Service<ServiceRequest> for ManagerMiddleware<S>

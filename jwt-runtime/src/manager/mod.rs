@@ -21,7 +21,7 @@ use crate::foundation::config::JwtConfig;
 use crate::foundation::error::{ConfigError, JwtError};
 use crate::keys::Keys;
 use crate::loaders::callbacks::Callbacks;
-use crate::tokens::cache::{CacheStats, VerifiedCache};
+use crate::tokens::cache::{VerifiedCache, VerifiedTokenCacheStats};
 use crate::tokens::decode::Decoder;
 use builder::JwtManagerBuilder;
 use token_functions::{create_access_token, create_refresh_token, TokenBuilder};
@@ -127,7 +127,7 @@ impl JwtManager {
 
     /// What the verified-token cache holds (see
     /// [`JwtManagerBuilder::verified_token_cache`]), `None` when it is off.
-    pub fn verified_token_cache_stats(&self) -> Option<CacheStats> {
+    pub fn verified_token_cache_stats(&self) -> Option<VerifiedTokenCacheStats> {
         self.verified_cache().map(VerifiedCache::stats)
     }
 

@@ -34,10 +34,11 @@ struct Entries {
     bytes: usize,
 }
 
-/// What the cache holds, for monitoring its memory.
+/// What the verified-token cache holds, for monitoring its memory: the answer of
+/// [`JwtManager::verified_token_cache_stats`](crate::JwtManager::verified_token_cache_stats).
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CacheStats {
+pub struct VerifiedTokenCacheStats {
     /// Tokens held.
     pub entries: usize,
     /// Approximate bytes held: tokens, decoded header and claims, bookkeeping.
@@ -116,9 +117,9 @@ impl VerifiedCache {
         }
     }
 
-    pub(crate) fn stats(&self) -> CacheStats {
+    pub(crate) fn stats(&self) -> VerifiedTokenCacheStats {
         let entries = self.lock();
-        CacheStats {
+        VerifiedTokenCacheStats {
             entries: entries.map.len(),
             bytes: entries.bytes,
             capacity: self.capacity,

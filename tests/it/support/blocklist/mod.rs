@@ -130,12 +130,18 @@ impl RevocationStore for Down {
         _jti: &'a str,
         _expires_at: Option<SystemTime>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async { Err(StoreError("connection refused".into())) })
+        Box::pin(async { Err(refused()) })
     }
 
     fn is_revoked<'a>(&'a self, _jti: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async { Err(StoreError("connection refused".into())) })
+        Box::pin(async { Err(refused()) })
     }
+}
+
+/// What [`Down`] answers: a refused connection, retryable, with the I/O error as its source.
+fn refused() -> StoreError {
+    let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+    StoreError::retryable("connection refused").with_source(io)
 }
 
 /// A manager over [`config`] with `store`.
