@@ -32,14 +32,13 @@ fn fence_channel(instance: &str) -> String {
 const FENCE_PREFIX: &str = "fence:";
 
 /// The triggers that announce every new or changed revocation on [`CHANNEL`], with the key the
-/// cache knows it by (`jti:<id>`, `sub:<subject>`), fence rows on their instance's
-/// [`fence_channel`], enabled `ALWAYS` so that they fire for
-/// rows applied by logical replication and by sessions in `session_replication_role =
-/// replica` too; and the fence function, which writes and deletes one row in each table in
-/// one transaction, so that a fence is heard only through those very triggers, and fails
-/// while either trigger is missing or not enabled `ALWAYS` (its commit need not wait for the
-/// disk: what it proves is the order of notifications, not durability). Created under the
-/// tables' advisory lock.
+/// cache knows it by (`jti:<id>`, `sub:<subject>`), and fence rows on their instance's
+/// [`fence_channel`]; enabled `ALWAYS`, so that they fire for rows applied by logical
+/// replication and by sessions in `session_replication_role = replica` too. Then the fence
+/// function, which writes and deletes one row in each table in one transaction, so that a
+/// fence is heard only through those very triggers, and which fails while either trigger is
+/// missing or not enabled `ALWAYS` (its commit need not wait for the disk: what it proves is
+/// the order of notifications, not durability). Created under the tables' advisory lock.
 const TRIGGERS: [&str; 6] = [
     "CREATE OR REPLACE FUNCTION jwt_blocklist_notify() RETURNS trigger LANGUAGE plpgsql AS $$ \
      DECLARE key text; \

@@ -123,12 +123,18 @@ pub(crate) async fn read_body(
         let body = read_up_to_limit(payload).await?;
         return Ok((body.clone(), body));
     }
-    let received = Rc::new(RefCell::new(BytesMut::new()));
+    // actix decodes a compressed body for `Bytes` (with its compress features); what comes
+    // next decodes it itself, so it is handed the bytes as they came.
+    let encoded = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_ENCODING)
+        .is_some_and(|encoding| encoding != "identity");
+    let received = encoded.then(|| Rc::new(RefCell::new(BytesMut::new())));
     let mut limited: Payload = Payload::Stream {
         payload: Box::pin(UpToLimit {
             payload,
             left: JSON_BODY_LIMIT,
-            received: Rc::clone(&received),
+            received: received.clone(),
         }),
     };
     let body = Bytes::from_request(req, &mut limited).await.map_err(|e| {
@@ -138,7 +144,10 @@ pub(crate) async fn read_body(
         }
     })?;
     drop(limited);
-    let received = received.take().freeze();
+    let received = match received {
+        Some(received) => received.take().freeze(),
+        None => body.clone(),
+    };
     Ok((body, received))
 }
 
@@ -174,11 +183,11 @@ fn unreadable(e: impl std::fmt::Display) -> JwtError {
 }
 
 /// A body that fails with `Overflow` past `left` more bytes, keeping a copy of what it yields
-/// in `received`.
+/// in `received` when there is one.
 struct UpToLimit {
     payload: Payload,
     left: usize,
-    received: Rc<RefCell<BytesMut>>,
+    received: Option<Rc<RefCell<BytesMut>>>,
 }
 
 impl Stream for UpToLimit {
@@ -191,7 +200,9 @@ impl Stream for UpToLimit {
                 Some(left) => self.left = left,
                 None => return Poll::Ready(Some(Err(PayloadError::Overflow))),
             }
-            self.received.borrow_mut().extend_from_slice(chunk);
+            if let Some(received) = &self.received {
+                received.borrow_mut().extend_from_slice(chunk);
+            }
         }
         polled
     }
