@@ -46,6 +46,7 @@ impl std::fmt::Debug for JwtManagerBuilder {
             .field("registered_loaders", &self.registered_loaders)
             .field("revocation_store", &self.revocation_store.is_some())
             .field("revocation_timeout", &self.revocation_timeout)
+            .field("clock_skew", &self.clock_skew)
             .field("www_authenticate", &self.www_authenticate)
             .field("key_set", &self.key_sources.key_set)
             .field("verified_cache", &self.verified_cache)
