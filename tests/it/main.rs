@@ -25,6 +25,7 @@ mod examples;
 mod extractors_and_middleware;
 mod faults;
 mod headers;
+mod identity_provider;
 mod interop;
 mod isolation_under_load;
 mod json_body;

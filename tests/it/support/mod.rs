@@ -7,6 +7,7 @@ pub mod blocklist;
 mod common;
 pub mod cookies;
 pub mod examples;
+pub mod identity_provider;
 pub mod keys;
 pub mod logs;
 
