@@ -371,3 +371,51 @@ async fn the_provider_down_mid_run_keeps_the_cached_keys_working() {
     provider.up().await;
     assert_eq!(call!(&app, &token).0, 200);
 }
+
+// The figures of issue 20 against the real provider: 20 rotations with the default settings,
+// each at another point of the refetch interval; prints the pick-up times (rotation to first
+// 200) and the answers in between. A measurement, not a check: run it with
+// `cargo test --test it identity_provider::rotation_figures -- --ignored --nocapture`.
+#[actix_web::test]
+#[ignore = "a measurement of about two minutes"]
+async fn rotation_figures() {
+    let Some(provider) = IdentityProvider::start() else {
+        return;
+    };
+    let source = source(&provider);
+    source.refresh().await.unwrap();
+    let jwt = verifier(&provider, &source);
+    let app = app!(jwt);
+    let mut took = Vec::new();
+    let mut refused = 0;
+    for i in 0..20u64 {
+        // From right after the last fetch to 4.75 s later, by quarter seconds.
+        tokio::time::sleep(Duration::from_millis(i * 250)).await;
+        provider.rotate().await;
+        let rotated = std::time::Instant::now();
+        let token = provider.access_token("items:read").await;
+        let mut unavailable = 0;
+        loop {
+            match call!(&app, &token) {
+                (200, _) => break,
+                (503, _) => unavailable += 1,
+                (status, body) => {
+                    refused += 1;
+                    println!("rotation {i:2}: refused with {status} {body}");
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let pick_up = rotated.elapsed();
+        println!("rotation {i:2}: {pick_up:?} to the first 200, {unavailable} answered 503");
+        took.push(pick_up);
+    }
+    took.sort();
+    println!(
+        "pick-up over 20 rotations: median {:?}, worst {:?}; {refused} refused; {} fetches",
+        (took[9] + took[10]) / 2,
+        took[19],
+        source.fetches()
+    );
+    assert_eq!(refused, 0);
+}
