@@ -26,10 +26,12 @@
 //!
 //! # Tracing
 //!
-//! With the `tracing` feature (on by default), the crate reports through
-//! [`tracing`](https://docs.rs/tracing), with the target `actix_jwt_extended` for all of it
-//! (`RUST_LOG=actix_jwt_extended=debug`). Without a `tracing` subscriber, tracing hands the
-//! events to the `log` logger, if any. No span or event carries a token, a key or a secret.
+//! The crate reports through [`tracing`](https://docs.rs/tracing) alone, with the target
+//! `actix_jwt_extended` for all of it (`RUST_LOG=actix_jwt_extended=debug`). Without a
+//! `tracing` subscriber, tracing hands the events to the `log` logger, if any, so an app that
+//! logs through `log` (`env_logger`, ...) sees them too. The warnings of a risky configuration
+//! and the report of a 5xx response are always emitted; the span and the other events need the
+//! `tracing` feature (on by default). No span or event carries a token, a key or a secret.
 //!
 //! | Name | Level | When | Fields |
 //! |---|---|---|---|
@@ -39,10 +41,14 @@
 //! | `revocation_store_failed` | `error` | a revocation helper ([`blocklist::revoke_token`], [`blocklist::RefreshRotation`]) got no answer from the store | `kind`, `cause` |
 //! | `jwks_refresh_failed` | `warn` | a `JwksSource` fetch failed; the cached keys stay in use | `url` (password redacted), `cause`, `failures` (in a row) |
 //! | `jwks_refreshed` | `debug` | a `JwksSource` fetched its keys | `url`, `keys` |
+//! | `server_error` | `error` | a response with a 5xx status is sent, but for the 503 of signing keys not fetched yet (`jwks_refresh_failed` reports those); with the feature, a verification's 5xx is also its `refused` event; always emitted | `kind`, `status`, `cause` (the detail the client does not see) |
+//! | `weak_hmac_secret` | `warn` | at start-up (or [`KeySet::insert_secret`]): an HMAC secret is shorter than its algorithm's hash output (RFC 7518 §3.2); always emitted | `secret` (the option, e.g. `JWT_SECRET_KEY`, or the `kid`; never the secret), `algorithm`, `length`, `required` |
+//! | `insecure_cookies` | `warn` | at start-up: cookies are a token location while `cookie_secure` is off (Flask's default); always emitted | |
+//! | `eviction_policy_unchecked` | `warn` | a Redis store connects with `RedisOptions::skip_eviction_policy_check` (feature `redis`); always emitted | `redis` (which Redis: its URL, password redacted) |
 //!
 //! Cost: with no subscriber interested, each event and the span are tracing's static callsite
 //! check; the route is looked up and the fields formatted only for an enabled event. Without
-//! the feature the calls compile to nothing.
+//! the feature the span and the per-request events compile to nothing.
 //!
 //! # Cargo features
 //!
@@ -54,7 +60,7 @@
 //! | `sqlx-sqlite` | no | `blocklist::SqliteStore` |
 //! | `sqlx-postgres` | no | `blocklist::PostgresStore`, `blocklist::CachedPostgresStore` |
 //! | `jwks` | no | `JwksSource` |
-//! | `tracing` | yes | the span and events above |
+//! | `tracing` | yes | the span and the per-request, store and JWKS events above (the warnings and `server_error` are emitted without it) |
 //! | `utoipa` | no | `JwtSecuritySchemes`, the OpenAPI security schemes |
 
 // docs.rs marks the items of optional features with the feature that enables them.

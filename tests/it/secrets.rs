@@ -20,7 +20,7 @@ use actix_web::{get, web, App, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::support::keys::{RSA_PRIVATE_PEM, RSA_PUBLIC_PEM};
-use crate::support::logs::warnings_of;
+use crate::support::logs::{named_warnings_of, warnings_of};
 use crate::support::{b64url, manager_with};
 
 const HMAC_SECRET: &str = "hmac-secret-that-must-never-be-printed";
@@ -613,7 +613,8 @@ async fn csrf_comparison_refuses_every_equal_length_near_miss() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Start-up warnings, seen through the test binary's logger (`support::logs`).
+// Start-up warnings, seen through a tracing subscriber of the test's thread (`support::logs`);
+// the crate reports them with or without its `tracing` feature.
 
 // Security review (issue 12, item 7): an HMAC secret shorter than the hash output (RFC 7518
 // §3.2: 32 bytes for HS256, 48 for HS384, 64 for HS512) can be guessed offline from any token.
@@ -633,9 +634,10 @@ fn short_hmac_secrets_log_one_warning_at_start_up() {
             ..JwtConfig::default()
         };
         let mut jwt = None;
-        let warnings = warnings_of(|| jwt = Some(manager_with(config(&short))));
+        let warnings = named_warnings_of(|| jwt = Some(manager_with(config(&short))));
         assert_eq!(warnings.len(), 1, "{algorithm:?}: {warnings:?}");
-        let warning = &warnings[0];
+        let (name, warning) = &warnings[0];
+        assert_eq!(*name, "weak_hmac_secret");
         assert!(warning.contains("JWT_SECRET_KEY"), "{warning}");
         assert!(warning.contains(&format!("{length} bytes")), "{warning}");
         assert!(!warning.contains(&short), "the warning shows the secret");
@@ -687,9 +689,15 @@ fn cookies_without_cookie_secure_log_one_warning_at_start_up() {
         cookie_secure,
         ..hs_config()
     };
-    let warnings = warnings_of(|| drop(manager_with(config(vec![TokenLocation::Cookies], false))));
+    let warnings =
+        named_warnings_of(|| drop(manager_with(config(vec![TokenLocation::Cookies], false))));
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("JWT_COOKIE_SECURE"), "{}", warnings[0]);
+    assert_eq!(warnings[0].0, "insecure_cookies");
+    assert!(
+        warnings[0].1.contains("JWT_COOKIE_SECURE"),
+        "{}",
+        warnings[0].1
+    );
     let both = vec![TokenLocation::Headers, TokenLocation::Cookies];
     assert_eq!(
         warnings_of(|| drop(manager_with(config(both, false)))).len(),

@@ -239,6 +239,18 @@ async fn a_store_failure_is_an_error_with_its_cause() {
         .field("cause")
         .unwrap()
         .contains("connection refused"));
+    // Each 503 is reported once more by the response, with the detail the client does not see.
+    let server_errors: Vec<_> = capture
+        .ours()
+        .into_iter()
+        .filter(|e| e.name == "server_error")
+        .collect();
+    assert_eq!(server_errors.len(), 2, "{server_errors:?}");
+    for event in &server_errors {
+        assert_eq!(event.level, Level::ERROR);
+        assert_eq!(event.field("status"), Some("503"));
+        assert!(event.field("cause").unwrap().contains("connection refused"));
+    }
     let everything = capture.everything();
     assert!(!everything.contains(&token) && !everything.contains(refresh));
 }

@@ -10,6 +10,7 @@ use redis::{Cmd, ErrorKind, FromRedisValue, RedisError, RetryMethod, ServerError
 use super::local_cache::token_verdict;
 use super::{BoxFuture, RevocationStore, StoreError, TokenIds, CLOCK_SLACK};
 use crate::foundation::redact::redact_url;
+use crate::foundation::trace;
 use crate::manager::DEFAULT_REVOCATION_TIMEOUT;
 
 /// The default key prefix: a revoked `jti` is the key `jwt_blocklist:jti:<jti>`.
@@ -184,12 +185,7 @@ impl RedisStore {
         redis: &str,
     ) -> Result<(), StoreError> {
         if options.skip_eviction_policy_check {
-            log::warn!(
-                "the eviction policy of {redis} is not checked \
-                 (`RedisOptions::skip_eviction_policy_check`): unless its `maxmemory-policy` is \
-                 `noeviction`, Redis evicts revocations when it is full and revoked tokens are \
-                 accepted again"
-            );
+            trace::eviction_policy_unchecked(redis);
             return Ok(());
         }
         let mut cmd = redis::cmd("CONFIG");

@@ -1,6 +1,9 @@
-//! The `tracing` span and events of the crate (feature `tracing`), gathered here so that each
-//! call site is one line. Without the feature the functions are empty (or hand back the future
-//! they are given) and compile to nothing.
+//! The `tracing` span and events of the crate, gathered here so that each call site is one
+//! line. The span and the events of requests and stores need the feature `tracing`: without it
+//! those functions are empty (or hand back the future they are given) and compile to nothing.
+//! The warnings of a risky configuration and the report of a 5xx response are emitted whatever
+//! the feature (they are all a user without a subscriber hears of them, through `log`), once per
+//! start-up or per failing response.
 //!
 //! Every event has the target `actix_jwt_extended` (filter with
 //! `RUST_LOG=actix_jwt_extended=debug` or `Targets::new().with_target("actix_jwt_extended", ..)`)
@@ -18,8 +21,11 @@ pub(crate) use enabled::*;
 #[cfg(not(feature = "tracing"))]
 pub(crate) use disabled::*;
 
+use jsonwebtoken::Algorithm;
+
+use crate::foundation::error::JwtError;
+
 /// The target of every span and event of the crate, stable across its module layout.
-#[cfg(feature = "tracing")]
 const TARGET: &str = "actix_jwt_extended";
 
 #[cfg(feature = "tracing")]
@@ -282,4 +288,69 @@ mod disabled {
     #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
     #[inline(always)]
     pub(crate) fn jwks_refresh_failed(_url: &str, _cause: &str, _failures: u32) {}
+}
+
+// The warnings and the 5xx report, whatever the feature.
+
+/// The `weak_hmac_secret` event (`warn`, at start-up): the HMAC secret `what` (an option's
+/// name, or a key set's `kid`) is `length` bytes long, shorter than the `required` bytes of
+/// `algorithm`. The event never carries the secret.
+pub(crate) fn weak_hmac_secret(what: &str, algorithm: Algorithm, length: usize, required: usize) {
+    tracing::event!(
+        name: "weak_hmac_secret",
+        target: TARGET,
+        tracing::Level::WARN,
+        secret = what,
+        algorithm = ?algorithm,
+        length,
+        required,
+        "{what} is {length} bytes long, shorter than the {required} bytes RFC 7518 §3.2 requires \
+         for {algorithm:?}: whoever holds a token can try to guess it offline; use {required} or \
+         more random bytes",
+    );
+}
+
+/// The `insecure_cookies` event (`warn`, at start-up): cookies are a token location while
+/// `cookie_secure` is off.
+pub(crate) fn insecure_cookies() {
+    tracing::event!(
+        name: "insecure_cookies",
+        target: TARGET,
+        tracing::Level::WARN,
+        "JWT_COOKIE_SECURE is off while cookies are a token location: browsers send the token \
+         cookies over plain HTTP too, where anyone on the way can read them; set \
+         `cookie_secure: true` (JWT_COOKIE_SECURE=true) wherever the app is served over HTTPS",
+    );
+}
+
+/// The `eviction_policy_unchecked` event (`warn`, at connection): a Redis store connected to
+/// `redis` (credentials redacted) without checking that it never evicts keys.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) fn eviction_policy_unchecked(redis: &str) {
+    tracing::event!(
+        name: "eviction_policy_unchecked",
+        target: TARGET,
+        tracing::Level::WARN,
+        redis,
+        "the eviction policy of {redis} is not checked \
+         (`RedisOptions::skip_eviction_policy_check`): unless its `maxmemory-policy` is \
+         `noeviction`, Redis evicts revocations when it is full and revoked tokens are accepted \
+         again",
+    );
+}
+
+/// The `server_error` event (`error`): a response with the 5xx `status` answers `error`,
+/// whose detail (`cause`) the client does not see.
+pub(crate) fn server_error(error: &JwtError, status: u16) {
+    tracing::event!(
+        name: "server_error",
+        target: TARGET,
+        tracing::Level::ERROR,
+        kind = ?error.kind(),
+        status,
+        cause = error.detail(),
+        "{}{}",
+        error.message(),
+        error.detail().map(|d| format!(": {d}")).unwrap_or_default(),
+    );
 }

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::foundation::config::{is_asymmetric, JwtConfig};
 use crate::foundation::error::{decode_error, ConfigError, JwtError, JwtErrorKind};
+use crate::foundation::trace;
 use key_set::{KeyEntry, KeySet};
 use prepared_hmac::PreparedHmac;
 use prepared_public_key::PreparedPublicKey;
@@ -409,19 +410,14 @@ pub(crate) fn hmac_key_length(algorithm: Algorithm) -> Option<usize> {
     }
 }
 
-/// Logs a warning when `secret`, an HMAC key for `algorithm`, is shorter than the hash output:
+/// Warns (`weak_hmac_secret`) when `secret`, an HMAC key for `algorithm`, is shorter than the hash output:
 /// whoever holds one token can then guess it offline. It still works, as in Flask, whose
 /// examples use short secrets. `what` names the secret; the warning never shows it.
 pub(crate) fn warn_if_short(what: &str, algorithm: Algorithm, secret: &[u8]) {
     let Some(length) = hmac_key_length(algorithm).filter(|&length| secret.len() < length) else {
         return;
     };
-    log::warn!(
-        "{what} is {} bytes long, shorter than the {length} bytes RFC 7518 §3.2 requires for \
-         {algorithm:?}: whoever holds a token can try to guess it offline; use {length} or more \
-         random bytes",
-        secret.len()
-    );
+    trace::weak_hmac_secret(what, algorithm, secret.len(), length);
 }
 
 fn encoding_key_from_pem(algorithm: Algorithm, pem: &[u8]) -> Result<EncodingKey, ConfigError> {

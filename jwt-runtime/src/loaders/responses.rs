@@ -8,6 +8,7 @@ use actix_web::HttpResponse;
 use serde_json::{Map, Value};
 
 use crate::foundation::error::{JwtError, JwtErrorKind};
+use crate::foundation::trace;
 use crate::loaders::callbacks::{Callbacks, MessageResponseFn, TokenResponseFn};
 
 /// How an app answers errors: its loaders, the key of the message in default responses
@@ -35,11 +36,7 @@ impl Responses<'_> {
         if response.status().is_server_error()
             && error.kind() != JwtErrorKind::SigningKeysUnavailable
         {
-            log::error!(
-                "{}{}",
-                error.message(),
-                error.detail().map(|d| format!(": {d}")).unwrap_or_default()
-            );
+            trace::server_error(error, response.status().as_u16());
         }
         if self.www_authenticate && response.status() == StatusCode::UNAUTHORIZED {
             if let Ok(value) = HeaderValue::from_str(&www_authenticate(error)) {

@@ -15,6 +15,7 @@ use crate::blocklist::RevocationStore;
 use crate::foundation::claims::{to_object, Claims, JwtHeader};
 use crate::foundation::config::{JwtConfig, TokenLocation};
 use crate::foundation::error::{ConfigError, JwtError, JwtErrorKind};
+use crate::foundation::trace;
 use crate::keys::key_set::KeySet;
 use crate::keys::{KeySources, Keys};
 use crate::loaders::callbacks::{AnyUser, Callbacks, CheckOutcome};
@@ -362,15 +363,11 @@ macro_rules! loader_method {
 
 for_each_loader!(loader_methods);
 
-/// Logs a warning when cookies are a token location and `cookie_secure` is off (Flask's
+/// Warns (`insecure_cookies`) when cookies are a token location and `cookie_secure` is off (Flask's
 /// default, which local development over plain HTTP needs): the browser then sends the token
 /// cookies over plain HTTP as well, where anyone on the way can read them.
 fn warn_if_cookies_are_not_secure(config: &JwtConfig) {
     if config.token_location.contains(&TokenLocation::Cookies) && !config.cookie_secure {
-        log::warn!(
-            "JWT_COOKIE_SECURE is off while cookies are a token location: browsers send the \
-             token cookies over plain HTTP too, where anyone on the way can read them; set \
-             `cookie_secure: true` (JWT_COOKIE_SECURE=true) wherever the app is served over HTTPS"
-        );
+        trace::insecure_cookies();
     }
 }

@@ -1,43 +1,82 @@
-//! One logger for the whole test binary (a program has at most one), which captures the
-//! warnings a closure logs on its own thread: tests run on parallel threads, and a manager
-//! warns on the thread that builds it.
+//! The warnings a closure makes the crate report on its own thread, seen through a `tracing`
+//! subscriber that is the default of that thread while the closure runs: tests run on
+//! parallel threads, and a manager warns on the thread that builds it. A scoped subscriber,
+//! not a process-wide logger: once any thread has set a `tracing` subscriber, tracing stops
+//! handing events to the `log` logger, so a logger would see the warnings or not depending on
+//! which tests ran first.
 
-use std::cell::RefCell;
-use std::sync::Once;
+use std::fmt;
+use std::sync::{Arc, Mutex};
 
-thread_local! {
-    /// The warnings of this thread, while [`warnings_of`] runs on it.
-    static CAPTURED: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::subscriber::Interest;
+use tracing::{Event, Level, Metadata, Subscriber};
+
+/// The crate's warning events: their name and message.
+#[derive(Clone, Default)]
+struct Warnings(Arc<Mutex<Vec<(&'static str, String)>>>);
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
 }
 
-struct WarningLogger;
+fn wanted(metadata: &Metadata<'_>) -> bool {
+    metadata.target() == "actix_jwt_extended" && *metadata.level() == Level::WARN
+}
 
-impl log::Log for WarningLogger {
-    fn enabled(&self, metadata: &log::Metadata) -> bool {
-        metadata.level() <= log::Level::Warn
+impl Subscriber for Warnings {
+    // `sometimes`, not `always`: the interest of a callsite is shared by every thread's
+    // subscriber, and this one is asked again at each event, so the others' answers do not
+    // hide a warning from it.
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+        Interest::sometimes()
     }
 
-    fn log(&self, record: &log::Record) {
-        if record.level() == log::Level::Warn {
-            CAPTURED.with_borrow_mut(|captured| {
-                if let Some(lines) = captured {
-                    lines.push(record.args().to_string());
-                }
-            });
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        wanted(metadata)
+    }
+
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        if wanted(event.metadata()) {
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            let name = event.metadata().name();
+            self.0.lock().unwrap().push((name, message.0));
         }
     }
 
-    fn flush(&self) {}
+    fn enter(&self, _: &Id) {}
+
+    fn exit(&self, _: &Id) {}
 }
 
-/// The warnings `f` logs on this thread.
+/// The messages of the warnings `f` makes the crate report on this thread.
 pub fn warnings_of(f: impl FnOnce()) -> Vec<String> {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        log::set_logger(&WarningLogger).expect("the only logger of this test binary");
-        log::set_max_level(log::LevelFilter::Warn);
-    });
-    CAPTURED.set(Some(Vec::new()));
-    f();
-    CAPTURED.take().unwrap_or_default()
+    named_warnings_of(f)
+        .into_iter()
+        .map(|(_, message)| message)
+        .collect()
+}
+
+/// The warnings `f` makes the crate report on this thread: each event's name and message.
+pub fn named_warnings_of(f: impl FnOnce()) -> Vec<(&'static str, String)> {
+    let warnings = Warnings::default();
+    tracing::subscriber::with_default(warnings.clone(), f);
+    let captured = warnings.0.lock().unwrap().clone();
+    captured
 }
