@@ -48,6 +48,9 @@ pub(crate) struct KeySources {
     /// The JWKS may verify without `JWT_DECODE_AUDIENCE` (`insecure_skip_jwks_audience`).
     #[cfg(feature = "jwks")]
     pub(crate) jwks_any_audience: bool,
+    /// The `typ` header every token must carry (`require_typ`), lowercase and without an
+    /// `application/` prefix.
+    pub(crate) required_typ: Option<String>,
 }
 
 impl KeySources {

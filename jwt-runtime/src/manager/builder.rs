@@ -226,6 +226,45 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// Refuses every token whose `typ` header is not `typ`, with 422 `{"msg": "Invalid
+    /// \"typ\" header: expected \"at+jwt\""}` (or the `typ` given), a token without `typ`
+    /// included. For an API taking an identity provider's access tokens, `"at+jwt"` (RFC 9068
+    /// §4) keeps out the provider's ID tokens and other JWTs signed by the same keys, which
+    /// carry the same `iss` and often an `aud` the API accepts (an ID token's `aud` is the
+    /// client id). As RFC 7515 §4.1.9 asks, the comparison ignores case and an
+    /// `application/` prefix: `application/at+jwt` is `at+jwt`.
+    ///
+    /// Off by default, including for a [`jwks`](Self::jwks) source: many providers (Keycloak
+    /// and Entra ID among them) sign their access tokens with `typ: JWT`, or without `typ`,
+    /// so a default would refuse all their tokens. The tokens this library issues carry
+    /// `typ: JWT` unless `additional_headers` say otherwise.
+    ///
+    /// ```
+    /// use actix_jwt_extended::{JwtConfig, JwtManager};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig {
+    ///     secret_key: Some("change-me".into()),
+    ///     ..JwtConfig::default()
+    /// })
+    /// .require_typ("at+jwt")
+    /// .build()
+    /// .unwrap();
+    /// let plain = jwt.create_access_token("alice").finish().unwrap(); // `typ: JWT`
+    /// let err = jwt.decode_token(&plain, false).unwrap_err();
+    /// assert_eq!(err.message(), "Invalid \"typ\" header: expected \"at+jwt\"");
+    ///
+    /// let typed = jwt
+    ///     .create_access_token("alice")
+    ///     .additional_headers(serde_json::json!({"typ": "application/at+jwt"}))
+    ///     .finish()
+    ///     .unwrap();
+    /// assert!(jwt.decode_token(&typed, false).is_ok());
+    /// ```
+    pub fn require_typ(mut self, typ: impl Into<String>) -> Self {
+        self.key_sources.required_typ = Some(normal_typ(&typ.into()));
+        self
+    }
+
     /// Lets a [`jwks`](Self::jwks) source verify without `decode_audience`, so that every
     /// token the provider signs, for any of its clients, passes. Only for a provider that
     /// issues tokens to this app alone (say, your own service publishing a
@@ -372,5 +411,15 @@ fn warn_if_cookies_are_not_secure(config: &JwtConfig) {
              token cookies over plain HTTP too, where anyone on the way can read them; set \
              `cookie_secure: true` (JWT_COOKIE_SECURE=true) wherever the app is served over HTTPS"
         );
+    }
+}
+
+/// A `typ` as compared: lowercase, without the `application/` prefix RFC 7515 §4.1.9 lets
+/// senders drop.
+pub(crate) fn normal_typ(typ: &str) -> String {
+    let typ = typ.to_ascii_lowercase();
+    match typ.strip_prefix("application/") {
+        Some(rest) => rest.to_owned(),
+        None => typ,
     }
 }

@@ -16,6 +16,7 @@ use crate::foundation::error::{decode_error, JwtError, JwtErrorKind};
 use crate::foundation::time::{as_unix_seconds, unix_seconds};
 use crate::keys::{constant_time_eq, Keys, VerifyingKey};
 use crate::loaders::callbacks::{call_decode_key_loader, DecodeKeyFn};
+use crate::manager::builder::normal_typ;
 use crate::tokens::cache::{Checked, VerifiedCache};
 
 /// What decoding needs: the config and the keys, and the app's `decode_key_loader` and
@@ -152,6 +153,14 @@ fn verify_and_check(
     let valid = keys.verify_signature(&key, algorithm, signing_input.as_bytes(), signature);
     if !valid {
         return Err(decode_error("Signature verification failed"));
+    }
+    if let Some(required) = &keys.sources.required_typ {
+        let typ = header.get("typ").and_then(Value::as_str);
+        if typ.map(normal_typ).as_deref() != Some(required.as_str()) {
+            return Err(decode_error(format!(
+                "Invalid \"typ\" header: expected \"{required}\""
+            )));
+        }
     }
 
     let found = Registered::of(&payload);
