@@ -35,6 +35,8 @@ struct Provider {
     cache_control: Arc<Mutex<Option<String>>>,
     delay_ms: Arc<AtomicU64>,
     hits: Arc<AtomicUsize>,
+    /// TCP connections accepted.
+    connections: Arc<AtomicUsize>,
     url: String,
     handle: ServerHandle,
 }
@@ -46,6 +48,8 @@ impl Provider {
         let cache_control = Arc::new(Mutex::new(None::<String>));
         let delay_ms = Arc::new(AtomicU64::new(0));
         let hits = Arc::new(AtomicUsize::new(0));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = connections.clone();
         let state = (
             keys.clone(),
             down.clone(),
@@ -83,6 +87,9 @@ impl Provider {
                 }),
             )
         })
+        .on_connect(move |_, _| {
+            accepted.fetch_add(1, Ordering::SeqCst);
+        })
         .workers(1)
         .disable_signals()
         .bind(("127.0.0.1", 0))
@@ -97,6 +104,7 @@ impl Provider {
             cache_control,
             delay_ms,
             hits,
+            connections,
             url,
             handle,
         }
@@ -1289,5 +1297,118 @@ async fn rotation_pick_up_figures() {
         source.fetches()
     );
     assert_eq!(refused, 0);
+    provider.handle.stop(false).await;
+}
+
+// One HTTP client per source: its fetches share one kept-alive connection, where a client per
+// fetch would open a connection each time.
+#[actix_web::test]
+async fn fetches_reuse_one_connection() {
+    let (keys, _) = issuer();
+    let provider = Provider::start(keys);
+    let source = provider.source(Duration::from_secs(300), Duration::from_secs(5));
+    for _ in 0..5 {
+        assert_eq!(source.refresh().await, Ok(1));
+    }
+    assert_eq!(provider.hits.load(Ordering::SeqCst), 5);
+    assert_eq!(provider.connections.load(Ordering::SeqCst), 1);
+    // A second source has a client of its own.
+    let other = provider.source(Duration::from_secs(300), Duration::from_secs(5));
+    assert_eq!(other.refresh().await, Ok(1));
+    assert_eq!(source.refresh().await, Ok(1));
+    assert_eq!(provider.connections.load(Ordering::SeqCst), 2);
+    provider.handle.stop(false).await;
+}
+
+// The app's own client serves the fetches, made once on this thread.
+#[actix_web::test]
+async fn app_supplied_http_client() {
+    let (keys, _) = issuer();
+    let provider = Provider::start(keys);
+    let made = Arc::new(AtomicUsize::new(0));
+    let counter = made.clone();
+    let source = JwksSource::builder(&provider.url)
+        .http_client(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            awc::Client::builder().disable_redirects().finish()
+        })
+        .build()
+        .unwrap();
+    assert_eq!(source.refresh().await, Ok(1));
+    assert_eq!(source.refresh().await, Ok(1));
+    assert_eq!(made.load(Ordering::SeqCst), 1);
+    assert_eq!(provider.connections.load(Ordering::SeqCst), 1);
+    provider.handle.stop(false).await;
+}
+
+// A root certificate that is not one is a start-up error naming the option.
+#[test]
+fn bad_root_certificate_is_a_config_error() {
+    let err = JwksSource::builder("https://idp.example/jwks.json")
+        .root_certificate(b"not a certificate".to_vec())
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("JWKS root_certificate"), "{err}");
+}
+
+// RFC 9068 §4: with `require_typ("at+jwt")`, the provider's ID token (same keys, same `iss`,
+// `aud` = this API's client id, `typ: JWT`) is refused, as is a token without `typ`; its
+// access token (`typ: at+jwt`, in any case or as `application/at+jwt`) is accepted.
+#[actix_web::test]
+async fn required_typ_refuses_id_tokens() {
+    let (keys, issuer) = issuer();
+    let provider = Provider::start(keys.clone());
+    let source = provider.source(Duration::from_secs(300), Duration::from_secs(5));
+    let jwt = JwtManager::builder(api())
+        .jwks(source)
+        .require_typ("at+jwt")
+        .ignore_registered_loaders()
+        .build()
+        .unwrap();
+    let typed = |typ: &str| {
+        issuer
+            .create_access_token("alice")
+            .additional_headers(json!({ "typ": typ }))
+            .finish()
+            .unwrap()
+    };
+    let refused = json!({"msg": "Invalid \"typ\" header: expected \"at+jwt\""});
+    let id_token = issuer.create_access_token("alice").finish().unwrap();
+    assert_eq!(
+        get_protected(&jwt, protected, &id_token).await,
+        (422, refused.clone())
+    );
+    assert_eq!(
+        get_protected(&jwt, protected, &typed("dpop+jwt")).await,
+        (422, refused.clone())
+    );
+    let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+    header.kid = Some("p1".into());
+    header.typ = None;
+    let claims = json!({"sub": "alice", "aud": API});
+    let key = EncodingKey::from_rsa_pem(RSA_A_PRIVATE.as_bytes()).unwrap();
+    let untyped = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    assert_eq!(
+        get_protected(&jwt, protected, &untyped).await,
+        (422, refused)
+    );
+    for typ in ["at+jwt", "AT+JWT", "application/at+jwt"] {
+        assert_eq!(
+            get_protected(&jwt, protected, &typed(typ)).await,
+            (200, json!({"foo": "bar"})),
+            "{typ}"
+        );
+    }
+    // Without the option the ID token passes: nothing else tells them apart.
+    assert_eq!(
+        get_protected(
+            &verifier(&provider.source(Duration::from_secs(300), Duration::from_secs(5))),
+            protected,
+            &id_token
+        )
+        .await
+        .0,
+        200
+    );
     provider.handle.stop(false).await;
 }

@@ -2,12 +2,14 @@
 //! `jwks_uri`, or another service's [`KeySet::jwks_service`](crate::KeySet::jwks_service)),
 //! cached, and refreshed on an interval and when a token names an unknown `kid`.
 
+use std::cell::RefCell;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::{ACCEPT, AGE, CACHE_CONTROL};
 use actix_web::http::Uri;
+use awc::error::{ConnectError, SendRequestError};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::Algorithm;
 use serde_json::Value;
@@ -142,8 +144,14 @@ impl std::error::Error for JwksError {
 /// Credentials in the URL (`https://user:password@idp/...`) never appear in errors, `Debug`
 /// output or [`url`](Self::url): they show as `***`.
 ///
-/// The client is actix's `awc` over rustls with the webpki root certificates; plain `http`
-/// is accepted only for loopback hosts unless [`allow_http`](JwksSourceBuilder::allow_http).
+/// The client is actix's `awc` over rustls (its aws-lc-rs provider, passed explicitly: the
+/// source installs no process-wide crypto provider) with the webpki root certificates, plus
+/// any [`root_certificate`](JwksSourceBuilder::root_certificate) of a private CA; or the
+/// app's own [`tls_config`](JwksSourceBuilder::tls_config) or
+/// [`http_client`](JwksSourceBuilder::http_client). The client is made once per source and
+/// worker thread and reused by every fetch, so that its connections are kept alive between
+/// fetches. Plain `http` is accepted only for loopback hosts unless
+/// [`allow_http`](JwksSourceBuilder::allow_http).
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -179,6 +187,7 @@ struct Inner {
     max_wait: Duration,
     max_age_bounds: (Duration, Duration),
     timeout: Duration,
+    client: ClientMaker,
     keys: KeySet,
     status: Mutex<Status>,
     /// Bumped when a fetch ends (or is abandoned): what waiting requests wake on.
@@ -288,6 +297,66 @@ pub struct JwksSourceBuilder {
     max_age_bounds: (Duration, Duration),
     timeout: Duration,
     allow_http: bool,
+    root_certificates: Vec<Vec<u8>>,
+    tls_config: Option<Arc<rustls::ClientConfig>>,
+    http_client: Option<MakeClient>,
+}
+
+/// The app's own client, made on each worker thread that fetches (awc clients are not `Send`).
+type MakeClient = Arc<dyn Fn() -> awc::Client + Send + Sync>;
+
+/// How a source makes its HTTP client.
+#[derive(Clone)]
+enum ClientMaker {
+    /// awc with this TLS config, the source's timeout and no redirects.
+    Tls(Arc<rustls::ClientConfig>),
+    /// The app's own.
+    App(MakeClient),
+}
+
+impl ClientMaker {
+    fn make(&self, timeout: Duration) -> awc::Client {
+        match self {
+            Self::Tls(config) => awc::Client::builder()
+                .connector(awc::Connector::new().rustls_0_23(config.clone()))
+                .timeout(timeout)
+                // A redirect could lead from https to plain http.
+                .disable_redirects()
+                .finish(),
+            Self::App(make) => make(),
+        }
+    }
+}
+
+thread_local! {
+    /// The HTTP client of each source that fetched on this thread. awc clients are not `Send`,
+    /// so each worker thread has its own; a dropped source's entry goes at the next insertion.
+    static CLIENTS: RefCell<Vec<(Weak<Inner>, awc::Client)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The TLS config of a source without the app's own: the webpki roots plus `extra` (DER
+/// certificates), over rustls's aws-lc-rs provider given explicitly.
+fn tls_config(extra: &[Vec<u8>]) -> Result<rustls::ClientConfig, ConfigError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for (index, der) in extra.iter().enumerate() {
+        roots
+            .add(rustls::pki_types::CertificateDer::from(der.clone()))
+            .map_err(|e| {
+                ConfigError::new(
+                    "JWKS root_certificate",
+                    format!("certificate #{} is not a usable root: {e}", index + 1),
+                )
+            })?;
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::new("JWKS TLS config", e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 impl std::fmt::Debug for JwksSourceBuilder {
@@ -300,6 +369,9 @@ impl std::fmt::Debug for JwksSourceBuilder {
             .field("max_age_bounds", &self.max_age_bounds)
             .field("timeout", &self.timeout)
             .field("allow_http", &self.allow_http)
+            .field("root_certificates", &self.root_certificates.len())
+            .field("tls_config", &self.tls_config.is_some())
+            .field("http_client", &self.http_client.is_some())
             .finish()
     }
 }
@@ -354,6 +426,61 @@ impl JwksSourceBuilder {
         self
     }
 
+    /// Trusts the certificate authority `der` (a DER-encoded X.509 certificate) besides the
+    /// webpki roots: a provider behind a private CA, as corporate Keycloaks often are. May be
+    /// given several times; a certificate that is not a usable root is a [`ConfigError`] of
+    /// [`build`](Self::build). Ignored with [`tls_config`](Self::tls_config) or
+    /// [`http_client`](Self::http_client).
+    ///
+    /// ```no_run
+    /// use actix_jwt_extended::JwksSource;
+    ///
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ca = std::fs::read("/etc/pki/corporate-ca.der")?;
+    /// let jwks = JwksSource::builder("https://kc.corp.example/realms/staff/protocol/openid-connect/certs")
+    ///     .root_certificate(ca)
+    ///     .build()?;
+    /// # drop(jwks); Ok(()) }
+    /// ```
+    pub fn root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(der.into());
+        self
+    }
+
+    /// The app's own rustls client config (its roots, crypto provider, client certificate),
+    /// instead of the webpki roots over aws-lc-rs. The source's timeout, size limit and
+    /// refusal of redirects stay.
+    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.tls_config = Some(config);
+        self
+    }
+
+    /// The app's own `awc` client, made by `make` once per worker thread that fetches (awc
+    /// clients are not `Send`) and reused by every fetch there. The source's timeout and size
+    /// limit still bound each fetch; following redirects, proxies and TLS are the client's
+    /// business (awc follows redirects unless told `disable_redirects`).
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use actix_jwt_extended::JwksSource;
+    ///
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let jwks = JwksSource::builder("https://idp.example/.well-known/jwks.json")
+    ///     .http_client(|| {
+    ///         awc::Client::builder()
+    ///             .add_default_header(("User-Agent", "my-api/1.0"))
+    ///             .disable_redirects()
+    ///             .timeout(Duration::from_secs(3))
+    ///             .finish()
+    ///     })
+    ///     .build()?;
+    /// # drop(jwks); Ok(()) }
+    /// ```
+    pub fn http_client(mut self, make: impl Fn() -> awc::Client + Send + Sync + 'static) -> Self {
+        self.http_client = Some(Arc::new(make));
+        self
+    }
+
     /// The source, with an empty cache: the first token (or [`JwksSource::refresh`]) fills it.
     pub fn build(self) -> Result<JwksSource, ConfigError> {
         let shown_url = redact_url(&self.url);
@@ -381,6 +508,11 @@ impl JwksSourceBuilder {
                 format!("the low bound {min:?} exceeds the high bound {max:?}"),
             ));
         }
+        let client = match (self.http_client, self.tls_config) {
+            (Some(make), _) => ClientMaker::App(make),
+            (None, Some(config)) => ClientMaker::Tls(config),
+            (None, None) => ClientMaker::Tls(Arc::new(tls_config(&self.root_certificates)?)),
+        };
         Ok(JwksSource {
             inner: Arc::new(Inner {
                 fetch_url: self.url,
@@ -390,6 +522,7 @@ impl JwksSourceBuilder {
                 max_wait: self.max_wait,
                 max_age_bounds: self.max_age_bounds,
                 timeout: self.timeout,
+                client,
                 keys: KeySet::new(),
                 status: Mutex::new(Status::default()),
                 ended: tokio::sync::watch::Sender::new(0),
@@ -409,6 +542,9 @@ impl JwksSource {
             max_age_bounds: (Duration::from_secs(60), Duration::from_secs(24 * 60 * 60)),
             timeout: Duration::from_secs(5),
             allow_http: false,
+            root_certificates: Vec::new(),
+            tls_config: None,
+            http_client: None,
         }
     }
 
@@ -717,23 +853,40 @@ impl JwksSource {
         outcome
     }
 
+    /// This source's client on this thread, made at its first fetch here.
+    fn client(&self) -> awc::Client {
+        let this = Arc::downgrade(&self.inner);
+        CLIENTS.with_borrow_mut(|clients| {
+            if let Some((_, client)) = clients.iter().find(|(of, _)| of.ptr_eq(&this)) {
+                return client.clone();
+            }
+            clients.retain(|(of, _)| of.strong_count() > 0);
+            let client = self.inner.client.make(self.inner.timeout);
+            clients.push((this, client.clone()));
+            client
+        })
+    }
+
     /// The document and its `Cache-Control` lifetime.
     async fn download(&self) -> Result<(actix_web::web::Bytes, Option<Duration>), String> {
-        // rustls needs a process-wide crypto provider; another crate may have chosen one.
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let client = self.client();
+        let send = || {
+            client
+                .get(&self.inner.fetch_url)
+                .insert_header((ACCEPT, "application/json"))
+                .send()
+        };
+        let mut response = match send().await {
+            // A kept-alive connection the server closed meanwhile fails on the write or ends
+            // before the answer; the pool drops it, so the second try opens a fresh one.
+            Err(
+                SendRequestError::Send(_)
+                | SendRequestError::Response(_)
+                | SendRequestError::Connect(ConnectError::Disconnected),
+            ) => send().await,
+            other => other,
         }
-        let client = awc::Client::builder()
-            .timeout(self.inner.timeout)
-            // A redirect could lead from https to plain http.
-            .disable_redirects()
-            .finish();
-        let mut response = client
-            .get(&self.inner.fetch_url)
-            .insert_header((ACCEPT, "application/json"))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?;
         if !response.status().is_success() {
             return Err(format!("HTTP status {}", response.status()));
         }

@@ -49,6 +49,9 @@ pub(crate) struct KeySources {
     /// The JWKS may verify without `JWT_DECODE_AUDIENCE` (`insecure_skip_jwks_audience`).
     #[cfg(feature = "jwks")]
     pub(crate) jwks_any_audience: bool,
+    /// The `typ` header every token must carry (`require_typ`), lowercase and without an
+    /// `application/` prefix.
+    pub(crate) required_typ: Option<String>,
 }
 
 impl KeySources {
@@ -490,5 +493,15 @@ mod tests {
         assert_eq!(hmac_key_length(Algorithm::HS512), Some(64));
         assert_eq!(hmac_key_length(Algorithm::RS256), None);
         assert_eq!(hmac_key_length(Algorithm::EdDSA), None);
+    }
+}
+
+/// A `typ` as compared: lowercase, without the `application/` prefix RFC 7515 §4.1.9 lets
+/// senders drop.
+pub(crate) fn normal_typ(typ: &str) -> String {
+    let typ = typ.to_ascii_lowercase();
+    match typ.strip_prefix("application/") {
+        Some(rest) => rest.to_owned(),
+        None => typ,
     }
 }

@@ -17,7 +17,7 @@ use crate::foundation::config::{JwtConfig, TokenLocation};
 use crate::foundation::error::{ConfigError, JwtError, JwtErrorKind};
 use crate::foundation::trace;
 use crate::keys::key_set::KeySet;
-use crate::keys::{KeySources, Keys};
+use crate::keys::{normal_typ, KeySources, Keys};
 use crate::loaders::callbacks::{AnyUser, Callbacks, CheckOutcome};
 use crate::loaders::for_each_loader;
 use crate::tokens::cache::VerifiedCache;
@@ -224,6 +224,45 @@ impl JwtManagerBuilder {
     #[cfg(feature = "jwks")]
     pub fn jwks(mut self, source: crate::keys::jwks::JwksSource) -> Self {
         self.key_sources.jwks = Some(source);
+        self
+    }
+
+    /// Refuses every token whose `typ` header is not `typ`, with 422 `{"msg": "Invalid
+    /// \"typ\" header: expected \"at+jwt\""}` (or the `typ` given), a token without `typ`
+    /// included. For an API taking an identity provider's access tokens, `"at+jwt"` (RFC 9068
+    /// §4) keeps out the provider's ID tokens and other JWTs signed by the same keys, which
+    /// carry the same `iss` and often an `aud` the API accepts (an ID token's `aud` is the
+    /// client id). As RFC 7515 §4.1.9 asks, the comparison ignores case and an
+    /// `application/` prefix: `application/at+jwt` is `at+jwt`.
+    ///
+    /// Off by default, including for a [`jwks`](Self::jwks) source: many providers (Keycloak
+    /// and Entra ID among them) sign their access tokens with `typ: JWT`, or without `typ`,
+    /// so a default would refuse all their tokens. The tokens this library issues carry
+    /// `typ: JWT` unless `additional_headers` say otherwise.
+    ///
+    /// ```
+    /// use actix_jwt_extended::{JwtConfig, JwtManager};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig {
+    ///     secret_key: Some("change-me".into()),
+    ///     ..JwtConfig::default()
+    /// })
+    /// .require_typ("at+jwt")
+    /// .build()
+    /// .unwrap();
+    /// let plain = jwt.create_access_token("alice").finish().unwrap(); // `typ: JWT`
+    /// let err = jwt.decode_token(&plain, false).unwrap_err();
+    /// assert_eq!(err.message(), "Invalid \"typ\" header: expected \"at+jwt\"");
+    ///
+    /// let typed = jwt
+    ///     .create_access_token("alice")
+    ///     .additional_headers(serde_json::json!({"typ": "application/at+jwt"}))
+    ///     .finish()
+    ///     .unwrap();
+    /// assert!(jwt.decode_token(&typed, false).is_ok());
+    /// ```
+    pub fn require_typ(mut self, typ: impl Into<String>) -> Self {
+        self.key_sources.required_typ = Some(normal_typ(&typ.into()));
         self
     }
 

@@ -14,7 +14,7 @@ use crate::foundation::compact::{parse, Unverified};
 use crate::foundation::config::JwtConfig;
 use crate::foundation::error::{decode_error, JwtError, JwtErrorKind};
 use crate::foundation::time::{as_unix_seconds, unix_seconds};
-use crate::keys::{constant_time_eq, Keys, VerifyingKey};
+use crate::keys::{constant_time_eq, normal_typ, Keys, VerifyingKey};
 use crate::loaders::callbacks::{call_decode_key_loader, DecodeKeyFn};
 use crate::tokens::cache::{Checked, VerifiedCache};
 
@@ -152,6 +152,14 @@ fn verify_and_check(
     let valid = keys.verify_signature(&key, algorithm, signing_input.as_bytes(), signature);
     if !valid {
         return Err(decode_error("Signature verification failed"));
+    }
+    if let Some(required) = &keys.sources.required_typ {
+        let typ = header.get("typ").and_then(Value::as_str);
+        if typ.map(normal_typ).as_deref() != Some(required.as_str()) {
+            return Err(decode_error(format!(
+                "Invalid \"typ\" header: expected \"{required}\""
+            )));
+        }
     }
 
     let found = Registered::of(&payload);
