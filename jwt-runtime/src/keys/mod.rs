@@ -482,6 +482,16 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
+/// A `typ` as compared: lowercase, without the `application/` prefix RFC 7515 §4.1.9 lets
+/// senders drop.
+pub(crate) fn normal_typ(typ: &str) -> String {
+    let typ = typ.to_ascii_lowercase();
+    match typ.strip_prefix("application/") {
+        Some(rest) => rest.to_owned(),
+        None => typ,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,15 +503,5 @@ mod tests {
         assert_eq!(hmac_key_length(Algorithm::HS512), Some(64));
         assert_eq!(hmac_key_length(Algorithm::RS256), None);
         assert_eq!(hmac_key_length(Algorithm::EdDSA), None);
-    }
-}
-
-/// A `typ` as compared: lowercase, without the `application/` prefix RFC 7515 §4.1.9 lets
-/// senders drop.
-pub(crate) fn normal_typ(typ: &str) -> String {
-    let typ = typ.to_ascii_lowercase();
-    match typ.strip_prefix("application/") {
-        Some(rest) => rest.to_owned(),
-        None => typ,
     }
 }
